@@ -1,0 +1,3 @@
+"""kcli — Apache Kafka's classic quickstart as one pip install."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,182 @@
+"""BrokerConfig: ``server.properties`` plus ``--override key=value``, with kcli's defaults.
+
+Kafka's ``.properties`` format: ``key=value``, ``key: value`` or ``key value``
+per line; ``#`` and ``!`` start comments; a trailing backslash continues a
+line. Unknown keys are reported once and otherwise ignored, because people
+paste real Kafka configs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+DEFAULTS: dict[str, str] = {
+    "node.id": "0",
+    "listeners": "PLAINTEXT://localhost:9092",
+    "num.partitions": "1",
+    "default.replication.factor": "1",
+    "auto.create.topics.enable": "true",
+    "log.segment.bytes": "1073741824",
+    "message.max.bytes": "1048588",
+    "log.retention.hours": "168",
+    "group.initial.rebalance.delay.ms": "0",
+    "offsets.topic.replication.factor": "1",
+}
+
+# Keys kcli reads, plus keys of Kafka's shipped configs it accepts silently.
+KNOWN_KEYS = frozenset(DEFAULTS) | {
+    "broker.id", "log.dirs", "log.dir", "advertised.listeners", "listener.security.protocol.map",
+    "inter.broker.listener.name", "process.roles", "controller.quorum.voters", "controller.quorum.bootstrap.servers",
+    "controller.listener.names", "num.network.threads", "num.io.threads", "socket.send.buffer.bytes",
+    "socket.receive.buffer.bytes", "socket.request.max.bytes", "num.recovery.threads.per.data.dir",
+    "transaction.state.log.replication.factor", "transaction.state.log.min.isr", "log.flush.interval.messages",
+    "log.flush.interval.ms", "log.retention.bytes", "log.retention.ms", "log.retention.minutes",
+    "log.retention.check.interval.ms", "log.cleanup.policy", "log.index.interval.bytes", "log.index.size.max.bytes",
+    "log.roll.ms", "log.roll.hours", "log.message.timestamp.type", "compression.type", "min.insync.replicas",
+    "delete.topic.enable", "zookeeper.connect", "zookeeper.connection.timeout.ms", "group.min.session.timeout.ms",
+    "group.max.session.timeout.ms", "offsets.retention.minutes", "offsets.topic.num.partitions",
+    "unclean.leader.election.enable", "log.preallocate", "log.cleaner.enable", "log.segment.delete.delay.ms",
+    "auto.leader.rebalance.enable", "share.coordinator.state.topic.replication.factor",
+    "share.coordinator.state.topic.min.isr", "cluster.id", "metadata.log.dir",
+}
+
+
+class ConfigError(Exception):
+    """A config problem, worded as one line that names the problem and the fix."""
+
+
+def parse_properties(text: str) -> dict[str, str]:
+    props: dict[str, str] = {}
+    logical = ""
+    for raw in text.splitlines():
+        line = raw.lstrip() if not logical else raw.strip()
+        if not logical and (not line or line[0] in "#!"):
+            continue
+        if line.endswith("\\") and not line.endswith("\\\\"):
+            logical += line[:-1]
+            continue
+        logical += line
+        key, value = _split(logical)
+        props[key] = value
+        logical = ""
+    if logical:
+        key, value = _split(logical)
+        props[key] = value
+    return props
+
+
+def _split(line: str) -> tuple[str, str]:
+    for i, ch in enumerate(line):
+        if ch in "=: \t" and (i == 0 or line[i - 1] != "\\"):
+            key = line[:i]
+            rest = line[i:].lstrip(" \t")
+            if rest[:1] in ("=", ":") and ch in " \t":
+                rest = rest[1:]
+            elif ch in "=:":
+                rest = rest[1:]
+            return key.replace("\\", ""), rest.strip()
+    return line.replace("\\", ""), ""
+
+
+def default_log_dir() -> Path:
+    return Path(platformdirs.user_data_dir("kcli", appauthor=False)) / "kafka-logs"
+
+
+@dataclass(frozen=True)
+class BrokerConfig:
+    props: dict[str, str]
+    node_id: int
+    listener_host: str
+    listener_port: int
+    advertised_host: str
+    advertised_port: int | None  # None: the bound port
+    log_dir: Path
+    num_partitions: int
+    default_replication_factor: int
+    auto_create_topics: bool
+    segment_bytes: int
+    message_max_bytes: int
+    unknown_keys: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def from_properties(cls, props: dict[str, str]) -> "BrokerConfig":
+        merged = {**DEFAULTS, **props}
+        host, port = _listener(merged, "listeners")
+        if "advertised.listeners" in merged:
+            adv_host, adv_port = _listener(merged, "advertised.listeners")
+        else:
+            adv_host, adv_port = host, None
+        if not adv_host or adv_host in ("0.0.0.0", "::"):
+            adv_host = "localhost"
+        log_dirs = merged.get("log.dirs") or merged.get("log.dir")
+        log_dir = Path(log_dirs.split(",")[0].strip()).expanduser() if log_dirs else default_log_dir()
+        node_key = "broker.id" if "broker.id" in props and "node.id" not in props else "node.id"
+        return cls(
+            props=merged,
+            node_id=_int(merged, node_key, 0),
+            listener_host=host,
+            listener_port=port,
+            advertised_host=adv_host,
+            advertised_port=adv_port if adv_port else None,
+            log_dir=log_dir,
+            num_partitions=_int(merged, "num.partitions", 1),
+            default_replication_factor=_int(merged, "default.replication.factor", 1),
+            auto_create_topics=_bool(merged, "auto.create.topics.enable"),
+            segment_bytes=_int(merged, "log.segment.bytes", 14),
+            message_max_bytes=_int(merged, "message.max.bytes", 0),
+            unknown_keys=tuple(sorted(k for k in props if k not in KNOWN_KEYS)),
+        )
+
+    @classmethod
+    def load(cls, path: Path | None, overrides: list[str] = ()) -> "BrokerConfig":
+        props: dict[str, str] = {}
+        if path is not None:
+            try:
+                props = parse_properties(Path(path).read_text(encoding="utf-8"))
+            except OSError as exc:
+                raise ConfigError(f"Cannot read config file {path}: {exc.strerror}") from None
+        for item in overrides:
+            key, sep, value = item.partition("=")
+            if not sep or not key.strip():
+                raise ConfigError(f"Invalid override '{item}': use --override key=value")
+            props[key.strip()] = value.strip()
+        return cls.from_properties(props)
+
+
+def _listener(props: dict[str, str], key: str) -> tuple[str, int]:
+    value = props[key]
+    first = value.split(",")[0].strip()
+    name, sep, rest = first.partition("://")
+    if not sep or ":" not in rest:
+        raise ConfigError(f"Invalid {key} '{value}': expected PLAINTEXT://host:port, e.g. PLAINTEXT://localhost:9092")
+    if name.upper() not in ("PLAINTEXT", "BROKER", "CLIENT", "EXTERNAL", "INTERNAL"):
+        raise ConfigError(f"Unsupported listener '{first}' in {key}: kcli serves PLAINTEXT only, e.g. PLAINTEXT://localhost:9092")
+    host, _, port = rest.rpartition(":")
+    host = host.strip("[]")
+    try:
+        port_number = int(port)
+    except ValueError:
+        raise ConfigError(f"Invalid port '{port}' in {key}={value}: use a number from 0 to 65535") from None
+    if not 0 <= port_number <= 65535:
+        raise ConfigError(f"Invalid port '{port}' in {key}={value}: use a number from 0 to 65535")
+    return host, port_number
+
+
+def _int(props: dict[str, str], key: str, minimum: int) -> int:
+    try:
+        value = int(props[key])
+    except ValueError:
+        raise ConfigError(f"Invalid value {props[key]} for configuration {key}: Not a number; fix it in server.properties or with --override {key}=N") from None
+    if value < minimum:
+        raise ConfigError(f"Invalid value {value} for configuration {key}: Value must be at least {minimum}")
+    return value
+
+
+def _bool(props: dict[str, str], key: str) -> bool:
+    value = props[key].strip().lower()
+    if value not in ("true", "false"):
+        raise ConfigError(f"Invalid value {props[key]} for configuration {key}: Expected value to be either true or false")
+    return value == "true"

@@ -1,0 +1,80 @@
+"""ROUTES: api_key → the handler module serving it. ApiVersions is computed from this table.
+
+Each handler module names its kafka-python ``Request``/``Response`` classes, the
+version range it advertises (``ADVERTISED``), the lowest version it actually
+serves (``IMPLEMENTED_MIN``; lower advertised versions exist only for
+librdkafka's feature checks and are refused), and ``handle(request, ctx)``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Callable
+
+from kcli.broker.handlers import (
+    alter_configs,
+    api_versions,
+    create_partitions,
+    create_topics,
+    delete_topics,
+    describe_configs,
+    fetch,
+    incremental_alter_configs,
+    init_producer_id,
+    list_offsets,
+    metadata,
+    produce,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    api_key: int
+    request: type
+    response: type
+    handle: Callable
+    is_async: bool
+    min_version: int
+    max_version: int
+    implemented_min: int
+
+    def serves(self, version: int) -> bool:
+        return self.implemented_min <= version <= self.max_version
+
+
+def _route(module: ModuleType) -> Route:
+    low, high = module.ADVERTISED
+    return Route(
+        api_key=module.Request.API_KEY,
+        request=module.Request,
+        response=module.Response,
+        handle=module.handle,
+        is_async=inspect.iscoroutinefunction(module.handle),
+        min_version=low,
+        max_version=high,
+        implemented_min=getattr(module, "IMPLEMENTED_MIN", low),
+    )
+
+
+ROUTES: dict[int, Route] = {
+    r.api_key: r
+    for r in map(
+        _route,
+        (
+            produce,
+            fetch,
+            list_offsets,
+            metadata,
+            api_versions,
+            create_topics,
+            delete_topics,
+            init_producer_id,
+            describe_configs,
+            alter_configs,
+            create_partitions,
+            incremental_alter_configs,
+        ),
+    )
+}

@@ -1,0 +1,20 @@
+"""DeleteTopics (key 20): v1–v3 (identical bodies). Files are closed before they are removed."""
+
+from kafka.protocol.admin import DeleteTopicsRequest as Request
+from kafka.protocol.admin import DeleteTopicsResponse as Response
+
+from kcli.protocol.kafka.errors import ErrorCode
+
+ADVERTISED = (1, 3)
+
+
+def handle(request, ctx):
+    results = []
+    for name in request.topic_names:
+        if name in ctx.catalog.topics:
+            ctx.catalog.delete(name)
+            code = ErrorCode.NONE
+        else:
+            code = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+        results.append(Response.DeletableTopicResult(name=name, error_code=code))
+    return Response(version=ctx.api_version, throttle_time_ms=0, responses=results)

@@ -1,0 +1,85 @@
+"""Fetch (key 1): serves v4–v10, sessionless.
+
+v4 adds isolation_level, last_stable_offset and aborted transactions; v5
+log_start_offset; v7 fetch sessions (kcli always answers session_id 0, so
+clients send full requests); v9 current_leader_epoch; v10 is v9 again (and
+tells librdkafka that zstd is available).
+
+A partition returns whole batches starting with the one that contains the
+fetch offset, up to ``partition_max_bytes``, and the response stops adding
+partitions at ``max_bytes``; the first batch is always returned whole so a
+large batch never stalls a consumer. With less than ``min_bytes`` ready, the
+request waits until data arrives or ``max_wait_ms`` passes.
+"""
+
+import asyncio
+
+from kafka.protocol.consumer import FetchRequest as Request
+from kafka.protocol.consumer import FetchResponse as Response
+
+from kcli.broker.log.partition import AppendError
+from kcli.protocol.kafka.errors import ErrorCode
+
+ADVERTISED = (4, 10)
+
+_Topic = Response.FetchableTopicResponse
+_Partition = _Topic.PartitionData
+
+
+async def handle(request, ctx):
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + max(request.max_wait_ms, 0) / 1000
+    while True:
+        topics, total = _read(request, ctx)
+        remaining = deadline - loop.time()
+        if total >= max(request.min_bytes, 1) or remaining <= 0:
+            break
+        if not await ctx.state.appends.wait(remaining):
+            topics, total = _read(request, ctx)
+            break
+    return Response(version=ctx.api_version, throttle_time_ms=0, error_code=0, session_id=0, responses=topics)
+
+
+def _read(request, ctx):
+    budget = request.max_bytes if ctx.api_version >= 3 else 0x7FFFFFFF
+    total = 0
+    topics = []
+    for t in request.topics:
+        results = []
+        for p in t.partitions:
+            partition = ctx.catalog.partition(t.topic, p.partition)
+            if partition is None:
+                results.append(_empty(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION))
+                continue
+            records = b""
+            code = ErrorCode.NONE
+            limit = min(p.partition_max_bytes, budget - total)
+            try:
+                if p.fetch_offset < partition.log_end_offset and (limit > 0 or total == 0):
+                    records = partition.read(p.fetch_offset, max(limit, 0), min_one_batch=total == 0)
+                elif p.fetch_offset > partition.log_end_offset:
+                    raise AppendError(ErrorCode.OFFSET_OUT_OF_RANGE)
+            except AppendError as exc:
+                code = exc.code
+            total += len(records)
+            results.append(
+                _Partition(
+                    partition_index=p.partition,
+                    error_code=code,
+                    high_watermark=partition.high_watermark,
+                    last_stable_offset=partition.last_stable_offset,
+                    log_start_offset=partition.log_start_offset,
+                    aborted_transactions=None,
+                    preferred_read_replica=-1,
+                    records=records,
+                )
+            )
+        topics.append(_Topic(topic=t.topic, partitions=results))
+    return topics, total
+
+
+def _empty(index: int, code: ErrorCode):
+    return _Partition(
+        partition_index=index, error_code=code, high_watermark=-1, last_stable_offset=-1, log_start_offset=-1,
+        aborted_transactions=None, preferred_read_replica=-1, records=b"",
+    )

@@ -1,0 +1,38 @@
+"""IncrementalAlterConfigs (key 44): v0–v1 (v1 is flexible). SET, DELETE, APPEND, SUBTRACT per config."""
+
+from kafka.protocol.admin import IncrementalAlterConfigsRequest as Request
+from kafka.protocol.admin import IncrementalAlterConfigsResponse as Response
+
+from kcli.broker.handlers import alter_configs
+from kcli.protocol.kafka.errors import ErrorCode
+
+ADVERTISED = (0, 1)
+SET, DELETE, APPEND, SUBTRACT = 0, 1, 2, 3
+
+
+def handle(request, ctx):
+    responses = []
+    for r in request.resources:
+        topic = ctx.catalog.topics.get(r.resource_name) if r.resource_type == alter_configs.TOPIC else None
+        configs = dict(topic.configs) if topic else {}
+        code, message = ErrorCode.NONE, None
+        for c in r.configs:
+            if c.config_operation == SET:
+                configs[c.name] = c.value
+            elif c.config_operation == DELETE:
+                configs.pop(c.name, None)
+            elif c.config_operation in (APPEND, SUBTRACT):
+                current = configs.get(c.name) or (ctx.catalog.defaults.get(c.name, ("", 0))[0])
+                items = [i for i in current.split(",") if i]
+                for item in (c.value or "").split(","):
+                    if c.config_operation == APPEND and item not in items:
+                        items.append(item)
+                    elif c.config_operation == SUBTRACT and item in items:
+                        items.remove(item)
+                configs[c.name] = ",".join(items)
+            else:
+                code, message = ErrorCode.INVALID_REQUEST, f"Unknown config operation {c.config_operation}"
+        if code is ErrorCode.NONE:
+            code, message = alter_configs.apply(ctx, r.resource_type, r.resource_name, configs, request.validate_only)
+        responses.append(Response.AlterConfigsResourceResponse(error_code=code, error_message=message, resource_type=r.resource_type, resource_name=r.resource_name))
+    return Response(version=ctx.api_version, throttle_time_ms=0, responses=responses)

@@ -1,0 +1,53 @@
+"""Metadata (key 3): advertises v0–v7.
+
+v1 adds controller_id, rack, is_internal; v2 cluster_id; v3 throttle_time_ms;
+v4 allow_auto_topic_creation; v5 offline_replicas; v7 leader_epoch (always -1
+here, so clients skip leader-epoch validation). One broker leads every
+partition. Unknown topics are created when the request allows it and
+``auto.create.topics.enable`` is true.
+"""
+
+from kafka.protocol.metadata import MetadataRequest as Request
+from kafka.protocol.metadata import MetadataResponse as Response
+
+from kcli.broker.handlers import create_topics
+from kcli.broker.log.catalog import topic_name_problem
+from kcli.protocol.kafka.errors import ErrorCode
+
+ADVERTISED = (0, 7)
+
+_Topic = Response.MetadataResponseTopic
+_Partition = _Topic.MetadataResponsePartition
+
+
+def handle(request, ctx):
+    catalog = ctx.catalog
+    node = ctx.config.node_id
+    if request.topics is None or (ctx.api_version == 0 and not request.topics):
+        names = sorted(catalog.topics)
+    else:
+        names = [t.name for t in request.topics]
+    allow_create = request.allow_auto_topic_creation if ctx.api_version >= 4 else True
+    topics = []
+    for name in names:
+        topic = catalog.topics.get(name)
+        if topic is None:
+            if allow_create and ctx.config.auto_create_topics and topic_name_problem(name) is None:
+                topic = create_topics.auto_create(ctx, name)
+            else:
+                code = ErrorCode.INVALID_TOPIC_EXCEPTION if topic_name_problem(name) else ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+                topics.append(_Topic(error_code=code, name=name, is_internal=False, partitions=[]))
+                continue
+        partitions = [
+            _Partition(
+                error_code=0, partition_index=p.index, leader_id=node, leader_epoch=-1,
+                replica_nodes=[node], isr_nodes=[node], offline_replicas=[],
+            )
+            for p in topic.partitions
+        ]
+        topics.append(_Topic(error_code=0, name=name, is_internal=topic.internal, partitions=partitions))
+    broker = Response.MetadataResponseBroker(node_id=node, host=ctx.config.advertised_host, port=ctx.state.advertised_port, rack=None)
+    return Response(
+        version=ctx.api_version, throttle_time_ms=0, brokers=[broker], cluster_id=catalog.cluster_id,
+        controller_id=node, topics=topics,
+    )

@@ -1,0 +1,170 @@
+"""Catalog: the topics of one log directory, their partitions and their configs.
+
+Layout under ``log.dirs``::
+
+    meta.properties          cluster.id, node.id, version (as Kafka's)
+    kcli-topics.json         {topic: {"topic_id": uuid, "partitions": n, "configs": {k: v}}}
+    .kafka_cleanshutdown     present only after a clean shutdown
+    <topic>-<partition>/     one Partition directory each
+
+``kcli-topics.json`` is replaced atomically (write a temporary file, close it,
+rename) whenever a topic is created, altered or deleted. Without the clean
+shutdown marker, each partition's last segment is recovered on open.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kcli.broker import topic_config
+from kcli.broker.log.partition import LogConfig, Partition
+
+CLEAN_SHUTDOWN = ".kafka_cleanshutdown"
+TOPICS_FILE = "kcli-topics.json"
+MAX_TOPIC_NAME = 249
+_LEGAL = re.compile(r"^[a-zA-Z0-9._-]+$")
+
+
+def topic_name_problem(name: str) -> str | None:
+    """Kafka's reason a topic name is invalid, or None."""
+    if not name:
+        return "Topic name is invalid: the empty string is not allowed"
+    if name in (".", ".."):
+        return f"Topic name is invalid: '{name}' is not allowed"
+    if len(name) > MAX_TOPIC_NAME:
+        return f"Topic name is invalid: the length of '{name}' is longer than the max allowed length {MAX_TOPIC_NAME}"
+    if not _LEGAL.match(name):
+        return (
+            f"Topic name is invalid: '{name}' contains one or more characters other than "
+            "ASCII alphanumerics, '.', '_' and '-'"
+        )
+    return None
+
+
+@dataclass
+class Topic:
+    name: str
+    topic_id: uuid.UUID
+    configs: dict[str, str]
+    partitions: list[Partition] = field(default_factory=list)
+    internal: bool = False
+
+
+class Catalog:
+    def __init__(self, log_dir: Path, broker_props: dict[str, str]):
+        self.log_dir = log_dir
+        self.broker_props = broker_props
+        self.defaults = topic_config.broker_defaults(broker_props)
+        self.topics: dict[str, Topic] = {}
+        self.cluster_id = ""
+        self.recovered_bytes = 0
+
+    def open(self, node_id: int) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self._load_meta(node_id)
+        marker = self.log_dir / CLEAN_SHUTDOWN
+        recover = not marker.exists()
+        marker.unlink(missing_ok=True)
+        path = self.log_dir / TOPICS_FILE
+        stored = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        for name, meta in stored.items():
+            topic = Topic(name, uuid.UUID(meta["topic_id"]), dict(meta.get("configs", {})))
+            config = self.log_config(topic.configs)
+            for i in range(meta["partitions"]):
+                topic.partitions.append(Partition.open(self._dir(name, i), name, i, config, recover))
+            self.topics[name] = topic
+
+    def _load_meta(self, node_id: int) -> None:
+        path = self.log_dir / "meta.properties"
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.startswith("cluster.id="):
+                    self.cluster_id = line.split("=", 1)[1].strip()
+        if not self.cluster_id:
+            self.cluster_id = _cluster_id()
+            text = f"#\n#kcli\nnode.id={node_id}\nversion=1\ncluster.id={self.cluster_id}\n"
+            _replace(path, text)
+
+    def _dir(self, topic: str, index: int) -> Path:
+        return self.log_dir / f"{topic}-{index}"
+
+    def log_config(self, overrides: dict[str, str]) -> LogConfig:
+        value = lambda name: overrides.get(name, self.defaults[name][0])  # noqa: E731
+        return LogConfig(
+            segment_bytes=int(value("segment.bytes")),
+            max_message_bytes=int(value("max.message.bytes")),
+            log_append_time=value("message.timestamp.type") == "LogAppendTime",
+            index_interval_bytes=int(value("index.interval.bytes")),
+        )
+
+    def _save(self) -> None:
+        stored = {
+            t.name: {"topic_id": str(t.topic_id), "partitions": len(t.partitions), "configs": t.configs}
+            for t in self.topics.values()
+        }
+        _replace(self.log_dir / TOPICS_FILE, json.dumps(stored, indent=1, sort_keys=True))
+
+    # -- topic operations (validation is the caller's) -----------------------
+
+    def create(self, name: str, partitions: int, configs: dict[str, str]) -> Topic:
+        topic = Topic(name, uuid.uuid4(), dict(configs))
+        config = self.log_config(topic.configs)
+        for i in range(partitions):
+            topic.partitions.append(Partition.open(self._dir(name, i), name, i, config, recover=False))
+        self.topics[name] = topic
+        self._save()
+        return topic
+
+    def add_partitions(self, name: str, total: int) -> None:
+        topic = self.topics[name]
+        config = self.log_config(topic.configs)
+        for i in range(len(topic.partitions), total):
+            topic.partitions.append(Partition.open(self._dir(name, i), name, i, config, recover=False))
+        self._save()
+
+    def set_configs(self, name: str, configs: dict[str, str]) -> None:
+        topic = self.topics[name]
+        topic.configs = dict(configs)
+        config = self.log_config(topic.configs)
+        for partition in topic.partitions:
+            partition.config = config
+        self._save()
+
+    def delete(self, name: str) -> None:
+        topic = self.topics.pop(name)
+        self._save()
+        for partition in topic.partitions:
+            partition.delete()
+
+    def partition(self, name: str, index: int) -> Partition | None:
+        topic = self.topics.get(name)
+        if topic is None or not 0 <= index < len(topic.partitions):
+            return None
+        return topic.partitions[index]
+
+    def close(self) -> None:
+        for topic in self.topics.values():
+            for partition in topic.partitions:
+                partition.flush()
+                partition.close()
+        (self.log_dir / CLEAN_SHUTDOWN).write_bytes(b"")
+
+
+def _replace(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _cluster_id() -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")

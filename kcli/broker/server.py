@@ -1,0 +1,163 @@
+"""The broker's asyncio adapter: accept, read frames, dispatch in order, write.
+
+One task per connection reads a frame, decodes it with kafka-python's classes,
+awaits its handler and writes the response before reading the next, so the
+responses on a connection leave in request order (Kafka mutes a channel the
+same way). A frame that cannot be decoded, an unknown API key or an
+unsupported version closes that connection only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from kcli.broker.config import BrokerConfig
+from kcli.broker.context import AppendSignal, BrokerState, RequestContext
+from kcli.broker.dispatch import ROUTES
+from kcli.broker.handlers import api_versions
+from kcli.broker.log.catalog import Catalog
+from kcli.protocol.kafka import frame
+
+log = logging.getLogger("kcli.broker")
+
+
+class Broker:
+    def __init__(self, config: BrokerConfig):
+        self.config = config
+        self.catalog = Catalog(config.log_dir, config.props)
+        self.state: BrokerState | None = None
+        self._server: asyncio.base_events.Server | None = None
+        self._connections: set[asyncio.Task] = set()
+        self.address: tuple[str, int] | None = None
+
+    async def start(self) -> tuple[str, int]:
+        """Open the logs, bind the listener; returns the bound (host, port)."""
+        self.catalog.open(self.config.node_id)
+        host = self.config.listener_host or None
+        self._server = await asyncio.start_server(self._serve, host, self.config.listener_port, reuse_address=True)
+        sock = self._server.sockets[0].getsockname()
+        self.address = (sock[0], sock[1])
+        self.state = BrokerState(
+            config=self.config,
+            catalog=self.catalog,
+            appends=AppendSignal(),
+            advertised_port=self.config.advertised_port or sock[1],
+            next_producer_id=int(time.time() * 1000) * 10,
+            api_versions=tuple((r.api_key, r.min_version, r.max_version) for r in sorted(ROUTES.values(), key=lambda r: r.api_key)),
+        )
+        return self.address
+
+    async def serve_forever(self) -> None:
+        await self._server.serve_forever()
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._connections):
+            task.cancel()
+        if self._connections:
+            await asyncio.gather(*self._connections, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+            self._server = None
+        self.catalog.close()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        self._connections.add(task)
+        peer = writer.get_extra_info("peername")
+        try:
+            while True:
+                prefix = await reader.readexactly(4)
+                size = frame.frame_size(prefix)
+                body = await reader.readexactly(size)
+                out = await self._dispatch(body)
+                if out:
+                    writer.write(out)
+                    if writer.transport.get_write_buffer_size() > 1 << 20:
+                        await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        except frame.MalformedFrame as exc:
+            log.warning("Closing connection from %s: %s", peer, exc)
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            log.exception("Closing connection from %s after an unexpected error", peer)
+        finally:
+            self._connections.discard(task)
+            writer.close()
+
+    async def _dispatch(self, body: bytes) -> bytes | None:
+        head = frame.peek_head(body)
+        route = ROUTES.get(head.api_key)
+        if route is None:
+            raise frame.MalformedFrame(f"unknown api key {head.api_key}")
+        if not route.serves(head.api_version):
+            if head.api_key == api_versions.Request.API_KEY:
+                return frame.encode_response(api_versions.unsupported(), head.correlation_id)
+            raise frame.MalformedFrame(f"unsupported version {head.api_version} of api key {head.api_key}")
+        request = frame.decode_request(route.request, head.api_version, body)
+        ctx = RequestContext(self.state, head.api_version, head.client_id, int(time.time() * 1000))
+        response = await route.handle(request, ctx) if route.is_async else route.handle(request, ctx)
+        if response is None:  # acks=0 produce
+            return None
+        return frame.encode_response(response, head.correlation_id)
+
+
+@dataclass
+class RunningBroker:
+    """A broker serving on a background thread (tests, quickstart)."""
+
+    broker: Broker
+    host: str
+    port: int
+    _loop: asyncio.AbstractEventLoop
+    _thread: threading.Thread
+    _stop: asyncio.Event
+
+    @property
+    def bootstrap(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.broker.config.log_dir
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._stop.set)
+            self._thread.join(30)
+
+
+def run_in_thread(config: BrokerConfig) -> RunningBroker:
+    """Start a broker on its own thread and event loop; returns once it accepts connections."""
+    ready = threading.Event()
+    holder: dict = {}
+
+    async def main() -> None:
+        broker = Broker(config)
+        stop = asyncio.Event()
+        try:
+            holder["address"] = await broker.start()
+        except BaseException as exc:
+            holder["error"] = exc
+            ready.set()
+            return
+        holder.update(broker=broker, loop=asyncio.get_running_loop(), stop=stop)
+        ready.set()
+        await stop.wait()
+        await broker.stop()
+
+    thread = threading.Thread(target=asyncio.run, args=(main(),), name="kcli-broker", daemon=True)
+    thread.start()
+    ready.wait()
+    if "error" in holder:
+        raise holder["error"]
+    host, port = holder["address"]
+    return RunningBroker(holder["broker"], host, port, holder["loop"], thread, holder["stop"])
