@@ -62,7 +62,7 @@ class Catalog:
         self.defaults = topic_config.broker_defaults(broker_props)
         self.topics: dict[str, Topic] = {}
         self.cluster_id = ""
-        self.recovered_bytes = 0
+        self.recovered = False  # True when the last shutdown was unclean and logs were recovered
 
     def open(self, node_id: int) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -78,6 +78,7 @@ class Catalog:
             for i in range(meta["partitions"]):
                 topic.partitions.append(Partition.open(self._dir(name, i), name, i, config, recover))
             self.topics[name] = topic
+        self.recovered = recover and bool(stored)
 
     def _load_meta(self, node_id: int) -> None:
         path = self.log_dir / "meta.properties"

@@ -1,0 +1,59 @@
+"""``kcli server-start`` and ``kcli server-stop``: parse, call kcli.broker, render."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+_LAUNCHED = time.perf_counter()
+
+
+def server_start(
+    properties: Optional[Path] = typer.Argument(None, help="A Kafka server.properties file; kcli's defaults when omitted."),
+    override: List[str] = typer.Option([], "--override", help="Set a property, e.g. --override log.dirs=/tmp/kafka-logs (repeatable)."),
+    print_config: bool = typer.Option(False, "--print-config", help="Print the shipped server.properties and exit."),
+) -> None:
+    """Start the embedded Kafka broker (kafka-server-start).
+
+    Example: kcli server-start --override listeners=PLAINTEXT://localhost:9093
+    """
+    from kcli.cli import banner as render
+
+    if print_config:
+        from kcli.config import shipped
+
+        render.out(shipped("server.properties"))
+        return
+    from kcli.broker import process
+    from kcli.broker.config import BrokerConfig, ConfigError
+
+    try:
+        config = BrokerConfig.load(properties, override)
+        render.config_warnings(config.unknown_keys)
+        process.serve(config, render.broker_started, _LAUNCHED)
+    except (ConfigError, process.StartError) as exc:
+        render.fail(str(exc))
+    render.broker_stopped()
+
+
+def server_stop(
+    properties: Optional[Path] = typer.Argument(None, help="The server.properties the broker was started with."),
+    override: List[str] = typer.Option([], "--override", help="As given to server-start, e.g. --override log.dirs=DIR."),
+) -> None:
+    """Stop a broker started by kcli server-start on the same data directory (kafka-server-stop)."""
+    from kcli.broker import process
+    from kcli.broker.config import BrokerConfig, ConfigError
+    from kcli.cli import banner as render
+
+    try:
+        config = BrokerConfig.load(properties, override)
+    except ConfigError as exc:
+        render.fail(str(exc))
+    pid = process.request_stop(config.log_dir)
+    if pid is None:
+        render.fail("No kafka server to stop")
+    if not process.wait_stopped(config.log_dir, pid):
+        render.fail(f"The kafka server (pid {pid}) did not stop within 30 seconds")
