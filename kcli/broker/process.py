@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kcli.broker.config import BrokerConfig, ConfigError
-from kcli.broker.server import Broker
+from kcli.broker.server import Broker, LogDirError
 
 PID_FILE = "kcli-broker.pid"
 STOP_FILE = "kcli-broker.stop"
@@ -51,11 +51,8 @@ async def _serve(config: BrokerConfig, on_started, launched_at: float) -> None:
     loop = asyncio.get_running_loop()
     try:
         host, port = await broker.start()
-    except PermissionError as exc:
-        raise StartError(
-            f"Cannot write to log directory {config.log_dir}: {exc.strerror}. "
-            "Choose another with --override log.dirs=DIR"
-        ) from None
+    except LogDirError as exc:
+        raise StartError(str(exc)) from None
     except OSError as exc:
         raise StartError(
             f"Socket server failed to bind to {config.listener_host or '0.0.0.0'}:{config.listener_port}: "

@@ -26,6 +26,10 @@ from kcli.protocol.kafka import frame
 log = logging.getLogger("kcli.broker")
 
 
+class LogDirError(Exception):
+    """The log directory cannot be created, read or written."""
+
+
 class Broker:
     def __init__(self, config: BrokerConfig):
         self.config = config
@@ -37,7 +41,13 @@ class Broker:
 
     async def start(self) -> tuple[str, int]:
         """Open the logs, bind the listener; returns the bound (host, port)."""
-        self.catalog.open(self.config.node_id)
+        try:
+            self.catalog.open(self.config.node_id)
+        except OSError as exc:
+            raise LogDirError(
+                f"Cannot write to log directory {self.config.log_dir}: {exc.strerror or exc}. "
+                "Choose another with --override log.dirs=DIR"
+            ) from None
         host = self.config.listener_host or None
         self._server = await asyncio.start_server(self._serve, host, self.config.listener_port, reuse_address=True)
         sock = self._server.sockets[0].getsockname()
