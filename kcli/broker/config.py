@@ -13,18 +13,23 @@ from pathlib import Path
 
 import platformdirs
 
-DEFAULTS: dict[str, str] = {
+# What kcli's shipped server.properties sets: the configuration when no file is given.
+SHIPPED: dict[str, str] = {
     "node.id": "0",
     "listeners": "PLAINTEXT://localhost:9092",
     "num.partitions": "1",
-    "default.replication.factor": "1",
     "auto.create.topics.enable": "true",
     "log.segment.bytes": "1073741824",
-    "message.max.bytes": "1048588",
     "log.retention.hours": "168",
     "group.initial.rebalance.delay.ms": "0",
     "offsets.topic.replication.factor": "1",
 }
+# Kafka's own defaults for the keys kcli reads but the shipped file leaves out.
+BUILT_IN: dict[str, str] = {
+    "default.replication.factor": "1",
+    "message.max.bytes": "1048588",
+}
+DEFAULTS: dict[str, str] = {**BUILT_IN, **SHIPPED}
 
 # Keys kcli reads, plus keys of Kafka's shipped configs it accepts silently.
 KNOWN_KEYS = frozenset(DEFAULTS) | {
@@ -69,16 +74,48 @@ def parse_properties(text: str) -> dict[str, str]:
 
 
 def _split(line: str) -> tuple[str, str]:
-    for i, ch in enumerate(line):
-        if ch in "=: \t" and (i == 0 or line[i - 1] != "\\"):
-            key = line[:i]
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch in "=: \t":
             rest = line[i:].lstrip(" \t")
-            if rest[:1] in ("=", ":") and ch in " \t":
+            if rest[:1] in ("=", ":"):
                 rest = rest[1:]
-            elif ch in "=:":
-                rest = rest[1:]
-            return key.replace("\\", ""), rest.strip()
-    return line.replace("\\", ""), ""
+            return _unescape(line[:i]), _unescape(rest.strip())
+        i += 1
+    return _unescape(line), ""
+
+
+_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f", "\\": "\\", "=": "=", ":": ":", " ": " ", "#": "#", "!": "!"}
+
+
+def _unescape(text: str) -> str:
+    """java.util.Properties escapes, except that a lone backslash before any other
+    character is kept, so Windows paths like C:\\kafka\\logs survive (Java drops it)."""
+    if "\\" not in text:
+        return text
+    out, i = [], 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\" and i + 1 < len(text):
+            nxt = text[i + 1]
+            if nxt == "u" and i + 6 <= len(text):
+                try:
+                    out.append(chr(int(text[i + 2 : i + 6], 16)))
+                    i += 6
+                    continue
+                except ValueError:
+                    pass
+            if nxt in _ESCAPES:
+                out.append(_ESCAPES[nxt])
+                i += 2
+                continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
 
 
 def default_log_dir() -> Path:
@@ -100,10 +137,13 @@ class BrokerConfig:
     segment_bytes: int
     message_max_bytes: int
     unknown_keys: tuple[str, ...] = field(default=())
+    static: dict[str, str] = field(default_factory=dict)  # what server.properties (or kcli's defaults) and overrides set
 
     @classmethod
-    def from_properties(cls, props: dict[str, str]) -> "BrokerConfig":
-        merged = {**DEFAULTS, **props}
+    def from_properties(cls, props: dict[str, str], from_file: bool = False) -> "BrokerConfig":
+        """The config for ``props``; without ``from_file``, kcli's shipped settings fill the gaps."""
+        static = dict(props) if from_file else {**SHIPPED, **props}
+        merged = {**DEFAULTS, **static}
         host, port = _listener(merged, "listeners")
         if "advertised.listeners" in merged:
             adv_host, adv_port = _listener(merged, "advertised.listeners")
@@ -128,6 +168,7 @@ class BrokerConfig:
             segment_bytes=_int(merged, "log.segment.bytes", 14),
             message_max_bytes=_int(merged, "message.max.bytes", 0),
             unknown_keys=tuple(sorted(k for k in props if k not in KNOWN_KEYS)),
+            static=static,
         )
 
     @classmethod
@@ -143,7 +184,7 @@ class BrokerConfig:
             if not sep or not key.strip():
                 raise ConfigError(f"Invalid override '{item}': use --override key=value")
             props[key.strip()] = value.strip()
-        return cls.from_properties(props)
+        return cls.from_properties(props, from_file=path is not None)
 
 
 def _listener(props: dict[str, str], key: str) -> tuple[str, int]:

@@ -33,7 +33,7 @@ class LogDirError(Exception):
 class Broker:
     def __init__(self, config: BrokerConfig):
         self.config = config
-        self.catalog = Catalog(config.log_dir, config.props)
+        self.catalog = Catalog(config.log_dir, config.static)
         self.state: BrokerState | None = None
         self._server: asyncio.base_events.Server | None = None
         self._connections: set[asyncio.Task] = set()

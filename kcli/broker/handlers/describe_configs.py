@@ -8,7 +8,6 @@ behind it. Broker resources list the broker's settings.
 from kafka.protocol.admin import DescribeConfigsRequest as Request
 from kafka.protocol.admin import DescribeConfigsResponse as Response
 
-from kcli.broker import config as broker_config
 from kcli.broker import topic_config
 from kcli.broker.topic_config import ConfigSource
 from kcli.protocol.kafka.errors import ErrorCode
@@ -71,13 +70,13 @@ def _topic(ctx, name: str, include_synonyms: bool):
 def _broker(ctx, name: str):
     if name not in ("", str(ctx.config.node_id)):
         return ErrorCode.INVALID_REQUEST, f"Unexpected broker id, expected {ctx.config.node_id} but received {name}", []
-    given = ctx.config.props
+    static = ctx.config.static
     entries = [
         _Entry(
             name=k, value=v, read_only=True,
-            config_source=ConfigSource.DEFAULT_CONFIG if broker_config.DEFAULTS.get(k) == v else ConfigSource.STATIC_BROKER_CONFIG,
-            is_default=broker_config.DEFAULTS.get(k) == v, is_sensitive=False, synonyms=[],
+            config_source=ConfigSource.STATIC_BROKER_CONFIG if k in static else ConfigSource.DEFAULT_CONFIG,
+            is_default=k not in static, is_sensitive=False, synonyms=[],
         )
-        for k, v in sorted(given.items())
+        for k, v in sorted(ctx.config.props.items())
     ]
     return ErrorCode.NONE, None, entries

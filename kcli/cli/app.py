@@ -1,0 +1,60 @@
+"""The ``kcli`` command: Kafka's tools without the ``kafka-`` prefix."""
+
+from __future__ import annotations
+
+import typer
+
+from kcli import __version__
+from kcli.cli import console_consumer, console_producer, quickstart, server, topics
+
+app = typer.Typer(
+    name="kcli",
+    help="Apache Kafka's quickstart tools — broker, topics, console producer and consumer — with no Java.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print kcli's version and exit.")) -> None:
+    """Apache Kafka's quickstart tools — broker, topics, console producer and consumer — with no Java."""
+
+
+app.command("quickstart")(quickstart.quickstart)
+app.command("server-start")(server.server_start)
+app.command("server-stop")(server.server_stop)
+app.command("topics")(topics.topics)
+app.command("console-producer")(console_producer.console_producer)
+app.command("console-consumer")(console_consumer.console_consumer)
+
+
+def main() -> None:
+    """Run the app; a usage mistake is one line on stderr and exit 1, as with Kafka's tools."""
+    import sys
+
+    from typer._click.exceptions import UsageError  # typer 0.29 vendors click
+
+    from kcli.cli import render
+
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except typer.Abort:
+        render.err("Aborted.")
+        raise SystemExit(130) from None
+    except UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "kcli"
+        if exc.format_message():  # empty after no_args_is_help printed the usage
+            render.err(f"{exc.format_message()} (see '{command} --help')")
+        raise SystemExit(1) from None
+    except BrokenPipeError:
+        sys.stderr.close()

@@ -1,0 +1,75 @@
+"""The terminal side of the console tools: the producer's ``>`` prompt and the consumer's topic picker.
+
+Both take prompt-toolkit ``input``/``output`` so tests can drive them through a pipe.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+
+_CTRL_Z = "\x1a"  # Ctrl+Z then Enter ends input on Windows consoles
+
+
+def _history():
+    from prompt_toolkit.history import FileHistory, InMemoryHistory
+
+    try:
+        directory = Path(platformdirs.user_state_dir("kcli", appauthor=False))
+        directory.mkdir(parents=True, exist_ok=True)
+        return FileHistory(str(directory / "console-producer-history"))
+    except OSError:
+        return InMemoryHistory()
+
+
+def produce_lines(producer, reader, input=None, output=None, history=None) -> int:
+    """Prompt with ``>`` and send each line until Ctrl+D, Ctrl+C or Ctrl+Z Enter; returns lines sent."""
+    from prompt_toolkit import PromptSession, print_formatted_text
+    from prompt_toolkit.patch_stdout import patch_stdout
+
+    from kcli.tools.errors import ToolError
+
+    session = PromptSession(input=input, output=output, history=history or _history())
+    sent = 0
+    previous = producer.on_failure
+    producer.on_failure = lambda failure: print_formatted_text(failure.describe(), output=output)
+    try:
+        with patch_stdout(raw=True):
+            number = 0
+            while True:
+                try:
+                    line = session.prompt(">")
+                except (EOFError, KeyboardInterrupt):
+                    break
+                if line == _CTRL_Z:
+                    break
+                number += 1
+                try:
+                    producer.send(reader.read(line, number))
+                    sent += 1
+                except ToolError as exc:
+                    print_formatted_text(exc.message, output=output)
+    finally:
+        producer.flush()
+        producer.on_failure = previous
+    return sent
+
+
+def pick_topic(topics: list[str], input=None, output=None) -> str | None:
+    """Ask which topic to read, completing from the broker's topics; None if the user gives up."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.completion import WordCompleter
+    from prompt_toolkit.validation import Validator
+
+    if not topics:
+        return None
+    valid = Validator.from_callable(lambda text: text in topics, error_message="Not a topic on this cluster (Tab lists them)")
+    session = PromptSession(input=input, output=output)
+    try:
+        return session.prompt(
+            "Topic to read (Tab to list): ", completer=WordCompleter(topics), validator=valid,
+            complete_while_typing=True, default=topics[0] if len(topics) == 1 else "",
+        )
+    except (EOFError, KeyboardInterrupt):
+        return None

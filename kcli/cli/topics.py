@@ -1,0 +1,92 @@
+"""``kcli topics``: kafka-topics — create, list, describe, alter or delete topics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from kcli.cli import render
+from kcli.cli.options import bootstrap_option, resolve_bootstrap
+
+_ACTIONS = "--list, --describe, --create, --alter or --delete"
+
+
+def topics(
+    create: bool = typer.Option(False, "--create", help="Create a new topic."),
+    list_: bool = typer.Option(False, "--list", help="List all available topics."),
+    describe: bool = typer.Option(False, "--describe", help="List details for the given topics."),
+    alter: bool = typer.Option(False, "--alter", help="Alter the number of partitions of a topic."),
+    delete: bool = typer.Option(False, "--delete", help="Delete a topic."),
+    topic: Optional[str] = typer.Option(None, "--topic", help="The topic to create, alter, describe or delete; a regular expression except with --create."),
+    partitions: Optional[int] = typer.Option(None, "--partitions", help="The number of partitions for the topic being created or altered."),
+    replication_factor: Optional[int] = typer.Option(None, "--replication-factor", help="The replication factor for each partition of the topic being created."),
+    config: List[str] = typer.Option([], "--config", help="A topic configuration override, name=value (repeatable), e.g. --config retention.ms=60000."),
+    if_exists: bool = typer.Option(False, "--if-exists", help="With --alter, --describe or --delete: act only if the topic exists."),
+    if_not_exists: bool = typer.Option(False, "--if-not-exists", help="With --create: create only if the topic does not exist."),
+    exclude_internal: bool = typer.Option(False, "--exclude-internal", help="Leave internal topics out of --list and --describe."),
+    bootstrap_server: Optional[str] = bootstrap_option(),
+    command_config: Optional[Path] = typer.Option(None, "--command-config", help="A properties file of admin client settings."),
+    zookeeper: Optional[str] = typer.Option(None, "--zookeeper", hidden=True),
+) -> None:
+    """Create, delete, describe, or change a topic (kafka-topics).
+
+    Example: kcli topics --create --topic coffee --partitions 3 --bootstrap-server localhost:9092
+    """
+    from kcli.tools import topics as tool
+    from kcli.tools.client_config import read_properties
+    from kcli.tools.errors import ToolError
+
+    if zookeeper is not None:
+        render.fail("--zookeeper is gone since Kafka 3.0: use --bootstrap-server localhost:9092 instead")
+    if sum((create, list_, describe, alter, delete)) != 1:
+        render.fail(f"Command must include exactly one action: {_ACTIONS}")
+    bootstrap = resolve_bootstrap(bootstrap_server)
+    try:
+        props = _admin_props(read_properties(command_config)) if command_config else None
+        configs = _topic_configs(config)
+        if create:
+            name = _require_topic(topic)
+            if tool.create(bootstrap, name, partitions, replication_factor, configs, if_not_exists, props):
+                render.created_topic(name)
+        elif list_:
+            render.topic_list(tool.list_topics(bootstrap, topic, exclude_internal, props))
+        elif describe:
+            render.topic_descriptions(tool.describe(bootstrap, topic, exclude_internal, if_exists, props))
+        elif alter:
+            if config:
+                render.fail('Option combination "[[bootstrap-server], [config]]" can\'t be used with option "[alter]" '
+                            "(To alter topic configurations, the kafka-configs tool can be used.)")
+            if partitions is None:
+                render.fail("--partitions is required with --alter")
+            tool.alter_partitions(bootstrap, _require_topic(topic), partitions, if_exists, props)
+        else:
+            tool.delete(bootstrap, _require_topic(topic), if_exists, props)
+    except ToolError as exc:
+        render.fail(f"Error while executing topic command : {exc.message}")
+
+
+def _require_topic(topic: str | None) -> str:
+    if not topic:
+        render.fail('Missing required argument "[topic]"')
+    return topic
+
+
+def _topic_configs(items: list[str]) -> dict[str, str]:
+    configs = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            render.fail('Error while executing topic command : requirement failed: Invalid topic config: all configs to be added must be in the format "key=val".')
+        configs[key.strip()] = value.strip()
+    return configs
+
+
+def _admin_props(props: dict[str, str]) -> dict:
+    from kafka import KafkaAdminClient
+
+    from kcli.tools.client_config import to_kafka_python
+
+    props.pop("bootstrap.servers", None)
+    return to_kafka_python(props, set(KafkaAdminClient.DEFAULT_CONFIG))

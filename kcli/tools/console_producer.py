@@ -1,0 +1,172 @@
+"""kafka-console-producer: Kafka's LineMessageReader and a producer that reports failures per record.
+
+A line becomes one record. With ``parse.headers`` it starts with
+``h1:v1,h2:v2<headers.delimiter>``; with ``parse.key`` the key comes before
+``key.separator``; a field equal to ``null.marker`` is null.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from kcli.tools.client_config import to_kafka_python
+from kcli.tools.errors import ToolError
+
+CODECS = ("none", "gzip", "snappy", "lz4", "zstd")
+
+
+@dataclass(frozen=True)
+class ProducerRecord:
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, bytes | None]]
+
+
+@dataclass(frozen=True)
+class LineReader:
+    parse_key: bool = False
+    key_separator: str = "\t"
+    parse_headers: bool = False
+    headers_delimiter: str = "\t"
+    headers_separator: str = ","
+    headers_key_separator: str = ":"
+    null_marker: str | None = None
+    ignore_error: bool = False
+
+    @classmethod
+    def from_properties(cls, props: dict[str, str]) -> "LineReader":
+        flag = lambda k: props.get(k, "false").strip().lower() == "true"  # noqa: E731
+        reader = cls(
+            parse_key=flag("parse.key"),
+            key_separator=props.get("key.separator", "\t"),
+            parse_headers=flag("parse.headers"),
+            headers_delimiter=props.get("headers.delimiter", "\t"),
+            headers_separator=props.get("headers.separator", ","),
+            headers_key_separator=props.get("headers.key.separator", ":"),
+            null_marker=props.get("null.marker") or None,
+            ignore_error=flag("ignore.error"),
+        )
+        reader._check()
+        return reader
+
+    def _check(self) -> None:
+        pairs = [
+            ("headers.delimiter", self.headers_delimiter, "headers.separator", self.headers_separator),
+            ("headers.delimiter", self.headers_delimiter, "headers.key.separator", self.headers_key_separator),
+            ("headers.separator", self.headers_separator, "headers.key.separator", self.headers_key_separator),
+            ("null.marker", self.null_marker, "key.separator", self.key_separator),
+            ("null.marker", self.null_marker, "headers.delimiter", self.headers_delimiter),
+            ("null.marker", self.null_marker, "headers.separator", self.headers_separator),
+            ("null.marker", self.null_marker, "headers.key.separator", self.headers_key_separator),
+        ]
+        for a, av, b, bv in pairs:
+            if av is not None and av == bv and (self.parse_headers or "headers" not in a + b):
+                raise ToolError(f"{a} and {b} may not be equal")
+
+    def read(self, line: str, number: int) -> ProducerRecord:
+        headers: list[tuple[str, bytes | None]] = []
+        rest = line
+        if self.parse_headers:
+            block, sep, after = rest.partition(self.headers_delimiter)
+            if not sep:
+                if not self.ignore_error:
+                    raise ToolError(f"No headers delimiter found on line number {number}: '{line}'")
+            else:
+                headers = self._headers(block, number)
+                rest = after
+        key = None
+        if self.parse_key:
+            k, sep, after = rest.partition(self.key_separator)
+            if not sep:
+                if not self.ignore_error:
+                    raise ToolError(f"No key separator found on line number {number}: '{line}'")
+            else:
+                key, rest = self._bytes(k), after
+        return ProducerRecord(key, self._bytes(rest), headers)
+
+    def _headers(self, block: str, number: int):
+        out = []
+        for pair in re.split(self.headers_separator, block) if block else []:
+            name, sep, value = pair.partition(self.headers_key_separator)
+            if not sep:
+                if not self.ignore_error:
+                    raise ToolError(f"No header key separator found in pair '{pair}' on line number {number}")
+                name, value = pair, None
+            if self.null_marker is not None and name == self.null_marker:
+                raise ToolError(f"Header keys should not be equal to the null marker '{self.null_marker}' as they can't be null")
+            out.append((name, self._bytes(value) if value is not None else None))
+        return out
+
+    def _bytes(self, text: str) -> bytes | None:
+        if self.null_marker is not None and text == self.null_marker:
+            return None
+        return text.encode("utf-8")
+
+
+@dataclass(frozen=True)
+class SendFailure:
+    topic: str
+    key: bytes | None
+    value: bytes | None
+    error: str
+
+    def describe(self) -> str:
+        key = "null" if self.key is None else f"{len(self.key)} bytes"
+        value = "null" if self.value is None else f"{len(self.value)} bytes"
+        return f"Error when sending message to topic {self.topic} with key: {key}, value: {value} with error: {self.error}"
+
+
+class ConsoleProducer:
+    """A kafka-python producer with Kafka's console-producer defaults (client.id console-producer, acks all)."""
+
+    def __init__(self, bootstrap: str, topic: str, props: dict[str, str], on_failure: Callable[[SendFailure], None], sync: bool = False):
+        from kafka import KafkaProducer
+
+        import logging
+
+        logging.getLogger("kafka").setLevel(logging.CRITICAL)
+        settings = {"client.id": "console-producer", "acks": "-1", "linger.ms": "5", "max.block.ms": "60000", **props}
+        kwargs = to_kafka_python(settings, set(KafkaProducer.DEFAULT_CONFIG))
+        if kwargs.get("acks") != "all":
+            kwargs.setdefault("enable_idempotence", False)
+        self.topic = topic
+        self.sync = sync
+        self.on_failure = on_failure
+        self.failures = 0
+        self.sent = 0
+        try:
+            self._producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), **kwargs)
+        except Exception as exc:
+            raise ToolError(_reason(exc)) from None
+
+    def send(self, record: ProducerRecord) -> None:
+        try:
+            future = self._producer.send(self.topic, key=record.key, value=record.value, headers=record.headers or None)
+        except Exception as exc:
+            self._fail(record, exc)
+            return
+        future.add_errback(lambda exc: self._fail(record, exc))
+        self.sent += 1
+        if self.sync:
+            try:
+                future.get()
+            except Exception:
+                pass  # reported by the errback
+
+    def _fail(self, record: ProducerRecord, exc: BaseException) -> None:
+        self.failures += 1
+        self.on_failure(SendFailure(self.topic, record.key, record.value, _reason(exc)))
+
+    def flush(self) -> None:
+        self._producer.flush()
+
+    def close(self) -> None:
+        self._producer.close()
+
+
+def _reason(exc: BaseException) -> str:
+    name = type(exc).__name__
+    text = str(exc)
+    return f"{name}: {text}" if text and name not in text else (text or name)

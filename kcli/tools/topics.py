@@ -1,0 +1,164 @@
+"""kafka-topics operations: create, list, describe, alter (partitions), delete.
+
+Each returns data or raises ToolError with the message Kafka's TopicCommand
+prints after ``Error while executing topic command : ``. They talk to any
+Kafka-compatible cluster through kafka-python's admin client.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kcli.tools.admin import admin_client
+from kcli.tools.errors import ToolError
+
+INTERNAL_TOPICS = ("__consumer_offsets", "__transaction_state")
+
+
+@dataclass(frozen=True)
+class PartitionInfo:
+    topic: str
+    partition: int
+    leader: int | None
+    replicas: list[int]
+    isr: list[int]
+
+
+@dataclass(frozen=True)
+class TopicDescription:
+    name: str
+    topic_id: str | None
+    partition_count: int
+    replication_factor: int
+    configs: list[tuple[str, str]]  # non-default configs, as Kafka lists them
+    partitions: list[PartitionInfo] = field(default_factory=list)
+
+
+def _error_message(result: dict, fallback: str) -> str:
+    return result.get("error_message") or fallback
+
+
+def create(bootstrap: str, topic: str, partitions: int | None, replication_factor: int | None,
+           configs: dict[str, str], if_not_exists: bool = False, props: dict | None = None) -> bool:
+    """Create ``topic``; False when it existed and ``if_not_exists`` was given."""
+    if partitions is not None and partitions < 1:
+        raise ToolError("The partitions must be greater than 0")
+    if replication_factor is not None and not 1 <= replication_factor <= 32767:
+        raise ToolError("The replication factor must be between 1 and 32767 inclusive")
+    with admin_client(bootstrap, "createTopics", props) as admin:
+        if partitions is None or replication_factor is None:
+            defaults = _broker_defaults(admin)
+            partitions = partitions or int(defaults.get("num.partitions", 1))
+            replication_factor = replication_factor or int(defaults.get("default.replication.factor", 1))
+        spec = {"num_partitions": partitions, "replication_factor": replication_factor, "configs": configs}
+        result = admin.create_topics({topic: spec}, raise_errors=False)["topics"][0]
+    code = result["error_code"]
+    if code == 36 and if_not_exists:
+        return False
+    if code != 0:
+        raise ToolError(_error_message(result, f"error code {code}"))
+    return True
+
+
+def _broker_defaults(admin) -> dict[str, str]:
+    from kafka.admin import ConfigResource, ConfigResourceType
+
+    try:
+        node = admin.describe_cluster()["brokers"][0]["broker_id"]
+        result = admin.describe_configs([ConfigResource(ConfigResourceType.BROKER, str(node), {"num.partitions": None, "default.replication.factor": None})], config_filter="all")
+    except Exception:  # an old or restricted cluster: fall back to Kafka's defaults
+        return {}
+    values = next(iter(result.get("broker", {}).values()), {})
+    return {k: v["value"] for k, v in values.items()}
+
+
+def list_topics(bootstrap: str, topic: str | None = None, exclude_internal: bool = False, props: dict | None = None) -> list[str]:
+    with admin_client(bootstrap, "listTopics", props) as admin:
+        names = admin.list_topics()
+    return _select(names, topic, exclude_internal)
+
+
+def _select(names, pattern: str | None, exclude_internal: bool) -> list[str]:
+    names = sorted(names)
+    if exclude_internal:
+        names = [n for n in names if n not in INTERNAL_TOPICS]
+    if pattern:
+        regex = re.compile(pattern)
+        names = [n for n in names if regex.fullmatch(n)]
+    return names
+
+
+def describe(bootstrap: str, topic: str | None = None, exclude_internal: bool = False, if_exists: bool = False,
+             props: dict | None = None) -> list[TopicDescription]:
+    from kafka.admin import ConfigResource, ConfigResourceType
+
+    with admin_client(bootstrap, "describeTopics", props) as admin:
+        names = _select(admin.list_topics(), topic, exclude_internal)
+        _ensure_exists(names, topic, if_exists)
+        if not names:
+            return []
+        metadata = {t["name"]: t for t in admin.describe_topics(names)}
+        configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, n) for n in names], config_filter="all")
+    out = []
+    for name in names:
+        meta = metadata[name]
+        parts = sorted(meta["partitions"], key=lambda p: p["partition_index"])
+        entries = configs.get("topic", {}).get(name, {})
+        non_default = sorted((k, v["value"]) for k, v in entries.items() if v.get("config_source") not in ("DEFAULT_CONFIG", 5) and v["value"] is not None)
+        topic_id = meta.get("topic_id")
+        out.append(TopicDescription(
+            name=name,
+            topic_id=_topic_id_text(topic_id),
+            partition_count=len(parts),
+            replication_factor=len(parts[0]["replica_nodes"]) if parts else 0,
+            configs=non_default,
+            partitions=[PartitionInfo(name, p["partition_index"], p["leader_id"] if p["leader_id"] >= 0 else None, p["replica_nodes"], p["isr_nodes"]) for p in parts],
+        ))
+    return out
+
+
+def _topic_id_text(topic_id) -> str | None:
+    """Kafka prints topic ids in URL-safe base64 without padding; an all-zero id is not printed."""
+    import base64
+    import uuid
+
+    if topic_id is None:
+        return None
+    value = topic_id if isinstance(topic_id, uuid.UUID) else uuid.UUID(str(topic_id))
+    if value.int == 0:
+        return None
+    return base64.urlsafe_b64encode(value.bytes).decode().rstrip("=")
+
+
+def _ensure_exists(names: list[str], topic: str | None, if_exists: bool) -> None:
+    if topic and not names and not if_exists:
+        raise ToolError(f"Topic '{topic}' does not exist as expected")
+
+
+def alter_partitions(bootstrap: str, topic: str, partitions: int, if_exists: bool = False, props: dict | None = None) -> None:
+    from kafka.admin import NewPartitions
+
+    with admin_client(bootstrap, "createPartitions", props) as admin:
+        names = _select(admin.list_topics(), topic, False)
+        _ensure_exists(names, topic, if_exists)
+        for name in names:
+            response = admin.create_partitions({name: NewPartitions(partitions)}, raise_errors=False)
+            for result in response.results:
+                if result.error_code != 0:
+                    raise ToolError(result.error_message or f"error code {result.error_code}")
+
+
+def delete(bootstrap: str, topic: str, if_exists: bool = False, props: dict | None = None) -> list[str]:
+    with admin_client(bootstrap, "deleteTopics", props) as admin:
+        names = _select(admin.list_topics(), topic, False)
+        _ensure_exists(names, topic, if_exists)
+        internal = [n for n in names if n in INTERNAL_TOPICS]
+        if internal:
+            raise ToolError(f"Topic {internal[0]} is a kafka internal topic and is not allowed to be marked for deletion.")
+        if names:
+            result = admin.delete_topics(names, raise_errors=False)
+            for r in result.get("topics", []):
+                if r.get("error_code"):
+                    raise ToolError(f"Topic '{r['name']}' could not be deleted: error code {r['error_code']}")
+    return names
