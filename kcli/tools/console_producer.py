@@ -142,6 +142,9 @@ class ConsoleProducer:
             raise ToolError(_reason(exc)) from None
 
     def send(self, record: ProducerRecord) -> None:
+        if any(value is None for _, value in record.headers):
+            self._fail(record, ToolError("kafka-python cannot send null header values; leave null.marker out of header values"))
+            return
         try:
             future = self._producer.send(self.topic, key=record.key, value=record.value, headers=record.headers or None)
         except Exception as exc:
