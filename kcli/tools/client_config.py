@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kcli.config.properties import parse_properties
 from kcli.tools.errors import ToolError
 
 _INT = {
@@ -26,8 +27,6 @@ _IGNORED = {"key.serializer", "value.serializer", "key.deserializer", "value.des
 
 
 def read_properties(path: str | Path) -> dict[str, str]:
-    from kcli.broker.config import parse_properties
-
     try:
         return parse_properties(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:

@@ -1,0 +1,45 @@
+"""BrokerConfig and the .properties format."""
+
+import pytest
+
+from kcli.broker.config import SHIPPED, BrokerConfig, ConfigError
+from kcli.config import shipped
+from kcli.config.properties import parse_properties
+
+
+def test_shipped_server_properties_is_the_no_file_default():
+    props = parse_properties(shipped("server.properties"))
+    assert {k: props[k] for k in SHIPPED} == SHIPPED
+    config = BrokerConfig.from_properties(props, from_file=True)
+    assert config.unknown_keys == ()
+    assert (config.listener_host, config.listener_port, config.num_partitions, config.auto_create_topics) == ("localhost", 9092, 1, True)
+    assert (config.segment_bytes, config.message_max_bytes) == (1073741824, 1048588)
+    for name in ("producer.properties", "consumer.properties"):
+        assert parse_properties(shipped(name))["bootstrap.servers"] == "localhost:9092"
+
+
+def test_properties_syntax():
+    text = "a=1\nb : 2\nc 3\n# comment\n! also\nlong=one,\\\n   two\nwin=C:\\\\kafka\\\\logs\nraw=C:\\kafka\\logs\nsp\\ ace=x\nu=\\u0041\n"
+    assert parse_properties(text) == {
+        "a": "1", "b": "2", "c": "3", "long": "one,two", "win": "C:\\kafka\\logs", "raw": "C:\\kafka\\logs", "sp ace": "x", "u": "A",
+    }
+
+
+def test_overrides_and_unknown_keys(tmp_path):
+    config = BrokerConfig.load(None, ["log.dirs=" + str(tmp_path), "num.partitions=3", "made.up=1", "broker.id=4"])
+    assert config.num_partitions == 3 and config.log_dir == tmp_path and config.node_id == 4
+    assert config.unknown_keys == ("made.up",)
+
+
+@pytest.mark.parametrize("override, message", [
+    ("num.partitions=many", "Invalid value many for configuration num.partitions"),
+    ("listeners=localhost:9092", "Invalid listeners 'localhost:9092'"),
+    ("listeners=SSL://localhost:9093", "kcli serves PLAINTEXT only"),
+    ("listeners=PLAINTEXT://localhost:99999", "Invalid port '99999'"),
+    ("auto.create.topics.enable=maybe", "Expected value to be either true or false"),
+    ("novalue", "Invalid override 'novalue'"),
+])
+def test_bad_values_name_the_problem(override, message):
+    with pytest.raises(ConfigError) as info:
+        BrokerConfig.load(None, [override])
+    assert message in str(info.value)
