@@ -29,6 +29,10 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 PAYLOAD = b"x" * 100
+# librdkafka (2.x) stops fetching for fetch.queue.backoff.ms (default 1 s) whenever its local queue
+# holds queued.min.messages; a fast broker fills it at once, so with defaults the figure measures
+# that pause, not the broker. Both columns are printed; the target is judged on the first.
+NO_QUEUE_BACKOFF = {"fetch.queue.backoff.ms": 0}
 STARTED = re.compile(r"started on (\S+):(\d+)")
 
 
@@ -84,9 +88,9 @@ def produce(bootstrap: str, topic: str, n: int, acks: str) -> float:
     return n / (time.perf_counter() - started)
 
 
-def consume(bootstrap: str, topic: str, n: int) -> float:
+def consume(bootstrap: str, topic: str, n: int, **conf) -> float:
     """msg/s reading the partition from its start to its end (the mock cluster keeps only its last ~5 MB)."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench", "enable.auto.commit": False})
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench", "enable.auto.commit": False, **conf})
     low, high = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)
     n = min(n, high - low)
     consumer.assign([TopicPartition(topic, 0, low)])
@@ -172,8 +176,9 @@ def run(n: int, latency_seconds: float) -> dict:
             results["produce_acksall_msgs"] = produce(broker.bootstrap, "acksall", n, "all")
             results["broker_cpu_s_per_1m_produced"] = (broker.cpu_seconds() - cpu0) / (2 * n) * 1_000_000
             cpu0 = broker.cpu_seconds()
-            results["consume_msgs"] = consume(broker.bootstrap, "acks1", n)
+            results["consume_msgs"] = consume(broker.bootstrap, "acks1", n, **NO_QUEUE_BACKOFF)
             results["broker_cpu_s_per_1m_consumed"] = (broker.cpu_seconds() - cpu0) / n * 1_000_000
+            results["consume_default_msgs"] = consume(broker.bootstrap, "acks1", n)
             results["latency_p50_ms"], results["latency_p99_ms"] = latency(broker.bootstrap, "latency", 2000, latency_seconds)
             results["idle_fetches_per_s"] = idle_fetch_rate(broker.bootstrap, "idle", 4.0)
             results["rss_after_mib"] = broker.rss_mib()
@@ -182,7 +187,8 @@ def run(n: int, latency_seconds: float) -> dict:
     holder, bootstrap = mock_bootstrap()
     results["ref_produce_acks1_msgs"] = produce(bootstrap, "acks1", n, "1")
     results["ref_produce_acksall_msgs"] = produce(bootstrap, "acksall", n, "all")
-    results["ref_consume_msgs"] = consume(bootstrap, "acks1", n)
+    results["ref_consume_msgs"] = consume(bootstrap, "acks1", n, **NO_QUEUE_BACKOFF)
+    results["ref_consume_default_msgs"] = consume(bootstrap, "acks1", n)
     results["ref_latency_p50_ms"], results["ref_latency_p99_ms"] = latency(bootstrap, "latency", 2000, latency_seconds)
     del holder
     return results
@@ -193,6 +199,7 @@ TARGETS = [
     ("produce acks=1 (msg/s)", "produce_acks1_msgs", "ref_produce_acks1_msgs", "≥ 0.9× ref", lambda r: r["produce_acks1_msgs"] >= 0.9 * r["ref_produce_acks1_msgs"]),
     ("produce acks=all (msg/s)", "produce_acksall_msgs", "ref_produce_acksall_msgs", "≥ 0.9× ref", lambda r: r["produce_acksall_msgs"] >= 0.9 * r["ref_produce_acksall_msgs"]),
     ("consume (msg/s)", "consume_msgs", "ref_consume_msgs", "≥ 400,000", lambda r: r["consume_msgs"] >= 400_000),
+    ("consume, librdkafka defaults", "consume_default_msgs", "ref_consume_default_msgs", "", None),
     ("broker CPU s / 1M produced", "broker_cpu_s_per_1m_produced", None, "≤ 0.8", lambda r: r["broker_cpu_s_per_1m_produced"] <= 0.8),
     ("broker CPU s / 1M consumed", "broker_cpu_s_per_1m_consumed", None, "", None),
     ("e2e latency p50 (ms)", "latency_p50_ms", "ref_latency_p50_ms", "≤ 2", lambda r: r["latency_p50_ms"] <= 2),

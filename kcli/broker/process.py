@@ -29,6 +29,7 @@ _STOP_POLL_S = 0.25
 
 @dataclass(frozen=True)
 class Started:
+    node_id: int
     host: str
     port: int
     log_dir: Path
@@ -65,7 +66,7 @@ async def _serve(config: BrokerConfig, on_started, launched_at: float) -> None:
     pid_path.write_text(f"{os.getpid()}\n", encoding="ascii")
     previous = _install_signals(lambda: loop.call_soon_threadsafe(stop.set))
     try:
-        on_started(Started(host, port, config.log_dir, (time.perf_counter() - launched_at) * 1000, broker.catalog.recovered))
+        on_started(Started(config.node_id, host, port, config.log_dir, (time.perf_counter() - launched_at) * 1000, broker.catalog.recovered))
         if sys.platform == "win32":
             watcher = asyncio.create_task(_watch_stop_file(stop_path, stop))
         await stop.wait()

@@ -79,3 +79,39 @@ def quickstart_done(kept) -> None:
     out("  kcli console-consumer --topic coffee --from-beginning --bootstrap-server localhost:9092")
     if kept:
         out(f"\nThe quickstart's data is kept in {kept}")
+
+
+# -- the broker's console: banner, started line, warnings (stderr) ------------
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def config_warnings(unknown_keys) -> None:
+    if unknown_keys:
+        _console().print(f"[yellow]WARN[/] These configs were supplied but are not used by kcli: {', '.join(unknown_keys)}")
+
+
+def broker_started(started) -> None:
+    import logging
+
+    from rich.logging import RichHandler
+
+    from kcli import __version__
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(console=_console(), show_path=False, markup=False)])
+    console = _console()
+    console.print(f"[bold]kcli {__version__}[/] — Kafka-compatible broker")
+    console.print(f"  listener        PLAINTEXT://{started.host}:{started.port}")
+    console.print(f"  data directory  {started.log_dir}")
+    if started.recovered:
+        console.print("  recovery        the last shutdown was not clean: logs were checked and torn tails cut")
+    console.print(f"  ready in        {started.ready_ms:.0f} ms")
+    console.print(f"[green][KafkaServer id={started.node_id}] started[/] on {started.host}:{started.port} (Ctrl+C to stop)")
+
+
+def broker_stopped() -> None:
+    _console().print("[KafkaServer] shut down completed")

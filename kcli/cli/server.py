@@ -20,12 +20,12 @@ def server_start(
 
     Example: kcli server-start --override listeners=PLAINTEXT://localhost:9093
     """
-    from kcli.cli import banner as render
+    from kcli.cli import render
 
     if print_config:
         from kcli.config import shipped
 
-        render.out(shipped("server.properties"))
+        render.out(shipped("server.properties").rstrip("\n"))
         return
     from kcli.broker import process
     from kcli.broker.config import BrokerConfig, ConfigError
@@ -46,7 +46,7 @@ def server_stop(
     """Stop a broker started by kcli server-start on the same data directory (kafka-server-stop)."""
     from kcli.broker import process
     from kcli.broker.config import BrokerConfig, ConfigError
-    from kcli.cli import banner as render
+    from kcli.cli import render
 
     try:
         config = BrokerConfig.load(properties, override)
