@@ -138,3 +138,14 @@ def test_catalog_persists_topics_and_deletes_closed_files(tmp_path):
     assert again.partition("coffee", 1).log_end_offset == 1
     again.delete("coffee")
     assert not (tmp_path / "coffee-0").exists() and not (tmp_path / "coffee-1").exists()
+
+
+def test_duplicate_detection_survives_a_restart(tmp_path):
+    p = open_partition(tmp_path)
+    p.append(batch(b"a", producer_id=9, epoch=0, sequence=0), now_ms=0)
+    p.append(batch(b"b", producer_id=9, epoch=0, sequence=1), now_ms=0)
+    p.close()
+    p = open_partition(tmp_path, recover=True)
+    assert p.append(batch(b"b", producer_id=9, epoch=0, sequence=1), now_ms=0).base_offset == 1  # the retry
+    assert p.append(batch(b"c", producer_id=9, epoch=0, sequence=2), now_ms=0).base_offset == 2
+    assert p.log_end_offset == 3

@@ -21,6 +21,9 @@ from kcli.protocol.kafka import record_batch
 from kcli.protocol.kafka.errors import ErrorCode
 
 
+PRODUCER_STATE_TAIL_BYTES = 4 * 1024 * 1024
+
+
 class AppendError(Exception):
     def __init__(self, code: ErrorCode, message: str = ""):
         super().__init__(message or code.name)
@@ -62,7 +65,21 @@ class Partition:
             segment = LogSegment(directory, base, config.index_interval_bytes)
             segment.open(recover=recover and i == len(bases) - 1)
             partition._add(segment)
+        partition._load_producer_state()
         return partition
+
+    def _load_producer_state(self) -> None:
+        """Rebuild idempotent-producer state from the log's tail, so a retry that spans a restart
+        is still recognised (Kafka keeps .snapshot files for this; kcli rereads recent batches)."""
+        for header in self.active.tail_headers(PRODUCER_STATE_TAIL_BYTES):
+            self._remember(header)
+
+    def _remember(self, header) -> None:
+        if header.producer_id >= 0 and header.base_sequence >= 0:
+            self.producers.update(
+                header.producer_id, header.producer_epoch,
+                BatchMetadata(header.base_sequence, header.last_sequence, header.base_offset, header.last_offset),
+            )
 
     def _add(self, segment: LogSegment) -> None:
         self.segments.append(segment)
@@ -134,12 +151,7 @@ class Partition:
         self.active.append(data, next_offset - 1, max_timestamp)
 
         for header in headers:
-            if header.producer_id >= 0 and header.base_sequence >= 0:
-                self.producers.update(
-                    header.producer_id,
-                    header.producer_epoch,
-                    BatchMetadata(header.base_sequence, header.last_sequence, header.base_offset, header.last_offset),
-                )
+            self._remember(header)
         return AppendResult(base_offset, append_time)
 
     def roll(self) -> None:

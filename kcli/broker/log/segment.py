@@ -110,6 +110,15 @@ class LogSegment:
             yield header
             position += header.size
 
+    def tail_headers(self, max_bytes: int):
+        """Headers of the batches in about the last ``max_bytes`` of the segment (batch-aligned via the index)."""
+        start = 0
+        if self.size > max_bytes:
+            start = self.index.first_position_at_or_after(self.size - max_bytes)
+            if start is None:
+                start = self.index.last_position()
+        return self._headers(start, validate=False)
+
     def _advance(self, header) -> None:
         self.next_offset = header.next_offset
         if header.max_timestamp > self.max_timestamp:
