@@ -59,10 +59,11 @@ def test_banner_then_server_stop_shuts_down_cleanly(tmp_path):
     assert not (tmp_path / "logs" / "kcli-broker.pid").exists()
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM is POSIX")
-def test_sigterm_shuts_down_cleanly(tmp_path):
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl+C"])
+def test_signals_shut_down_cleanly(tmp_path, signum):
     server = ServerProcess(*overrides(tmp_path))
-    server.proc.send_signal(signal.SIGTERM)
+    server.proc.send_signal(signum)
     assert server.wait() == 0
     assert (tmp_path / "logs" / ".kafka_cleanshutdown").exists()
 
