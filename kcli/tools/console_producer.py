@@ -7,6 +7,7 @@ A line becomes one record. With ``parse.headers`` it starts with
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -123,8 +124,6 @@ class ConsoleProducer:
 
     def __init__(self, bootstrap: str, topic: str, props: dict[str, str], on_failure: Callable[[SendFailure], None], sync: bool = False):
         from kafka import KafkaProducer
-
-        import logging
 
         logging.getLogger("kafka").setLevel(logging.CRITICAL)
         settings = {"client.id": "console-producer", "acks": "-1", "linger.ms": "5", "max.block.ms": "60000", **props}
