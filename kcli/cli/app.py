@@ -31,21 +31,29 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
 app.command("quickstart")(quickstart.quickstart)
 app.command("server-start")(server.server_start)
 app.command("server-stop")(server.server_stop)
-app.command("topics")(topics.topics)
+app.command("topics", no_args_is_help=True)(topics.topics)  # kafka-topics with no arguments prints its usage
 app.command("console-producer")(console_producer.console_producer)
 app.command("console-consumer")(console_consumer.console_consumer)
+
+
+def _usage_message(exc, no_such_option) -> str:
+    """Click's message, except an unknown option, which gets jopt-simple's wording as Kafka's tools print it."""
+    if isinstance(exc, no_such_option):
+        known = f"; did you mean {' or '.join(sorted(exc.possibilities))}?" if exc.possibilities else ""
+        return f"{exc.option_name.lstrip('-')} is not a recognized option{known}"
+    return exc.format_message()
 
 
 def main() -> None:
     """Run the app; a usage mistake is one line on stderr and exit 1, as with Kafka's tools."""
     import sys
 
-    from typer._click.exceptions import UsageError  # typer 0.29 vendors click
+    from typer._click.exceptions import NoSuchOption, UsageError  # typer 0.29 vendors click
 
     from kcli.cli import render
 
     try:
-        app(standalone_mode=False)
+        app(standalone_mode=False, prog_name="kcli")
     except typer.Exit as exc:
         raise SystemExit(exc.exit_code) from None
     except typer.Abort:
@@ -54,7 +62,7 @@ def main() -> None:
     except UsageError as exc:
         command = exc.ctx.command_path if exc.ctx else "kcli"
         if exc.format_message():  # empty after no_args_is_help printed the usage
-            render.err(f"{exc.format_message()} (see '{command} --help')")
+            render.err(f"{_usage_message(exc, NoSuchOption)} (see '{command} --help')")
         raise SystemExit(1) from None
     except BrokenPipeError:
         sys.stderr.close()

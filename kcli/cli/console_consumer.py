@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 
 from kcli.cli import render
-from kcli.cli.options import bootstrap_option, resolve_bootstrap
+from kcli.cli.options import ZOOKEEPER_GONE, bootstrap_option, client_properties, resolve_bootstrap, zookeeper_option
 
 
 def console_consumer(
@@ -24,47 +24,30 @@ def console_consumer(
     property_: List[str] = typer.Option([], "--property", help="Formatter property, e.g. print.key=true, print.timestamp=true, key.separator=: (repeatable)."),
     consumer_property: List[str] = typer.Option([], "--consumer-property", help="A consumer config, name=value (repeatable)."),
     consumer_config: Optional[Path] = typer.Option(None, "--consumer.config", help="A consumer properties file; --consumer-property wins over it."),
-    isolation_level: str = typer.Option("read_uncommitted", "--isolation-level", help="read_committed or read_uncommitted."),
+    isolation_level: Optional[str] = typer.Option(None, "--isolation-level", help="read_committed or read_uncommitted (default: read_uncommitted)."),
     group: Optional[str] = typer.Option(None, "--group", help="The consumer group id (not available yet)."),
+    whitelist: Optional[str] = typer.Option(None, "--whitelist", hidden=True),
+    zookeeper: Optional[str] = zookeeper_option(),
 ) -> None:
     """Read data from Kafka topics and write it to standard output (kafka-console-consumer).
 
     Example: kcli console-consumer --topic coffee --from-beginning --bootstrap-server localhost:9092
     """
-    from kcli.cli import interactive
     from kcli.tools import console_consumer as tool
-    from kcli.tools.client_config import parse_key_values, read_properties
+    from kcli.tools.client_config import parse_key_values
     from kcli.tools.errors import ToolError
 
-    if group is not None:
-        render.fail("Consumer groups are not available yet in kcli: leave out --group to read by partition.")
-    if isolation_level not in ("read_committed", "read_uncommitted"):
-        render.fail(f"Unknown isolation level '{isolation_level}': use read_committed or read_uncommitted")
-    if topic and include:
-        render.fail("Exactly one of --include/--topic is required. ")
-    if partition is not None and not topic:
-        render.fail("The topic is required when partition is specified.")
-    if offset is not None and partition is None:
-        render.fail("The partition is required when offset is specified.")
-    if offset is not None and from_beginning:
-        render.fail("Options from-beginning and offset cannot be specified together.")
-    bootstrap = resolve_bootstrap(bootstrap_server)
+    include = _check_options(topic, include, whitelist, partition, offset, group, isolation_level, zookeeper)
     count = 0
     try:
-        start = tool.StartPosition.parse(offset) if offset else tool.StartPosition("earliest" if from_beginning else "latest")
-        props = read_properties(consumer_config) if consumer_config else {}
-        props.update(parse_key_values(consumer_property))
-        props.pop("bootstrap.servers", None)
+        props = client_properties(consumer_config, consumer_property)
+        start = tool.start_position(offset, from_beginning, props)
         formatter = tool.MessageFormatter.from_properties(parse_key_values(property_))
-        consumer = tool.ConsoleConsumer(bootstrap, props, isolation_level)
-        if not topic and not include:
-            topic = interactive.pick_topic(consumer.topics()) if sys.stdin.isatty() and sys.stdout.isatty() else None
-            if not topic:
-                consumer.close()
-                render.fail("Exactly one of --include/--topic is required. ")
-        consumer.assign([topic] if topic else None, include, partition, start)
+        consumer = tool.ConsoleConsumer(resolve_bootstrap(bootstrap_server, props), props, isolation_level)
+        render.ignored_configs(consumer.ignored)
         try:
-            for record in consumer.records(timeout_ms):
+            selection = tool.Selection(topic or _pick_topic(consumer, include), include, partition, start)
+            for record in consumer.records(selection, timeout_ms):
                 if not render.records(formatter.format(record)):
                     break
                 count += 1
@@ -72,7 +55,40 @@ def console_consumer(
                     break
         except KeyboardInterrupt:
             pass
-        consumer.close()
+        finally:
+            consumer.close()
     except ToolError as exc:
         render.fail(exc.message)
     render.processed(count)
+
+
+def _check_options(topic, include, whitelist, partition, offset, group, isolation_level, zookeeper) -> str | None:
+    """Kafka's option checks, in its words; returns the ``--include`` regex (``--whitelist`` is its old name)."""
+    if zookeeper is not None:
+        render.fail(ZOOKEEPER_GONE)
+    if whitelist is not None:
+        render.warn("Option --whitelist has been deprecated and will be removed in a future version. Use --include instead.")
+        include = include or whitelist
+    if group is not None:
+        render.fail("Consumer groups are not available yet in kcli: leave out --group to read by partition.")
+    if isolation_level not in (None, "read_committed", "read_uncommitted"):
+        render.fail(f"Unknown isolation level '{isolation_level}': use read_committed or read_uncommitted")
+    if topic and include:
+        render.fail("Exactly one of --include/--topic is required. ")
+    if partition is not None and not topic:
+        render.fail("The topic is required when partition is specified.")
+    if offset is not None and partition is None:
+        render.fail("The partition is required when offset is specified.")
+    return include
+
+
+def _pick_topic(consumer, include: str | None) -> str | None:
+    """No --topic: on a terminal, ask which of the broker's topics to read; otherwise Kafka's error."""
+    from kcli.cli import interactive
+
+    if include is not None:
+        return None
+    topic = interactive.pick_topic(consumer.topics()) if sys.stdin.isatty() and sys.stdout.isatty() else None
+    if not topic:
+        render.fail("Exactly one of --include/--topic is required. ")
+    return topic

@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 
 from kcli.cli import render
-from kcli.cli.options import bootstrap_option, resolve_bootstrap
+from kcli.cli.options import bootstrap_option, client_properties, resolve_bootstrap
 
 
 def console_producer(
@@ -29,42 +29,63 @@ def console_producer(
     """
     from kcli.cli import interactive
     from kcli.tools import console_producer as tool
-    from kcli.tools.client_config import parse_key_values, read_properties
+    from kcli.tools.client_config import parse_key_values
     from kcli.tools.errors import ToolError
 
-    if not topic:
-        render.fail('Missing required argument "[topic]"')
-    if broker_list and not bootstrap_server:
-        render.err("Option --broker-list is deprecated and will be ignored. Please use --bootstrap-server instead.")
-    bootstrap = resolve_bootstrap(bootstrap_server or broker_list)
+    _check_options(topic, bootstrap_server, broker_list, compression_codec)
     try:
-        props = read_properties(producer_config) if producer_config else {}
-        props.update(parse_key_values(producer_property))
-        props.pop("bootstrap.servers", None)
-        if request_required_acks is not None:
-            props["acks"] = request_required_acks
-        if compression_codec is not None:
-            if compression_codec not in tool.CODECS:
-                render.fail(f"Unknown compression codec '{compression_codec}': use one of {', '.join(tool.CODECS)}")
-            props["compression.type"] = compression_codec
+        props = client_properties(producer_config, producer_property)
+        props.update(_flag_properties(request_required_acks, compression_codec))
         reader = tool.LineReader.from_properties(parse_key_values(property_))
-        producer = tool.ConsoleProducer(bootstrap, topic, props, lambda f: render.err(f.describe()), sync)
+        bootstrap = resolve_bootstrap(bootstrap_server or broker_list, props)
+        producer = tool.ConsoleProducer(bootstrap, topic, props, lambda failure: render.err(failure.describe()), sync)
+        render.ignored_configs(producer.ignored)
+        try:
+            if sys.stdin.isatty():
+                interactive.produce_lines(producer, reader)
+            else:
+                _produce_piped(producer, reader, _utf8(sys.stdin))
+        finally:
+            producer.close()
     except ToolError as exc:
         render.fail(exc.message)
-    try:
-        if sys.stdin.isatty():
-            interactive.produce_lines(producer, reader)
-        else:
-            _produce_piped(producer, reader, sys.stdin)
-    except ToolError as exc:
-        producer.close()
-        render.fail(exc.message)
-    producer.close()
     if producer.failures:
         raise SystemExit(1)
 
 
+def _check_options(topic, bootstrap_server, broker_list, compression_codec) -> None:
+    from kcli.tools.console_producer import CODECS
+
+    if not topic:
+        render.fail('Missing required argument "[topic]"')
+    if broker_list and not bootstrap_server:
+        render.warn("Option --broker-list is DEPRECATED, use --bootstrap-server instead.")
+    if compression_codec is not None and compression_codec not in CODECS:
+        render.fail(f"Unknown compression codec '{compression_codec}': use one of {', '.join(CODECS)}")
+
+
+def _flag_properties(acks: str | None, codec: str | None) -> dict[str, str]:
+    """The producer properties Kafka's own flags stand for; they win over --producer-property."""
+    props = {}
+    if acks is not None:
+        props["acks"] = acks
+    if codec is not None:
+        props["compression.type"] = codec
+    return props
+
+
+def _utf8(stdin):
+    """Standard input read as UTF-8 whatever the console's code page, as Kafka reads it."""
+    import io
+
+    buffer = getattr(stdin, "buffer", None)
+    return stdin if buffer is None else io.TextIOWrapper(buffer, encoding="utf-8", errors="replace")
+
+
 def _produce_piped(producer, reader, stream) -> None:
-    for number, line in enumerate(stream, 1):
-        producer.send(reader.read(line.rstrip("\r\n"), number))
-    producer.flush()
+    """Piped input: no prompt, records batched by the producer, one flush at the end."""
+    try:
+        for number, line in enumerate(stream, 1):
+            producer.send(reader.read(line.rstrip("\n"), number))
+    finally:
+        producer.flush()

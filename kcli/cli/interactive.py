@@ -5,6 +5,8 @@ Both take prompt-toolkit ``input``/``output`` so tests can drive them through a 
 
 from __future__ import annotations
 
+import itertools
+import sys
 from pathlib import Path
 
 import platformdirs
@@ -23,36 +25,47 @@ def _history():
         return InMemoryHistory()
 
 
-def produce_lines(producer, reader, input=None, output=None, history=None) -> int:
-    """Prompt with ``>`` and send each line until Ctrl+D, Ctrl+C or Ctrl+Z Enter; returns lines sent."""
-    from prompt_toolkit import PromptSession, print_formatted_text
+def _key_bindings(windows: bool):
+    """On Windows, Ctrl+Z types ^Z so that Ctrl+Z Enter ends input, as in a Windows console."""
+    from prompt_toolkit.key_binding import KeyBindings
+
+    bindings = KeyBindings()
+    if windows:
+        bindings.add("c-z")(lambda event: event.current_buffer.insert_text(_CTRL_Z))
+    return bindings
+
+
+def produce_lines(producer, reader, input=None, output=None, history=None, windows: bool = sys.platform == "win32") -> int:
+    """Prompt with ``>`` and send each line until Ctrl+D, Ctrl+C or Ctrl+Z Enter; returns lines sent.
+
+    A line the reader refuses and a record the broker refuses are reported on
+    stderr, above the prompt (``patch_stdout`` makes writes from the producer's
+    I/O thread safe), and the session goes on; the producer is flushed at the end.
+    """
+    from prompt_toolkit import PromptSession
     from prompt_toolkit.patch_stdout import patch_stdout
 
+    from kcli.cli import render
     from kcli.tools.errors import ToolError
 
-    session = PromptSession(input=input, output=output, history=history or _history())
+    session = PromptSession(input=input, output=output, history=history or _history(), key_bindings=_key_bindings(windows))
     sent = 0
-    previous = producer.on_failure
-    producer.on_failure = lambda failure: print_formatted_text(failure.describe(), output=output)
     try:
         with patch_stdout(raw=True):
-            number = 0
-            while True:
+            for number in itertools.count(1):
                 try:
                     line = session.prompt(">")
                 except (EOFError, KeyboardInterrupt):
                     break
                 if line == _CTRL_Z:
                     break
-                number += 1
                 try:
                     producer.send(reader.read(line, number))
                     sent += 1
                 except ToolError as exc:
-                    print_formatted_text(exc.message, output=output)
+                    render.err(exc.message)
     finally:
         producer.flush()
-        producer.on_failure = previous
     return sent
 
 

@@ -15,6 +15,18 @@ def err(text: str) -> None:
     sys.stderr.flush()
 
 
+def warn(text: str) -> None:
+    """A warning on stderr, marked as Kafka's tools mark them."""
+    err(f"WARN {text}")
+
+
+def ignored_configs(ignored) -> None:
+    """Client properties kcli's clients leave out: Kafka's wording for unknown ones, the reason for the rest."""
+    for key, reason in ignored:
+        warn(f"The configuration '{key}' was supplied but isn't a known config." if reason is None
+             else f"The configuration '{key}' is ignored: {reason}.")
+
+
 def fail(message: str) -> NoReturn:
     """One readable line on stderr, exit 1: Kafka's wording where Kafka has one."""
     err(message)
@@ -67,18 +79,42 @@ def records(data: bytes) -> bool:
         return False
 
 
-def quickstart_step(number: int, title: str, command: str) -> None:
-    out(f"\nStep {number}: {title}\n  $ {command}")
+def quickstart_console():
+    """The console ``kcli quickstart`` narrates on (stdout), built when the command runs."""
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
 
 
-def quickstart_done(kept) -> None:
-    out("\nThat was Kafka's quickstart. To do it by hand, in separate terminals:")
-    out("  kcli server-start")
-    out("  kcli topics --create --topic coffee --bootstrap-server localhost:9092")
-    out("  kcli console-producer --topic coffee --bootstrap-server localhost:9092")
-    out("  kcli console-consumer --topic coffee --from-beginning --bootstrap-server localhost:9092")
+def quickstart_step(console, number: int, title: str, command: str) -> None:
+    from rich.markup import escape
+
+    console.print(f"\n[bold]Step {number}: {escape(title)}[/]\n  [dim]$[/] [cyan]{escape(command)}[/]")
+
+
+def quickstart_output(console, line: str, *, stderr: bool = False) -> None:
+    """A line the step's command prints; what it prints on stderr is dimmed."""
+    from rich.markup import escape
+
+    console.print(f"  [dim]{escape(line)}[/]" if stderr else f"  {escape(line)}")
+
+
+def quickstart_done(console, ok: bool, kept) -> None:
+    from rich.markup import escape
+
+    if not ok:
+        console.print("\n[red]The quickstart did not read back the three events it wrote.[/]")
+    console.print("\nThat was Kafka's quickstart. To do it by hand, each command in its own terminal:")
+    for command in (
+        "kcli server-start",
+        "kcli topics --create --topic coffee --bootstrap-server localhost:9092",
+        "kcli console-producer --topic coffee --bootstrap-server localhost:9092",
+        "kcli console-consumer --topic coffee --from-beginning --bootstrap-server localhost:9092",
+        "kcli server-stop",
+    ):
+        console.print(f"  [cyan]{escape(command)}[/]")
     if kept:
-        out(f"\nThe quickstart's data is kept in {kept}")
+        console.print(f"\nThe quickstart's data is kept in {escape(str(kept))}")
 
 
 # -- the broker's console: banner, started line, warnings (stderr) ------------

@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from kcli.cli import render
-from kcli.cli.options import bootstrap_option, resolve_bootstrap
+from kcli.cli.options import ZOOKEEPER_GONE, bootstrap_option, resolve_bootstrap, zookeeper_option
 
 _ACTIONS = "--list, --describe, --create, --alter or --delete"
 
@@ -28,65 +28,60 @@ def topics(
     exclude_internal: bool = typer.Option(False, "--exclude-internal", help="Leave internal topics out of --list and --describe."),
     bootstrap_server: Optional[str] = bootstrap_option(),
     command_config: Optional[Path] = typer.Option(None, "--command-config", help="A properties file of admin client settings."),
-    zookeeper: Optional[str] = typer.Option(None, "--zookeeper", hidden=True),
+    zookeeper: Optional[str] = zookeeper_option(),
 ) -> None:
     """Create, delete, describe, or change a topic (kafka-topics).
 
     Example: kcli topics --create --topic coffee --partitions 3 --bootstrap-server localhost:9092
     """
     from kcli.tools import topics as tool
+    from kcli.tools.admin import admin_settings
     from kcli.tools.client_config import read_properties
     from kcli.tools.errors import ToolError
 
-    if zookeeper is not None:
-        render.fail("--zookeeper is gone since Kafka 3.0: use --bootstrap-server localhost:9092 instead")
-    if sum((create, list_, describe, alter, delete)) != 1:
-        render.fail(f"Command must include exactly one action: {_ACTIONS}")
-    bootstrap = resolve_bootstrap(bootstrap_server)
+    _check_options(zookeeper, topic, partitions, config, create=create, list=list_, describe=describe, alter=alter, delete=delete)
     try:
-        props = _admin_props(read_properties(command_config)) if command_config else None
-        configs = _topic_configs(config)
+        command_props = read_properties(command_config) if command_config else {}
+        bootstrap = resolve_bootstrap(bootstrap_server, command_props)
+        settings = admin_settings(command_props)
+        render.ignored_configs(settings.ignored)
         if create:
-            name = _require_topic(topic)
-            if tool.create(bootstrap, name, partitions, replication_factor, configs, if_not_exists, props):
-                render.created_topic(name)
+            if tool.create(bootstrap, topic, partitions, replication_factor, _topic_configs(config), if_not_exists, settings):
+                render.created_topic(topic)
         elif list_:
-            render.topic_list(tool.list_topics(bootstrap, topic, exclude_internal, props))
+            render.topic_list(tool.list_topics(bootstrap, topic, exclude_internal, settings))
         elif describe:
-            render.topic_descriptions(tool.describe(bootstrap, topic, exclude_internal, if_exists, props))
+            render.topic_descriptions(tool.describe(bootstrap, topic, exclude_internal, if_exists, settings))
         elif alter:
-            if config:
-                render.fail('Option combination "[[bootstrap-server], [config]]" can\'t be used with option "[alter]" '
-                            "(To alter topic configurations, the kafka-configs tool can be used.)")
-            if partitions is None:
-                render.fail("--partitions is required with --alter")
-            tool.alter_partitions(bootstrap, _require_topic(topic), partitions, if_exists, props)
+            tool.alter_partitions(bootstrap, topic, partitions, if_exists, settings)
         else:
-            tool.delete(bootstrap, _require_topic(topic), if_exists, props)
+            tool.delete(bootstrap, topic, if_exists, settings)
     except ToolError as exc:
         render.fail(f"Error while executing topic command : {exc.message}")
 
 
-def _require_topic(topic: str | None) -> str:
-    if not topic:
+def _check_options(zookeeper, topic, partitions, config, **actions: bool) -> None:
+    """TopicCommand's checks, made before connecting, in its words."""
+    if zookeeper is not None:
+        render.fail(ZOOKEEPER_GONE)
+    if sum(actions.values()) != 1:
+        render.fail(f"Command must include exactly one action: {_ACTIONS}")
+    if not topic and not (actions["list"] or actions["describe"]):
         render.fail('Missing required argument "[topic]"')
-    return topic
+    if actions["alter"] and config:
+        render.fail('Option combination "[[bootstrap-server], [config]]" can\'t be used with option "[alter]" '
+                    "(To alter topic configurations, the kafka-configs tool can be used.)")
+    if actions["alter"] and partitions is None:
+        render.fail('Missing required argument "[partitions]"')
 
 
 def _topic_configs(items: list[str]) -> dict[str, str]:
+    from kcli.tools.errors import ToolError
+
     configs = {}
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            render.fail('Error while executing topic command : requirement failed: Invalid topic config: all configs to be added must be in the format "key=val".')
+            raise ToolError('requirement failed: Invalid topic config: all configs to be added must be in the format "key=val".')
         configs[key.strip()] = value.strip()
     return configs
-
-
-def _admin_props(props: dict[str, str]) -> dict:
-    from kafka import KafkaAdminClient
-
-    from kcli.tools.client_config import to_kafka_python
-
-    props.pop("bootstrap.servers", None)
-    return to_kafka_python(props, set(KafkaAdminClient.DEFAULT_CONFIG))

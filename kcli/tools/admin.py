@@ -1,8 +1,9 @@
 """Admin connections for the tools: kafka-python's KafkaAdminClient with bounded waits.
 
 A broker that cannot be reached is reported the way Kafka's tools report it
-(``Timed out waiting for a node assignment. Call: createTopics``), within
-``timeout_ms`` rather than Kafka's 60 s.
+(``Timed out waiting for a node assignment. Call: createTopics``), after
+``default.api.timeout.ms`` — 15 s unless ``--command-config`` sets it, not
+Kafka's 60 s.
 """
 
 from __future__ import annotations
@@ -10,36 +11,43 @@ from __future__ import annotations
 import contextlib
 import logging
 
+from kcli.tools.client_config import ClientSettings, to_kafka_python
 from kcli.tools.errors import ToolError
 
 DEFAULT_TIMEOUT_MS = 15_000
 
 
-def _quiet_kafka_logs() -> None:
-    logging.getLogger("kafka").setLevel(logging.CRITICAL)
+def admin_settings(props: dict[str, str]) -> ClientSettings:
+    """Admin client settings from Kafka properties (``--command-config``); ``default.api.timeout.ms`` bounds every wait."""
+    from kafka import KafkaAdminClient
+
+    props = dict(props)
+    props.pop("bootstrap.servers", None)
+    timeout = props.pop("default.api.timeout.ms", None)
+    settings = to_kafka_python(props, KafkaAdminClient)
+    if timeout is not None:
+        timeout_ms = to_kafka_python({"request.timeout.ms": timeout}, KafkaAdminClient).kwargs["request_timeout_ms"]
+        settings.kwargs.update(request_timeout_ms=timeout_ms, bootstrap_timeout_ms=timeout_ms)
+    return settings
 
 
 @contextlib.contextmanager
-def admin_client(bootstrap: str, call: str, props: dict | None = None, timeout_ms: int = DEFAULT_TIMEOUT_MS):
+def admin_client(bootstrap: str, call: str, settings: ClientSettings | None = None):
     """A connected KafkaAdminClient; raises ToolError naming ``call`` when the cluster is unreachable."""
     from kafka import KafkaAdminClient
-    from kafka.errors import KafkaTimeoutError
+    from kafka.errors import KafkaConnectionError, KafkaTimeoutError
 
-    _quiet_kafka_logs()
-    kwargs = {"client_id": "kcli-admin", "request_timeout_ms": timeout_ms, "bootstrap_timeout_ms": timeout_ms}
-    kwargs.update(props or {})
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
+    kwargs = {"client_id": "kcli-admin", "request_timeout_ms": DEFAULT_TIMEOUT_MS, "bootstrap_timeout_ms": DEFAULT_TIMEOUT_MS}
+    kwargs.update(settings.kwargs if settings else {})
+    timed_out = ToolError(f"Timed out waiting for a node assignment. Call: {call}")
     try:
-        client = KafkaAdminClient(bootstrap_servers=bootstrap.split(","), **_accepted(KafkaAdminClient, kwargs))
-    except KafkaTimeoutError:
-        raise ToolError(f"Timed out waiting for a node assignment. Call: {call}") from None
+        client = KafkaAdminClient(bootstrap_servers=bootstrap.split(","), **kwargs)
+    except (KafkaTimeoutError, KafkaConnectionError):
+        raise timed_out from None
     try:
         yield client
-    except KafkaTimeoutError:
-        raise ToolError(f"Timed out waiting for a node assignment. Call: {call}") from None
+    except (KafkaTimeoutError, KafkaConnectionError):
+        raise timed_out from None
     finally:
         client.close()
-
-
-def _accepted(client_class, kwargs: dict) -> dict:
-    known = getattr(client_class, "DEFAULT_CONFIG", {})
-    return {k: v for k, v in kwargs.items() if k in known}

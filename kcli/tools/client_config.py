@@ -1,29 +1,46 @@
 """Kafka client properties → kafka-python keyword arguments.
 
-The console tools take Kafka's property names (``--producer-property acks=all``,
-``--consumer.config consumer.properties``); kafka-python spells them with
-underscores and sometimes wants other types. Unknown properties are passed
-through when kafka-python knows the underscored name, else reported.
+The tools take Kafka's property names (``--producer-property acks=all``,
+``--consumer.config consumer.properties``, ``--command-config admin.properties``);
+kafka-python spells them with underscores and wants typed values. A property
+is converted by the type of kafka-python's default for it; a few Java-only
+ones are translated (``sasl.jaas.config`` with a username and password, PEM
+``ssl.truststore.location``/``ssl.keystore.location``,
+``ssl.endpoint.identification.algorithm``). What kafka-python cannot use is
+returned in ``ClientSettings.ignored`` so the command can warn, as Kafka warns
+about a configuration it does not know, instead of failing.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kcli.config.properties import parse_properties
 from kcli.tools.errors import ToolError
 
-_INT = {
-    "linger.ms", "batch.size", "buffer.memory", "max.block.ms", "request.timeout.ms", "retries", "retry.backoff.ms",
-    "max.request.size", "max.in.flight.requests.per.connection", "delivery.timeout.ms", "fetch.min.bytes",
-    "fetch.max.bytes", "fetch.max.wait.ms", "max.partition.fetch.bytes", "max.poll.records", "session.timeout.ms",
-    "heartbeat.interval.ms", "auto.commit.interval.ms", "metadata.max.age.ms", "connections.max.idle.ms",
-    "reconnect.backoff.ms", "reconnect.backoff.max.ms", "send.buffer.bytes", "receive.buffer.bytes",
-    "default.api.timeout.ms", "max.poll.interval.ms",
+# Serializer and interceptor classes mean nothing to kafka-python: the console tools send and print bytes.
+_SILENT = {
+    "key.serializer", "value.serializer", "key.deserializer", "value.deserializer", "partitioner.class",
+    "interceptor.classes", "ssl.truststore.type", "ssl.keystore.type", "ssl.truststore.password",
 }
-_BOOL = {"enable.idempotence", "enable.auto.commit", "check.crcs", "allow.auto.create.topics"}
-_RENAMED = {"max.in.flight.requests.per.connection": "max_in_flight_requests_per_connection"}
-_IGNORED = {"key.serializer", "value.serializer", "key.deserializer", "value.deserializer", "partitioner.class", "interceptor.classes"}
+# kafka-python settings that take Python objects, not text: never set from a property.
+_OBJECTS = {
+    "bootstrap_servers", "kafka_client", "selector", "socket_options", "partitioner", "key_serializer",
+    "value_serializer", "key_deserializer", "value_deserializer", "metric_reporters", "ssl_context",
+    "sasl_oauth_token_provider", "default_offset_commit_callback", "partition_assignment_strategy",
+}
+_JAAS_FIELD = re.compile(r"""\b(username|password)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([^\s;]+))""")
+_PEM_SUFFIXES = (".pem", ".crt", ".cer", ".key")
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """kafka-python keyword arguments, and the properties left out with why (None: not a known config)."""
+
+    kwargs: dict = field(default_factory=dict)
+    ignored: tuple[tuple[str, str | None], ...] = ()
 
 
 def read_properties(path: str | Path) -> dict[str, str]:
@@ -42,23 +59,68 @@ def parse_key_values(items: list[str]) -> dict[str, str]:
     return out
 
 
-def to_kafka_python(props: dict[str, str], accepted: set[str]) -> dict:
-    """kafka-python kwargs for Kafka properties; ``accepted`` is the client's DEFAULT_CONFIG keys."""
-    kwargs = {}
+def separator(text: str) -> str:
+    """A separator property as typed on a command line: ``\\t``, ``\\n`` and ``\\r`` mean tab, newline, return."""
+    return text.replace("\\t", "\t").replace("\\n", "\n").replace("\\r", "\r")
+
+
+def to_kafka_python(props: dict[str, str], client_class) -> ClientSettings:
+    """kafka-python kwargs for ``client_class`` (KafkaProducer, KafkaConsumer or KafkaAdminClient)."""
+    defaults = client_class.DEFAULT_CONFIG
+    kwargs: dict = {}
+    ignored: list[tuple[str, str | None]] = []
+    pem = {k: props.get(k, "").strip().upper() == "PEM" for k in ("ssl.truststore.type", "ssl.keystore.type")}
     for key, value in props.items():
-        if key in _IGNORED:
+        if key in _SILENT:
             continue
-        name = _RENAMED.get(key, key.replace(".", "_"))
-        if name not in accepted:
-            raise ToolError(f"Unknown client property '{key}'")
-        if key == "acks":
-            kwargs[name] = "all" if value in ("all", "-1") else int(value)
-        elif key in _INT:
-            kwargs[name] = int(value)
-        elif key in _BOOL:
-            kwargs[name] = value.strip().lower() == "true"
-        elif key == "compression.type":
-            kwargs[name] = None if value in ("none", "") else value
+        name = key.replace(".", "_")
+        if key == "sasl.jaas.config":
+            kwargs.update(_jaas(value, ignored))
+        elif key in ("ssl.truststore.location", "ssl.keystore.location"):
+            store = key.rsplit(".", 1)[0]
+            if pem[f"{store}.type"] or value.lower().endswith(_PEM_SUFFIXES):
+                kwargs["ssl_cafile" if "truststore" in key else "ssl_certfile"] = value
+            else:
+                ignored.append((key, f"JKS and PKCS12 stores are Java's; give a PEM file and {store}.type=PEM"))
+        elif key in ("ssl.key.password", "ssl.keystore.password"):
+            kwargs["ssl_password"] = value
+        elif key == "ssl.endpoint.identification.algorithm":
+            kwargs["ssl_check_hostname"] = value.strip() != ""
+        elif name not in defaults or name in _OBJECTS:
+            ignored.append((key, None))
         else:
-            kwargs[name] = value
-    return kwargs
+            kwargs[name] = _typed(key, value, defaults[name])
+    return ClientSettings(kwargs, tuple(ignored))
+
+
+def _typed(key: str, value: str, default):
+    text = value.strip()
+    if key == "acks":
+        if text in ("all", "-1"):
+            return "all"
+        if text in ("0", "1"):
+            return int(text)
+        raise ToolError(f'Invalid value {value} for configuration acks: String must be one of: all, -1, 0, 1')
+    if key == "compression.type":
+        return None if text in ("none", "") else text
+    if isinstance(default, bool):
+        if text.lower() not in ("true", "false"):
+            raise ToolError(f"Invalid value {value} for configuration {key}: Expected value to be either true or false")
+        return text.lower() == "true"
+    if isinstance(default, (int, float)):
+        try:
+            return int(text)
+        except ValueError:
+            kind = "LONG" if key.endswith(".ms") else "INT"
+            raise ToolError(f"Invalid value {value} for configuration {key}: Not a number of type {kind}") from None
+    return value
+
+
+def _jaas(value: str, ignored: list) -> dict:
+    """Username and password from a PlainLoginModule or ScramLoginModule line (SASL/PLAIN, SCRAM-SHA-*)."""
+    fields = {m.group(1): next(g for g in m.groups()[1:] if g is not None) for m in _JAAS_FIELD.finditer(value)}
+    if "PlainLoginModule" not in value and "ScramLoginModule" not in value or not {"username", "password"} <= set(fields):
+        ignored.append(("sasl.jaas.config", "only PlainLoginModule and ScramLoginModule with username and password are supported"))
+        return {}
+    unescape = lambda text: re.sub(r"\\(.)", r"\1", text)  # noqa: E731
+    return {"sasl_plain_username": unescape(fields["username"]), "sasl_plain_password": unescape(fields["password"])}

@@ -1,8 +1,9 @@
 """kafka-console-consumer: read records by partition assignment and format them as Kafka's DefaultMessageFormatter.
 
 Without a consumer group the tool assigns every partition of the topics it
-reads and seeks: to the start with ``--from-beginning`` or ``--offset
-earliest``, to a given offset, or else to the end, as Kafka does.
+reads and seeks: to the start with ``--from-beginning``, ``--offset earliest``
+or ``auto.offset.reset=earliest``, to a given offset, or else to the end, as
+Kafka does. Nothing is committed and no group coordinator is asked for.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ import time
 from dataclasses import dataclass
 from typing import Iterator
 
-from kcli.tools.client_config import to_kafka_python
+from kcli.tools.client_config import separator, to_kafka_python
 from kcli.tools.errors import ToolError
+from kcli.tools.topics import INTERNAL_TOPICS
+
+BOOTSTRAP_TIMEOUT_MS = 15_000
+_METADATA_RETRY_S = 0.5
 
 _TIMESTAMP_TYPES = {0: "CreateTime", 1: "LogAppendTime"}
 
@@ -37,7 +42,7 @@ class MessageFormatter:
     @classmethod
     def from_properties(cls, props: dict[str, str]) -> "MessageFormatter":
         flag = lambda k, d="false": props.get(k, d).strip().lower() == "true"  # noqa: E731
-        text = lambda k, d: _unescape(props.get(k, d)).encode("utf-8")  # noqa: E731
+        text = lambda k, d: separator(props.get(k, d)).encode("utf-8")  # noqa: E731
         return cls(
             print_timestamp=flag("print.timestamp"),
             print_partition=flag("print.partition"),
@@ -76,10 +81,6 @@ class MessageFormatter:
         return self.key_separator.join(columns) + self.line_separator
 
 
-def _unescape(text: str) -> str:
-    return text.replace("\\t", "\t").replace("\\n", "\n").replace("\\r", "\r")
-
-
 @dataclass(frozen=True)
 class StartPosition:
     kind: str  # "earliest", "latest" or "offset"
@@ -94,55 +95,75 @@ class StartPosition:
         raise ToolError(f"The provided offset value '{text}' is incorrect. Valid values are 'earliest', 'latest', or a non-negative long.")
 
 
+def start_position(offset: str | None, from_beginning: bool, props: dict[str, str]) -> StartPosition:
+    """Where to start, by Kafka's rules: ``--offset``, else ``--from-beginning`` or ``auto.offset.reset``, else the end."""
+    reset = props.get("auto.offset.reset")
+    if offset is not None and from_beginning:
+        raise ToolError("Options from-beginning and offset cannot be specified together.")
+    if from_beginning and reset not in (None, "earliest"):
+        raise ToolError(f"Can't simultaneously specify --from-beginning and 'auto.offset.reset={reset}', please remove one option")
+    if offset is not None:
+        return StartPosition.parse(offset)
+    return StartPosition("earliest" if from_beginning or reset == "earliest" else "latest")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What to read: one topic or the topics matching ``include`` (a regex), every partition or one, from where."""
+
+    topic: str | None = None
+    include: str | None = None
+    partition: int | None = None
+    start: StartPosition = StartPosition("latest")
+
+
 class ConsoleConsumer:
-    def __init__(self, bootstrap: str, props: dict[str, str], isolation_level: str = "read_uncommitted"):
+    """A kafka-python consumer without a group: it assigns partitions itself and never commits.
+
+    ``ignored`` lists the properties kafka-python has no use for (and ``group.id``), with why.
+    """
+
+    def __init__(self, bootstrap: str, props: dict[str, str], isolation_level: str | None = None,
+                 bootstrap_timeout_ms: int = BOOTSTRAP_TIMEOUT_MS):
         from kafka import KafkaConsumer
+        from kafka.errors import KafkaConnectionError, KafkaTimeoutError
 
         logging.getLogger("kafka").setLevel(logging.CRITICAL)
-        settings = {"client.id": "console-consumer", "enable.auto.commit": "false", **props}
-        settings.pop("group.id", None)
-        kwargs = to_kafka_python(settings, set(KafkaConsumer.DEFAULT_CONFIG))
-        kwargs["isolation_level"] = isolation_level
+        props = {"client.id": "console-consumer", **props, "enable.auto.commit": "false"}
+        props.pop("bootstrap.servers", None)
+        group = props.pop("group.id", None)
+        if isolation_level is not None:
+            props["isolation.level"] = isolation_level
+        settings = to_kafka_python(props, KafkaConsumer)
+        self.ignored = settings.ignored + ((("group.id", f"consumer groups are not available yet in kcli, so '{group}' is not joined"),) if group else ())
+        kwargs = {"bootstrap_timeout_ms": bootstrap_timeout_ms, **settings.kwargs}
         try:
             self._consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=None, **kwargs)
+        except (KafkaTimeoutError, KafkaConnectionError):
+            raise ToolError.unreachable(bootstrap) from None
         except Exception as exc:
             raise ToolError(f"{type(exc).__name__}: {exc}") from None
 
     def topics(self) -> list[str]:
         return sorted(self._consumer.topics())
 
-    def assign(self, topics: list[str] | None, include: str | None, partition: int | None, start: StartPosition) -> None:
-        from kafka import TopicPartition
+    def records(self, selection: Selection, timeout_ms: int | None = None, now=time.monotonic, sleep=time.sleep) -> Iterator:
+        """Records as they arrive; stops after ``timeout_ms`` with none.
 
-        if include is not None:
-            regex = re.compile(include)
-            topics = [t for t in self.topics() if regex.fullmatch(t)]
-        assigned = []
-        for topic in topics or []:
-            partitions = self._consumer.partitions_for_topic(topic)
-            if partitions is None:
-                raise ToolError(f"Topic {topic} not present in metadata")
-            if partition is not None:
-                if partition not in partitions:
-                    raise ToolError(f"Partition {partition} of topic {topic} does not exist")
-                partitions = {partition}
-            assigned += [TopicPartition(topic, p) for p in sorted(partitions)]
-        self._consumer.assign(assigned)
-        if start.kind == "earliest":
-            self._consumer.seek_to_beginning(*assigned)
-        elif start.kind == "latest":
-            self._consumer.seek_to_end(*assigned)
-        else:
-            for tp in assigned:
-                self._consumer.seek(tp, start.offset)
-
-    def records(self, timeout_ms: int | None, now=time.monotonic) -> Iterator:
-        """Records as they arrive; stops after ``timeout_ms`` with none."""
+        A topic that does not exist yet is waited for, as Kafka's consumer waits
+        for a subscribed topic; once it appears it is read from its beginning,
+        since everything in it was written after the consumer started.
+        """
         last = now()
+        appeared = False
+        while not self._assign(selection, appeared):
+            if timeout_ms is not None and (now() - last) * 1000 >= timeout_ms:
+                return
+            sleep(_METADATA_RETRY_S)
+            appeared = True
         while True:
-            batch = self._consumer.poll(timeout_ms=200)
             got = False
-            for records in batch.values():
+            for records in self._consumer.poll(timeout_ms=200).values():
                 for record in records:
                     got = True
                     yield record
@@ -150,6 +171,35 @@ class ConsoleConsumer:
                 last = now()
             elif timeout_ms is not None and (now() - last) * 1000 >= timeout_ms:
                 return
+
+    def _assign(self, selection: Selection, appeared: bool) -> bool:
+        from kafka import TopicPartition
+
+        if selection.include is not None:
+            regex = re.compile(selection.include)
+            topics = [t for t in self.topics() if regex.fullmatch(t) and t not in INTERNAL_TOPICS]
+        else:
+            topics = [selection.topic]
+        assigned = []
+        for topic in topics:
+            partitions = self._consumer.partitions_for_topic(topic)
+            if partitions and selection.partition is not None:
+                if selection.partition not in partitions:
+                    raise ToolError(f"Partition {selection.partition} of topic {topic} does not exist: it has {len(partitions)}")
+                partitions = {selection.partition}
+            assigned += [TopicPartition(topic, p) for p in sorted(partitions)]
+        if not assigned:
+            return False
+        self._consumer.assign(assigned)
+        start = selection.start
+        if start.kind == "earliest" or (start.kind == "latest" and appeared):
+            self._consumer.seek_to_beginning(*assigned)
+        elif start.kind == "latest":
+            self._consumer.seek_to_end(*assigned)
+        else:
+            for tp in assigned:
+                self._consumer.seek(tp, start.offset)
+        return True
 
     def close(self) -> None:
         self._consumer.close()

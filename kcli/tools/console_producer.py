@@ -12,10 +12,11 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from kcli.tools.client_config import to_kafka_python
+from kcli.tools.client_config import separator, to_kafka_python
 from kcli.tools.errors import ToolError
 
 CODECS = ("none", "gzip", "snappy", "lz4", "zstd")
+BOOTSTRAP_TIMEOUT_MS = 15_000
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,11 @@ class LineReader:
         flag = lambda k: props.get(k, "false").strip().lower() == "true"  # noqa: E731
         reader = cls(
             parse_key=flag("parse.key"),
-            key_separator=props.get("key.separator", "\t"),
+            key_separator=separator(props.get("key.separator", "\t")),
             parse_headers=flag("parse.headers"),
-            headers_delimiter=props.get("headers.delimiter", "\t"),
-            headers_separator=props.get("headers.separator", ","),
-            headers_key_separator=props.get("headers.key.separator", ":"),
+            headers_delimiter=separator(props.get("headers.delimiter", "\t")),
+            headers_separator=separator(props.get("headers.separator", ",")),
+            headers_key_separator=separator(props.get("headers.key.separator", ":")),
             null_marker=props.get("null.marker") or None,
             ignore_error=flag("ignore.error"),
         )
@@ -65,6 +66,13 @@ class LineReader:
         for a, av, b, bv in pairs:
             if av is not None and av == bv and (self.parse_headers or "headers" not in a + b):
                 raise ToolError(f"{a} and {b} may not be equal")
+        used = [("key.separator", self.key_separator)] if self.parse_key else []
+        if self.parse_headers:
+            used += [("headers.delimiter", self.headers_delimiter), ("headers.separator", self.headers_separator),
+                     ("headers.key.separator", self.headers_key_separator)]
+        for name, value in used:
+            if not value:
+                raise ToolError(f"{name} may not be empty")
 
     def read(self, line: str, number: int) -> ProducerRecord:
         headers: list[tuple[str, bytes | None]] = []
@@ -120,29 +128,39 @@ class SendFailure:
 
 
 class ConsoleProducer:
-    """A kafka-python producer with Kafka's console-producer defaults (client.id console-producer, acks all)."""
+    """A kafka-python producer with Kafka's console-producer defaults (client.id console-producer, acks all).
 
-    def __init__(self, bootstrap: str, topic: str, props: dict[str, str], on_failure: Callable[[SendFailure], None], sync: bool = False):
+    ``ignored`` lists the properties kafka-python has no use for, with why.
+    """
+
+    def __init__(self, bootstrap: str, topic: str, props: dict[str, str], on_failure: Callable[[SendFailure], None],
+                 sync: bool = False, bootstrap_timeout_ms: int = BOOTSTRAP_TIMEOUT_MS):
         from kafka import KafkaProducer
+        from kafka.errors import KafkaConnectionError, KafkaTimeoutError
 
         logging.getLogger("kafka").setLevel(logging.CRITICAL)
-        settings = {"client.id": "console-producer", "acks": "-1", "linger.ms": "5", "max.block.ms": "60000", **props}
-        kwargs = to_kafka_python(settings, set(KafkaProducer.DEFAULT_CONFIG))
+        props = {"client.id": "console-producer", "acks": "-1", "linger.ms": "5", "max.block.ms": "60000", **props}
+        props.pop("bootstrap.servers", None)
+        settings = to_kafka_python(props, KafkaProducer)
+        kwargs = {"bootstrap_timeout_ms": bootstrap_timeout_ms, **settings.kwargs}
         if kwargs.get("acks") != "all":
-            kwargs.setdefault("enable_idempotence", False)
+            kwargs.setdefault("enable_idempotence", False)  # Kafka: idempotence needs acks=all
         self.topic = topic
         self.sync = sync
         self.on_failure = on_failure
+        self.ignored = settings.ignored
         self.failures = 0
         self.sent = 0
         try:
             self._producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), **kwargs)
+        except (KafkaTimeoutError, KafkaConnectionError):
+            raise ToolError.unreachable(bootstrap) from None
         except Exception as exc:
             raise ToolError(_reason(exc)) from None
 
     def send(self, record: ProducerRecord) -> None:
         if any(value is None for _, value in record.headers):
-            self._fail(record, ToolError("kafka-python cannot send null header values; leave null.marker out of header values"))
+            self._fail(record, ToolError("kcli cannot send null header values yet; leave null.marker out of header values"))
             return
         try:
             future = self._producer.send(self.topic, key=record.key, value=record.value, headers=record.headers or None)

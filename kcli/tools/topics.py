@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from kcli.tools.admin import admin_client
+from kcli.tools.client_config import ClientSettings
 from kcli.tools.errors import ToolError
 
 INTERNAL_TOPICS = ("__consumer_offsets", "__transaction_state")
@@ -35,18 +36,21 @@ class TopicDescription:
     partitions: list[PartitionInfo] = field(default_factory=list)
 
 
-def _error_message(result: dict, fallback: str) -> str:
-    return result.get("error_message") or fallback
+def _error_message(code: int, message: str | None) -> str:
+    """The broker's message, else the description Kafka gives the error code."""
+    from kafka.errors import for_code
+
+    return message or for_code(code).description or for_code(code).__name__
 
 
 def create(bootstrap: str, topic: str, partitions: int | None, replication_factor: int | None,
-           configs: dict[str, str], if_not_exists: bool = False, props: dict | None = None) -> bool:
+           configs: dict[str, str], if_not_exists: bool = False, settings: ClientSettings | None = None) -> bool:
     """Create ``topic``; False when it existed and ``if_not_exists`` was given."""
     if partitions is not None and partitions < 1:
         raise ToolError("The partitions must be greater than 0")
     if replication_factor is not None and not 1 <= replication_factor <= 32767:
         raise ToolError("The replication factor must be between 1 and 32767 inclusive")
-    with admin_client(bootstrap, "createTopics", props) as admin:
+    with admin_client(bootstrap, "createTopics", settings) as admin:
         if partitions is None or replication_factor is None:
             defaults = _broker_defaults(admin)
             partitions = partitions or int(defaults.get("num.partitions", 1))
@@ -57,7 +61,7 @@ def create(bootstrap: str, topic: str, partitions: int | None, replication_facto
     if code == 36 and if_not_exists:
         return False
     if code != 0:
-        raise ToolError(_error_message(result, f"error code {code}"))
+        raise ToolError(_error_message(code, result.get("error_message")))
     return True
 
 
@@ -73,8 +77,8 @@ def _broker_defaults(admin) -> dict[str, str]:
     return {k: v["value"] for k, v in values.items()}
 
 
-def list_topics(bootstrap: str, topic: str | None = None, exclude_internal: bool = False, props: dict | None = None) -> list[str]:
-    with admin_client(bootstrap, "listTopics", props) as admin:
+def list_topics(bootstrap: str, topic: str | None = None, exclude_internal: bool = False, settings: ClientSettings | None = None) -> list[str]:
+    with admin_client(bootstrap, "listTopics", settings) as admin:
         names = admin.list_topics()
     return _select(names, topic, exclude_internal)
 
@@ -90,10 +94,10 @@ def _select(names, pattern: str | None, exclude_internal: bool) -> list[str]:
 
 
 def describe(bootstrap: str, topic: str | None = None, exclude_internal: bool = False, if_exists: bool = False,
-             props: dict | None = None) -> list[TopicDescription]:
+             settings: ClientSettings | None = None) -> list[TopicDescription]:
     from kafka.admin import ConfigResource, ConfigResourceType
 
-    with admin_client(bootstrap, "describeTopics", props) as admin:
+    with admin_client(bootstrap, "describeTopics", settings) as admin:
         names = _select(admin.list_topics(), topic, exclude_internal)
         _ensure_exists(names, topic, if_exists)
         if not names:
@@ -136,21 +140,21 @@ def _ensure_exists(names: list[str], topic: str | None, if_exists: bool) -> None
         raise ToolError(f"Topic '{topic}' does not exist as expected")
 
 
-def alter_partitions(bootstrap: str, topic: str, partitions: int, if_exists: bool = False, props: dict | None = None) -> None:
+def alter_partitions(bootstrap: str, topic: str, partitions: int, if_exists: bool = False, settings: ClientSettings | None = None) -> None:
     from kafka.admin import NewPartitions
 
-    with admin_client(bootstrap, "createPartitions", props) as admin:
+    with admin_client(bootstrap, "createPartitions", settings) as admin:
         names = _select(admin.list_topics(), topic, False)
         _ensure_exists(names, topic, if_exists)
         for name in names:
             response = admin.create_partitions({name: NewPartitions(partitions)}, raise_errors=False)
             for result in response.results:
                 if result.error_code != 0:
-                    raise ToolError(result.error_message or f"error code {result.error_code}")
+                    raise ToolError(_error_message(result.error_code, result.error_message))
 
 
-def delete(bootstrap: str, topic: str, if_exists: bool = False, props: dict | None = None) -> list[str]:
-    with admin_client(bootstrap, "deleteTopics", props) as admin:
+def delete(bootstrap: str, topic: str, if_exists: bool = False, settings: ClientSettings | None = None) -> list[str]:
+    with admin_client(bootstrap, "deleteTopics", settings) as admin:
         names = _select(admin.list_topics(), topic, False)
         _ensure_exists(names, topic, if_exists)
         internal = [n for n in names if n in INTERNAL_TOPICS]
@@ -160,5 +164,5 @@ def delete(bootstrap: str, topic: str, if_exists: bool = False, props: dict | No
             result = admin.delete_topics(names, raise_errors=False)
             for r in result.get("topics", []):
                 if r.get("error_code"):
-                    raise ToolError(f"Topic '{r['name']}' could not be deleted: error code {r['error_code']}")
+                    raise ToolError(_error_message(r["error_code"], r.get("error_message")))
     return names

@@ -103,7 +103,7 @@ def test_argument_errors(kcli, broker):
 def test_broker_list_is_deprecated_but_works(kcli, broker):
     result = kcli("console-producer", "--topic", "old-style", "--broker-list", broker.bootstrap, input="legacy\n")
     assert result.exit_code == 0
-    assert "--broker-list is deprecated" in result.stderr
+    assert result.stderr == "WARN Option --broker-list is DEPRECATED, use --bootstrap-server instead.\n"
     assert consume(kcli, broker, "old-style", 1).stdout == "legacy\n"
 
 
@@ -113,3 +113,60 @@ def test_null_header_value_is_refused_clearly(kcli, broker):
                   "--property", "null.marker=NULL", input="size:NULL\tv\n")
     assert result.exit_code == 1
     assert "null header values" in result.stderr
+
+
+def test_shipped_consumer_config_works_without_joining_its_group(kcli, broker, tmp_path):
+    from kcli.config import shipped
+
+    config = tmp_path / "consumer.properties"
+    config.write_text(shipped("consumer.properties").replace("localhost:9092", broker.bootstrap))
+    produce(kcli, broker, "cfg", "hello\n")
+    result = kcli("console-consumer", "--topic", "cfg", "--from-beginning", "--max-messages", "1", "--consumer.config", str(config))
+    assert (result.exit_code, result.stdout) == (0, "hello\n")
+    assert result.stderr.splitlines() == [
+        "WARN The configuration 'group.id' is ignored: consumer groups are not available yet in kcli, so 'test-consumer-group' is not joined.",
+        "Processed a total of 1 messages",
+    ]
+
+
+def test_auto_offset_reset_earliest_reads_from_the_beginning(kcli, broker):
+    produce(kcli, broker, "reset", "old\n")
+    result = kcli("console-consumer", "--topic", "reset", "--consumer-property", "auto.offset.reset=earliest",
+                  "--max-messages", "1", "--bootstrap-server", broker.bootstrap)
+    assert result.stdout == "old\n"
+    clash = kcli("console-consumer", "--topic", "reset", "--from-beginning", "--consumer-property", "auto.offset.reset=latest",
+                 "--bootstrap-server", broker.bootstrap)
+    assert (clash.exit_code, clash.stderr) == (
+        1, "Can't simultaneously specify --from-beginning and 'auto.offset.reset=latest', please remove one option\n")
+
+
+def test_old_tutorial_flags(kcli, broker):
+    zk = kcli("console-consumer", "--topic", "t", "--zookeeper", "localhost:2181")
+    assert zk.exit_code == 1 and zk.stderr.startswith("zookeeper is not a recognized option: use --bootstrap-server")
+    produce(kcli, broker, "listed", "w\n")
+    old = kcli("console-consumer", "--whitelist", "list.*", "--from-beginning", "--max-messages", "1", "--bootstrap-server", broker.bootstrap)
+    assert old.stdout == "w\n"
+    assert old.stderr.startswith("WARN Option --whitelist has been deprecated")
+
+
+def test_producer_properties_file_flags_and_unknown_settings(kcli, broker, tmp_path):
+    config = tmp_path / "producer.properties"
+    config.write_text(f"bootstrap.servers={broker.bootstrap}\ncompression.type=none\nlinger.ms=20\n")
+    result = kcli("console-producer", "--topic", "filed", "--producer.config", str(config), "--compression-codec", "lz4",
+                  "--producer-property", "not.a.setting=1", input="café ☕\n")
+    assert (result.exit_code, result.stderr) == (0, "WARN The configuration 'not.a.setting' was supplied but isn't a known config.\n")
+    assert consume(kcli, broker, "filed", 1).stdout == "café ☕\n"
+    bad = kcli("console-producer", "--topic", "filed", "--producer.config", str(config), "--producer-property", "linger.ms=soon", input="")
+    assert (bad.exit_code, bad.stderr) == (1, "Invalid value soon for configuration linger.ms: Not a number of type LONG\n")
+
+
+def test_lines_before_a_bad_one_are_sent(kcli, broker):
+    result = kcli("console-producer", "--topic", "partial", "--bootstrap-server", broker.bootstrap,
+                  "--property", "parse.key=true", "--property", "key.separator=\\t", input="a\t1\nb\t2\nbroken\nc\t3\n")
+    assert (result.exit_code, result.stderr) == (1, "No key separator found on line number 3: 'broken'\n")
+    assert consume(kcli, broker, "partial", 2, "--property", "print.key=true").stdout == "a\t1\nb\t2\n"
+
+
+def test_consumer_waits_for_a_topic_then_reads_it_all(kcli, broker):
+    result = kcli("console-consumer", "--topic", "not-yet", "--timeout-ms", "300", "--bootstrap-server", broker.bootstrap)
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "Processed a total of 0 messages\n")
