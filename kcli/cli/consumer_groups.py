@@ -81,7 +81,7 @@ def consumer_groups(
         else:
             result = tool.delete_offsets(bootstrap, group[0], topic, settings)
             render.deleted_offsets(result, output)
-            _exit_if(result.error is not None)
+            _exit_if(result.error is not None or any(p.error for p in result.partitions))
     except tool.OptionError as exc:
         render.fail(exc.message)
     except ToolError as exc:

@@ -26,6 +26,7 @@ from kcli.tools import offset_reset
 from kcli.tools.admin import admin_client
 from kcli.tools.client_config import ClientSettings
 from kcli.tools.errors import ToolError
+from kcli.tools.offset_reset import OptionError
 
 GROUP_STATES = ("PreparingRebalance", "CompletingRebalance", "Stable", "Dead", "Empty")
 INACTIVE_STATES = ("Empty", "Dead")
@@ -48,10 +49,6 @@ _JAVA_ERRORS = {
     69: ("GroupIdNotFoundException", "The group id does not exist."),
     86: ("GroupSubscribedToTopicException", "Deleting offsets of a topic is forbidden while the consumer group is actively subscribed to it."),
 }
-
-
-class OptionError(ToolError):
-    """A mistake in the command's arguments, found once the cluster was asked (Kafka prints these with its usage)."""
 
 
 @dataclass(frozen=True)
@@ -185,13 +182,15 @@ def java_error(code: int, message: str | None = None) -> str:
 @contextlib.contextmanager
 def _admin(bootstrap: str, call: str, settings: ClientSettings | None):
     """admin_client whose failures read as Kafka's: a timeout names TimeoutException, a broker error its exception."""
-    from kafka.errors import BrokerResponseError
+    from kafka.errors import BrokerResponseError, KafkaError
 
     try:
         with admin_client(bootstrap, call, settings) as admin:
             yield admin
     except BrokerResponseError as exc:
         raise ToolError(java_error(exc.errno)) from None
+    except KafkaError as exc:
+        raise ToolError(str(exc)) from None
     except ToolError as exc:
         if exc.message.startswith("Timed out"):
             raise ToolError(f"org.apache.kafka.common.errors.TimeoutException: {exc.message}") from None
@@ -258,7 +257,7 @@ def _coordinators(admin, group_ids: list[str]) -> dict[str, tuple[int, str, int]
     """Each group's coordinator as (node id, host, port)."""
     # kafka-python keeps FindCoordinator behind its admin client; this is the lookup its own group calls make.
     ids = admin._manager.run(admin._find_coordinator_ids, list(group_ids))
-    brokers = {b["node_id"]: (b["host"], b["port"]) for b in admin.describe_cluster()["brokers"]}
+    brokers = {b["broker_id"]: (b["host"], b["port"]) for b in admin.describe_cluster()["brokers"]}
     return {g: (node, *brokers.get(node, ("", -1))) for g, node in ids.items()}
 
 

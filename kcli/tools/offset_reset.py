@@ -38,6 +38,10 @@ _ZONE = re.compile(r"Z|([-+])(\d{2})(?::?(\d{2}))?")
 _NANOS_PER = {"D": 86_400 * 10**9, "H": 3_600 * 10**9, "M": 60 * 10**9, "S": 10**9}
 
 
+class OptionError(ToolError):
+    """A mistake in the command's arguments, some found only once the cluster was asked (Kafka prints these with its usage)."""
+
+
 @dataclass(frozen=True)
 class ResetScenario:
     """One of SCENARIOS; ``value`` is the offset, the shift, or the instant (epoch ms) it needs."""
@@ -109,7 +113,7 @@ def parse_datetime_ms(text: str) -> int:
 
 
 def plan(scenario: ResetScenario, partitions: list[TopicPartition], offsets: PartitionOffsets) -> ResetPlan:
-    """The new offset of each partition under ``scenario``; ToolError when a shift has nothing to shift from."""
+    """The new offset of each partition under ``scenario``; OptionError when a shift has nothing to shift from."""
     warnings: list[str] = []
     name, value = scenario.name, scenario.value
     if name == "to-earliest":
@@ -132,7 +136,7 @@ def plan(scenario: ResetScenario, partitions: list[TopicPartition], offsets: Par
         requested = {}
         for tp in partitions:
             if tp not in offsets.committed:
-                raise ToolError(f"Cannot shift offset for partition {_text(tp)} since there is no current committed offset")
+                raise OptionError(f"Cannot shift offset for partition {_text(tp)} since there is no current committed offset")
             requested[tp] = offsets.committed[tp] + value
         chosen = _clamped(requested, offsets, warnings)
     else:
