@@ -22,7 +22,7 @@ _NO_EXECUTE = (
 
 
 def consumer_groups(
-    states: Optional[List[str]] = typer.Argument(None, metavar="[STATE]...", help="With --list --state: only groups in these states (Stable, Empty, ...; Kafka's comma-separated form works too)."),
+    states: Optional[List[str]] = typer.Argument(None, metavar="STATE", help="With --list --state: only groups in these states (Stable, Empty, ...; Kafka's comma-separated form works too)."),
     bootstrap_server: Optional[str] = bootstrap_option(),
     command_config: Optional[Path] = typer.Option(None, "--command-config", help="A properties file of admin client settings."),
     list_: bool = typer.Option(False, "--list", help="List all consumer groups."),
@@ -48,6 +48,7 @@ def consumer_groups(
     shift_by: Optional[int] = typer.Option(None, "--shift-by", help="Move the committed offset by N (negative: back)."),
     to_datetime: Optional[str] = typer.Option(None, "--to-datetime", metavar="YYYY-MM-DDTHH:mm:SS.sss", help="Reset to the first offset at or after this time (UTC unless a zone is given)."),
     by_duration: Optional[str] = typer.Option(None, "--by-duration", metavar="PnDTnHnMnS", help="Reset to the first offset at or after this long ago."),
+    from_file: Optional[Path] = typer.Option(None, "--from-file", help="Reset to the offsets of a CSV plan, as --export writes it."),
     timeout: int = typer.Option(5000, "--timeout", help="Milliseconds to wait for the cluster."),
     output: Optional[str] = typer.Option(None, "--output", metavar="json", help="json: print a JSON document for scripts instead of Kafka's columns."),
     zookeeper: Optional[str] = zookeeper_option(),
@@ -61,7 +62,7 @@ def consumer_groups(
 
     views = {"members": members, "offsets": offsets, "state": state}
     scenario = _check_options(zookeeper, output, states, group, all_groups, topic, all_topics, views, verbose, dry_run, execute,
-                              to_earliest, to_latest, to_current, to_offset, shift_by, to_datetime, by_duration,
+                              to_earliest, to_latest, to_current, to_offset, shift_by, to_datetime, by_duration, from_file,
                               list=list_, describe=describe, delete=delete, reset_offsets=reset_offsets, delete_offsets=delete_offsets)
     groups = None if all_groups else group
     try:
@@ -117,7 +118,7 @@ def _exit_if(failed: bool) -> None:
 
 
 def _check_options(zookeeper, output, states, group, all_groups, topic, all_topics, views, verbose, dry_run, execute,
-                   to_earliest, to_latest, to_current, to_offset, shift_by, to_datetime, by_duration, **actions: bool):
+                   to_earliest, to_latest, to_current, to_offset, shift_by, to_datetime, by_duration, from_file, **actions: bool):
     """ConsumerGroupCommand's checks, in its order and words, made before connecting; returns the reset scenario."""
     from kcli.tools import consumer_groups as tool
     from kcli.tools import offset_reset
@@ -148,7 +149,8 @@ def _check_options(zookeeper, output, states, group, all_groups, topic, all_topi
     if actions["delete_offsets"] and (not group or not topic):
         render.fail("Option [delete-offsets] takes the following options: [group], [topic]")
     scenarios = {"to-offset": to_offset is not None, "to-datetime": to_datetime is not None, "by-duration": by_duration is not None,
-                 "to-earliest": to_earliest, "to-latest": to_latest, "to-current": to_current, "shift-by": shift_by is not None}
+                 "to-earliest": to_earliest, "to-latest": to_latest, "to-current": to_current, "shift-by": shift_by is not None,
+                 "from-file": from_file is not None}
     if actions["reset_offsets"]:
         if dry_run and execute:
             render.fail("Option [reset-offsets] only accepts one of [execute] and [dry-run]")
@@ -171,8 +173,8 @@ def _check_options(zookeeper, output, states, group, all_groups, topic, all_topi
         return None
     if not chosen:
         render.fail("Option '[reset-offsets]' requires one of the following scenarios: "
-                    "[to-datetime], [by-duration], [to-earliest], [to-latest], [shift-by], [to-current], [to-offset]")
-    if not topic and not all_topics:
+                    "[to-datetime], [by-duration], [to-earliest], [to-latest], [shift-by], [from-file], [to-current], [to-offset]")
+    if not topic and not all_topics and from_file is None:
         render.fail("One of the reset scopes should be defined: --all-topics, --topic.")
     try:
         for arg in topic:
@@ -181,6 +183,8 @@ def _check_options(zookeeper, output, states, group, all_groups, topic, all_topi
             return offset_reset.ResetScenario("to-datetime", offset_reset.parse_datetime_ms(to_datetime))
         if by_duration is not None:
             return offset_reset.ResetScenario("by-duration", offset_reset.instant_before(int(time.time() * 1000), by_duration))
+        if from_file is not None:
+            return offset_reset.ResetScenario("from-file", from_file=tool.read_reset_plan(from_file, group))
     except tool.OptionError as exc:
         render.fail(exc.message)
     except ToolError as exc:

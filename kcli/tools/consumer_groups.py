@@ -168,6 +168,17 @@ def parse_states(text: str) -> list[str]:
     return list(dict.fromkeys(states))
 
 
+def read_reset_plan(path, group_ids: list[str]) -> dict[str, dict[TopicPartition, int]]:
+    """``--from-file``: the CSV plan at ``path`` (as ``--export`` writes it), by group."""
+    from pathlib import Path
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ToolError(f"Cannot read {path}: {exc.strerror}") from None
+    return offset_reset.parse_reset_plan(text, group_ids)
+
+
 def java_error(code: int, message: str | None = None) -> str:
     """An error as a Java exception's toString: ``org.apache.kafka.common.errors.X: message``."""
     from kafka.errors import for_code
@@ -336,8 +347,14 @@ def reset_offsets(bootstrap: str, group_ids: list[str] | None, topics: list[str]
                 outcome.groups.append(GroupReset(group_id, error=f"Assignments can only be reset if the group '{group_id}' is inactive, but the current state is {state}."))
                 continue
             committed = {tp: o for tp, o in _committed(admin.list_group_offsets([group_id]).get(group_id, {})).items() if o is not None}
-            partitions = sorted(committed) if topics is None else _partitions(admin, topics)
-            plan = offset_reset.plan(scenario, partitions, _offsets_for(admin, scenario, partitions, committed))
+            if scenario.from_file is not None:
+                if group_id not in scenario.from_file:
+                    outcome.groups.append(GroupReset(group_id, error=f"No reset plan for group {group_id} found"))
+                    continue
+                partitions = sorted(scenario.from_file[group_id])
+            else:
+                partitions = sorted(committed) if topics is None else _partitions(admin, topics)
+            plan = offset_reset.plan(scenario, partitions, _offsets_for(admin, scenario, partitions, committed), group_id)
             outcome.warnings.extend(plan.warnings)
             if execute and plan.offsets:
                 _commit(admin, group_id, {tp: OffsetAndMetadata(o, "", None) for tp, o in plan.offsets.items()})

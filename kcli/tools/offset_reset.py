@@ -10,6 +10,9 @@ semantics are ConsumerGroupCommand's (Kafka 3.x):
   ``[log start, log end]`` with a warning; ``--shift-by`` needs a committed offset.
 - ``--to-datetime``/``--by-duration``: the first offset whose timestamp is at or
   after the instant; a partition with none falls back to its log end offset.
+- ``--from-file``: the offsets of a CSV plan as ``--export`` writes it
+  (``topic,partition,offset`` for one group, ``group,topic,partition,offset``
+  for several), clamped as ``--to-offset``.
 
 Datetimes are ``YYYY-MM-DDTHH:mm:SS.sss`` with an optional zone (``Z``, ``+08``,
 ``+0800``, ``+08:00``); without one they are UTC, as Kafka's ``Utils.getDateTime``
@@ -26,7 +29,7 @@ from kafka.structs import TopicPartition
 
 from kcli.tools.errors import ToolError
 
-SCENARIOS = ("to-datetime", "by-duration", "to-earliest", "to-latest", "shift-by", "to-current", "to-offset")
+SCENARIOS = ("to-datetime", "by-duration", "to-earliest", "to-latest", "shift-by", "from-file", "to-current", "to-offset")
 
 # java.time.Duration's text form: [-]P[nD][T[nH][nM][n[.fff]S]], each number optionally signed, case-insensitive.
 _DURATION = re.compile(
@@ -35,6 +38,7 @@ _DURATION = re.compile(
 )
 _DATETIME = re.compile(r"(\d+)-(\d+)-(\d+)T(\d+):(\d+):(\d+)\.(\d+)(.*)", re.DOTALL)
 _ZONE = re.compile(r"Z|([-+])(\d{2})(?::?(\d{2}))?")
+_INTEGER = re.compile(r"[-+]?\d+")
 _NANOS_PER = {"D": 86_400 * 10**9, "H": 3_600 * 10**9, "M": 60 * 10**9, "S": 10**9}
 
 
@@ -44,10 +48,11 @@ class OptionError(ToolError):
 
 @dataclass(frozen=True)
 class ResetScenario:
-    """One of SCENARIOS; ``value`` is the offset, the shift, or the instant (epoch ms) it needs."""
+    """One of SCENARIOS; ``value`` is the offset, the shift, or the instant (epoch ms) it needs; ``from_file`` the plan read."""
 
     name: str
     value: int | None = None
+    from_file: dict[str, dict[TopicPartition, int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -112,8 +117,26 @@ def parse_datetime_ms(text: str) -> int:
     return seconds * 1000 + milli
 
 
-def plan(scenario: ResetScenario, partitions: list[TopicPartition], offsets: PartitionOffsets) -> ResetPlan:
-    """The new offset of each partition under ``scenario``; OptionError when a shift has nothing to shift from."""
+def parse_reset_plan(text: str, groups: list[str]) -> dict[str, dict[TopicPartition, int]]:
+    """A CSV plan: ``topic,partition,offset`` lines when exactly one group is named, else ``group,topic,partition,offset``."""
+    import csv
+
+    rows = [row for row in csv.reader(text.splitlines()) if row]
+    single = len(groups) == 1 and bool(rows) and len(rows[0]) == 3
+    out: dict[str, dict[TopicPartition, int]] = {}
+    for number, row in enumerate(rows, 1):
+        if len(row) != (3 if single else 4) or not all(_INTEGER.fullmatch(v.strip()) for v in row[-2:]):
+            raise ToolError(f"Invalid reset plan line {number}: '{','.join(row)}' (expected {'' if single else 'group,'}topic,partition,offset)")
+        group, topic = (groups[0], row[0]) if single else (row[0], row[1])
+        out.setdefault(group, {})[TopicPartition(topic, int(row[-2]))] = int(row[-1])
+    return out
+
+
+def plan(scenario: ResetScenario, partitions: list[TopicPartition], offsets: PartitionOffsets, group_id: str | None = None) -> ResetPlan:
+    """The new offset of each partition under ``scenario`` (for ``group_id``'s part of a plan read from a file).
+
+    OptionError when a shift has nothing to shift from.
+    """
     warnings: list[str] = []
     name, value = scenario.name, scenario.value
     if name == "to-earliest":
@@ -132,6 +155,8 @@ def plan(scenario: ResetScenario, partitions: list[TopicPartition], offsets: Par
             chosen[tp] = found
     elif name == "to-offset":
         chosen = _clamped({tp: value for tp in partitions}, offsets, warnings)
+    elif name == "from-file":
+        chosen = _clamped({tp: scenario.from_file[group_id][tp] for tp in partitions}, offsets, warnings)
     elif name == "shift-by":
         requested = {}
         for tp in partitions:

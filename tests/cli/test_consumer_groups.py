@@ -310,6 +310,22 @@ def test_reset_export_is_kafkas_csv(groups, cluster):
     assert both.stdout == "exported,coffee,0,0\nexported,coffee,1,0\n\n"
 
 
+def test_an_exported_plan_is_executed_from_its_file(groups, cluster, tmp_path):
+    idle_group(cluster, "replanned", {0: 3, 1: 2})
+    plan = tmp_path / "plan.csv"
+    plan.write_text(groups("--reset-offsets", "--group", "replanned", "--all-topics", "--shift-by", "-2", "--dry-run", "--export").stdout)
+    assert plan.read_text() == "coffee,0,1\ncoffee,1,0\n\n"
+    executed = groups("--reset-offsets", "--group", "replanned", "--from-file", str(plan), "--execute")
+    assert (executed.exit_code, executed.stderr) == (0, "")
+    assert executed.stdout == _reset_table(("replanned", "coffee", 0, 1), ("replanned", "coffee", 1, 0))
+    assert committed(cluster, "replanned") == {("coffee", 0): 1, ("coffee", 1): 0}
+    elsewhere = tmp_path / "elsewhere.csv"
+    elsewhere.write_text("someone-else,coffee,0,0\n")
+    missing = groups("--reset-offsets", "--group", "replanned", "--from-file", str(elsewhere), "--execute")
+    assert (missing.exit_code, missing.stdout, missing.stderr) == (1, "", "Error: No reset plan for group replanned found\n")
+    assert committed(cluster, "replanned") == {("coffee", 0): 1, ("coffee", 1): 0}
+
+
 def test_reset_refuses_a_group_with_active_members(groups, cluster):
     consumer = member(cluster, "busy", {0: 1})
     try:
@@ -348,7 +364,9 @@ def test_reset_an_unknown_topic_fails_in_kafkas_words(groups, cluster):
     (("--reset-offsets", "--group", "g", "--dry-run", "--to-earliest", "--to-offset", "1"), 'Option "[to-offset]" can\'t be used with option "[to-earliest]"'),
     (("--reset-offsets", "--group", "g", "--dry-run", "--to-earliest"), "One of the reset scopes should be defined: --all-topics, --topic."),
     (("--reset-offsets", "--group", "g", "--dry-run", "--all-topics"), "Option '[reset-offsets]' requires one of the following scenarios: "
-     "[to-datetime], [by-duration], [to-earliest], [to-latest], [shift-by], [to-current], [to-offset]"),
+     "[to-datetime], [by-duration], [to-earliest], [to-latest], [shift-by], [from-file], [to-current], [to-offset]"),
+    (("--reset-offsets", "--group", "g", "--dry-run", "--from-file", "no-such-plan.csv"),
+     "Error: Executing consumer group command failed due to Cannot read no-such-plan.csv: No such file or directory"),
     (("--reset-offsets", "--group", "g", "--dry-run", "--topic", "t:0,x", "--to-earliest"), "Invalid partition 'x' specified in topic arg 't:0,x''"),
     (("--reset-offsets", "--group", "g", "--dry-run", "--topic", "t:0:1", "--to-earliest"), "Invalid topic arg 't:0:1', expected topic name and partitions"),
     (("--reset-offsets", "--group", "g", "--dry-run", "--all-topics", "--to-datetime", "2024-01-01"),

@@ -6,7 +6,7 @@ import pytest
 from kafka.structs import TopicPartition
 
 from kcli.tools.errors import ToolError
-from kcli.tools.offset_reset import PartitionOffsets, ResetScenario, duration_nanos, instant_before, parse_datetime_ms, plan
+from kcli.tools.offset_reset import PartitionOffsets, ResetScenario, duration_nanos, instant_before, parse_datetime_ms, parse_reset_plan, plan
 
 T0, T1, U0 = TopicPartition("t", 0), TopicPartition("t", 1), TopicPartition("u", 0)
 # t-0 holds offsets 10..50, t-1 is empty at 7, u-0 holds 0..3; the group committed t-0 at 20 only.
@@ -103,3 +103,20 @@ def test_by_time_falls_back_to_the_log_end_where_no_record_is_that_late():
     result = plan(ResetScenario("to-datetime", 1234), [U0, T0], OFFSETS)
     assert list(result.offsets.items()) == [(T0, 30), (U0, 3)]  # sorted by topic and partition
     assert result.warnings == ["Partition 0 from topic u is empty. Falling back to latest known offset."]
+
+
+def test_a_plan_file_reads_as_export_writes_it():
+    assert parse_reset_plan("t,0,5\nt,1,6\n\n", ["g"]) == {"g": {T0: 5, T1: 6}}  # export's closing blank line is fine
+    several = "g1,t,0,5\r\ng2,u,0,1\n"
+    assert parse_reset_plan(several, ["g1", "g2"]) == {"g1": {T0: 5}, "g2": {U0: 1}}
+    assert parse_reset_plan(several, ["g1"]) == {"g1": {T0: 5}, "g2": {U0: 1}}  # four columns name their group even for one
+    with pytest.raises(ToolError) as info:
+        parse_reset_plan("t,zero,5\n", ["g"])
+    assert info.value.message == "Invalid reset plan line 1: 't,zero,5' (expected topic,partition,offset)"
+
+
+def test_a_plan_from_a_file_is_clamped_like_to_offset():
+    scenario = ResetScenario("from-file", from_file={"g": {T0: 99, U0: 1}, "other": {T1: 3}})
+    result = plan(scenario, [T0, U0], OFFSETS, "g")
+    assert result.offsets == {T0: 50, U0: 1}
+    assert result.warnings == ["New offset (99) is higher than latest offset for topic partition t-0. Value will be set to 50"]
