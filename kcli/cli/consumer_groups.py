@@ -148,6 +148,8 @@ def _check_options(zookeeper, output, states, group, all_groups, topic, all_topi
             render.fail("The consumer does not support topic-specific offset deletion from a consumer group.")
     if actions["delete_offsets"] and (not group or not topic):
         render.fail("Option [delete-offsets] takes the following options: [group], [topic]")
+    if actions["delete_offsets"] and len(group) > 1:
+        render.fail("Error: Executing consumer group command failed due to Found multiple arguments for option group, but you asked for only one")
     scenarios = {"to-offset": to_offset is not None, "to-datetime": to_datetime is not None, "by-duration": by_duration is not None,
                  "to-earliest": to_earliest, "to-latest": to_latest, "to-current": to_current, "shift-by": shift_by is not None,
                  "from-file": from_file is not None}

@@ -17,6 +17,7 @@ group command failed due to``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -296,6 +297,7 @@ def _log_end_offsets(admin, partitions) -> dict[TopicPartition, int]:
 
 
 def _with_offsets(group: GroupDescription, committed: dict[TopicPartition, int | None], log_end: dict[TopicPartition, int]) -> GroupDescription:
+    """The offsets view: members' partitions, most partitions first, then committed partitions nobody is assigned."""
     def row(tp, member):
         current, end = committed.get(tp), log_end.get(tp)
         lag = end - current if current is not None and end is not None else None
@@ -308,8 +310,7 @@ def _with_offsets(group: GroupDescription, committed: dict[TopicPartition, int |
         assigned.update(member.assignment)
         rows += [row(tp, member) for tp in sorted(member.assignment)]
     rows += [row(tp, None) for tp in sorted(set(committed) - assigned)]
-    return GroupDescription(group.group_id, group.state, group.protocol, group.coordinator_id, group.coordinator_host,
-                            group.coordinator_port, group.members, tuple(rows))
+    return dataclasses.replace(group, offsets=tuple(rows))
 
 
 def delete_groups(bootstrap: str, group_ids: list[str] | None, settings: ClientSettings | None = None) -> list[GroupDeletion]:

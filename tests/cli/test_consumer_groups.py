@@ -359,6 +359,8 @@ def test_reset_an_unknown_topic_fails_in_kafkas_words(groups, cluster):
     (("--delete",), "Option [delete] takes one of these options: [group], [all-groups]"),
     (("--delete", "--group", "g", "--topic", "t"), "The consumer does not support topic-specific offset deletion from a consumer group."),
     (("--delete-offsets", "--group", "g"), "Option [delete-offsets] takes the following options: [group], [topic]"),
+    (("--delete-offsets", "--group", "g", "--group", "h", "--topic", "t"),
+     "Error: Executing consumer group command failed due to Found multiple arguments for option group, but you asked for only one"),
     (("--reset-offsets", "--group", "g", "--dry-run", "--execute"), "Option [reset-offsets] only accepts one of [execute] and [dry-run]"),
     (("--reset-offsets", "--dry-run", "--to-earliest"), "Option [reset-offsets] takes one of these options: [group], [all-groups]"),
     (("--reset-offsets", "--group", "g", "--dry-run", "--to-earliest", "--to-offset", "1"), 'Option "[to-offset]" can\'t be used with option "[to-earliest]"'),
