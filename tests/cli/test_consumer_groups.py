@@ -346,6 +346,28 @@ def test_reset_an_unknown_topic_fails_in_kafkas_words(groups, cluster):
     assert "nope" not in cluster.admin.list_topics()
 
 
+def test_all_groups_on_a_broker_of_their_own(kcli, broker):
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+    admin.create_topics([NewTopic("coffee", 2, 1)])
+    broker.admin = admin
+    try:
+        idle_group(broker, "first", {0: 0})
+        idle_group(broker, "second", {1: 0})
+
+        def groups(*args):
+            return kcli("consumer-groups", *args, "--bootstrap-server", broker.bootstrap)
+
+        described = groups("--describe", "--all-groups", "--state")
+        assert [line.split()[0] for line in described.stdout.splitlines() if line and not line.startswith("GROUP")] == ["first", "second"]
+        assert groups("--delete", "--all-groups").stdout == "Deletion of requested consumer groups ('first', 'second') was successful.\n"
+        assert groups("--list").stdout == ""
+        assert groups("--describe", "--all-groups").stdout == ""
+        # Kafka's mkString("'", "', '", "'") on no groups
+        assert groups("--delete", "--all-groups").stdout == "Deletion of requested consumer groups ('') was successful.\n"
+    finally:
+        admin.close()
+
+
 @pytest.mark.parametrize("args, message", [
     (("--list", "--describe"), "Option [describe] takes one of these options: [group], [all-groups]"),
     (("--list", "--delete", "--group", "g"), 'Option "[group]" can\'t be used with option "[list]"'),
@@ -355,6 +377,8 @@ def test_reset_an_unknown_topic_fails_in_kafkas_words(groups, cluster):
     (("--describe", "--group", "g", "--all-groups"), 'Option "[group]" can\'t be used with option "[all-groups]"'),
     (("--describe", "--group", "g", "--topic", "t"), 'Option "[topic]" can\'t be used with option "[describe]"'),
     (("--list", "--members"), "Option(s) [members] are unavailable given other options on the command line"),
+    (("--list", "Stable"), "Unexpected argument 'Stable': states go after --list --state"),
+    (("--list", "--output", "yaml"), "Invalid value for --output: 'yaml' (kcli prints Kafka's columns, or json)"),
     (("--list", "--state", "bogus"), "Invalid state list 'bogus'. Valid states are: PreparingRebalance, CompletingRebalance, Stable, Dead, Empty"),
     (("--delete",), "Option [delete] takes one of these options: [group], [all-groups]"),
     (("--delete", "--group", "g", "--topic", "t"), "The consumer does not support topic-specific offset deletion from a consumer group."),
