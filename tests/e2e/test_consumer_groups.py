@@ -14,7 +14,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from kcli.broker.server import run_in_thread
 from tests.conftest import broker_config
-from tests.e2e.test_server_process import ServerProcess, overrides
+from tests.e2e.test_server_process import ServerProcess, kcli, overrides
 
 
 @pytest.fixture
@@ -274,6 +274,19 @@ def test_committed_offsets_survive_kill_9_of_the_broker(tmp_path):
         probe.close()
         assert [(tp.partition, tp.offset) for tp in committed] == [(0, 3), (1, 3)]
         assert (tmp_path / "logs" / "__consumer_offsets-0").is_dir()
+
+        described = kcli("consumer-groups", "--describe", "--group", "g1", "--bootstrap-server", bootstrap)
+        rows = [line.split() for line in described.stdout.splitlines() if line.startswith("g1")]
+        assert [row[:6] for row in rows] == [["g1", "espresso", "0", "3", "3", "0"], ["g1", "espresso", "1", "3", "3", "0"]], described
+        assert "Consumer group 'g1' has no active members." in described.stderr
+
+        reset = kcli("consumer-groups", "--reset-offsets", "--to-earliest", "--execute", "--group", "g1",
+                     "--topic", "espresso", "--bootstrap-server", bootstrap)
+        assert reset.returncode == 0, reset.stderr
+        again = Consumer({"bootstrap.servers": bootstrap, "group.id": "g1", "enable.auto.commit": False})
+        again.subscribe(["espresso"])
+        assert sorted(poll_values(again, 6)) == [b"e%d" % i for i in range(6)]
+        again.close()
     finally:
         restarted.proc.terminate()
         restarted.wait()
