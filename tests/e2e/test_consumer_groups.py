@@ -290,3 +290,21 @@ def test_committed_offsets_survive_kill_9_of_the_broker(tmp_path):
     finally:
         restarted.proc.terminate()
         restarted.wait()
+
+
+def test_the_offsets_topic_is_internal_listed_unless_excluded_and_not_writable_by_clients(broker):
+    from confluent_kafka import KafkaError
+
+    create(broker.bootstrap, "lungo")
+    consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "g-int"})
+    consumer.commit(offsets=[TopicPartition("lungo", 0, 0)], asynchronous=False)
+    consumer.close()
+    listed = kcli("topics", "--list", "--bootstrap-server", broker.bootstrap)
+    assert listed.stdout.split() == ["__consumer_offsets", "lungo"], listed.stderr
+    excluded = kcli("topics", "--list", "--exclude-internal", "--bootstrap-server", broker.bootstrap)
+    assert excluded.stdout.split() == ["lungo"]
+    errors = []
+    producer = Producer({"bootstrap.servers": broker.bootstrap, "message.send.max.retries": 0})
+    producer.produce("__consumer_offsets", b"forged", partition=0, on_delivery=lambda err, msg: errors.append(err))
+    producer.flush(10)
+    assert [e.code() for e in errors] == [KafkaError.TOPIC_EXCEPTION]
