@@ -299,7 +299,6 @@ class GroupCoordinator:
     def _complete_join(self, group: Group, now: int) -> None:
         for m in [m for m in group.members.values() if m.join_waiter is None]:
             del group.members[m.member_id]  # did not rejoin in time
-        group.pending.clear()
         group.generation_id += 1
         group.state_timestamp_ms = now
         if not group.members:
