@@ -21,6 +21,7 @@ from kcli.broker.context import AppendSignal, BrokerState, RequestContext
 from kcli.broker.dispatch import ROUTES
 from kcli.broker.handlers import api_versions
 from kcli.broker.log.catalog import Catalog
+from kcli.broker.zookeeper_registration import ZooKeeperRegistration
 from kcli.protocol.kafka import frame
 
 log = logging.getLogger("kcli.broker")
@@ -34,15 +35,27 @@ class Broker:
     def __init__(self, config: BrokerConfig):
         self.config = config
         self.catalog = Catalog(config.log_dir, config.static)
+        self.zookeeper = ZooKeeperRegistration(config) if config.zookeeper_connect else None
         self.state: BrokerState | None = None
         self._server: asyncio.base_events.Server | None = None
         self._connections: set[asyncio.Task] = set()
         self.address: tuple[str, int] | None = None
 
     async def start(self) -> tuple[str, int]:
-        """Open the logs, bind the listener; returns the bound (host, port)."""
+        """Open the logs, bind the listener (and register with ZooKeeper); returns the bound (host, port)."""
         try:
-            self.catalog.open(self.config.node_id)
+            return await self._start()
+        except BaseException:
+            if self.zookeeper is not None:
+                await asyncio.to_thread(self.zookeeper.close)
+            raise
+
+    async def _start(self) -> tuple[str, int]:
+        try:
+            if self.zookeeper is not None:
+                await self.zookeeper.open(self.catalog)  # raises ZooKeeperError
+            else:
+                self.catalog.open(self.config.node_id)
         except OSError as exc:
             raise LogDirError(
                 f"Cannot write to log directory {self.config.log_dir}: {exc.strerror or exc}. "
@@ -60,6 +73,8 @@ class Broker:
             next_producer_id=int(time.time() * 1000) * 10,
             api_versions=tuple((r.api_key, r.min_version, r.max_version) for r in sorted(ROUTES.values(), key=lambda r: r.api_key)),
         )
+        if self.zookeeper is not None:
+            await self.zookeeper.register(self.config.advertised_host, self.state.advertised_port)
         return self.address
 
     async def serve_forever(self) -> None:
@@ -75,6 +90,8 @@ class Broker:
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
+        if self.zookeeper is not None:
+            await asyncio.to_thread(self.zookeeper.close)
         self.catalog.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
