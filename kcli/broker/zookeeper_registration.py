@@ -62,9 +62,13 @@ class ZooKeeperRegistration:
         self._worker = threading.Thread(target=self._run, name="kcli-zookeeper", daemon=True)
 
     @property
+    def client_id(self) -> tuple[int, bytes] | None:
+        """(session id, password) while connected."""
+        return self._client.client_id if self._client else None
+
+    @property
     def session_id(self) -> int | None:
-        client_id = self._client.client_id if self._client else None
-        return client_id[0] if client_id else None
+        return self.client_id[0] if self.client_id else None
 
     # -- start-up (called from the event loop) -----------------------------------
 
@@ -237,7 +241,11 @@ class ZooKeeperRegistration:
                     log.warning("Could not update ZooKeeper: %s", exc or type(exc).__name__)
 
     def _apply(self, item) -> None:
-        if item is _REGISTER:
+        if item is _REGISTER:  # a new session, perhaps on a ZooKeeper that lost its data
+            for path in znodes.PERSISTENT_PATHS:
+                self._ensure(path)
+            if self._get(znodes.CLUSTER_ID) is None:
+                self._publish_cluster_id(self._catalog.cluster_id)
             self._register(list(self._written.values()), False)
             return
         name, topic = item

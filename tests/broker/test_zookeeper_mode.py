@@ -51,12 +51,12 @@ def free_port() -> int:
 class RealZooKeeper:
     """Apache ZooKeeper 3.8 (Debian's package) in standalone mode on a free port."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, port: int | None = None):
         missing = [str(j) for j in ZOOKEEPER_JARS if not j.exists()]
         if missing:
             pytest.fail(f"Apache ZooKeeper is not installed (Debian package 'zookeeper', {missing}); .ci/run installs it")
-        self.port = free_port()
-        data_dir.mkdir(parents=True)
+        self.port = port or free_port()
+        data_dir.mkdir(parents=True, exist_ok=True)
         config = data_dir / "zoo.cfg"
         config.write_text(f"tickTime=500\ndataDir={data_dir}\nclientPort={self.port}\nadmin.enableServer=false\nmaxClientCnxns=0\n")
         classpath = os.pathsep.join(str(j) for j in ZOOKEEPER_JARS)
@@ -250,6 +250,56 @@ def test_log_dir_of_another_cluster_is_refused(zookeeper, chroot, zk, tmp_path):
     assert zk.get_children("/brokers/ids") == []
 
 
+def test_an_expired_session_registers_again(zookeeper, chroot, zk, tmp_path):
+    broker = run_in_thread(zk_config(zookeeper, chroot, tmp_path / "logs"))
+    try:
+        broker.broker.catalog.create("coffee", 1, {})
+        wait_for(lambda: zk.exists("/brokers/topics/coffee/partitions/0/state"), what="coffee")
+        old_owner = zk.exists("/brokers/ids/0").ephemeralOwner
+        # Expire the broker's session the way ZooKeeper's own tests do: take it over with its id and password, then close it.
+        thief = KazooClient(zookeeper.address, client_id=broker.broker.zookeeper.client_id)
+        thief.start(10)
+        thief.stop()
+        thief.close()
+
+        def registered_again():
+            stat = zk.exists("/brokers/ids/0")
+            return stat is not None and stat.ephemeralOwner != old_owner
+
+        wait_for(registered_again, 10, "a new registration")
+        assert zk.exists("/controller").ephemeralOwner == zk.exists("/brokers/ids/0").ephemeralOwner
+        assert zk.get("/controller_epoch")[0] == b"2"
+        broker.broker.catalog.create("tea", 1, {})  # the worker still follows the catalog on the new session
+        wait_for(lambda: zk.exists("/brokers/topics/tea/partitions/0/state"), what="tea")
+    finally:
+        broker.stop()
+    assert zk.exists("/brokers/ids/0") is None
+
+
+def test_survives_a_zookeeper_restart_and_stops_while_it_is_down(tmp_path):
+    server = RealZooKeeper(tmp_path / "zookeeper")
+    broker = run_in_thread(zk_config(server, "", tmp_path / "logs"))
+    owner = broker.broker.zookeeper.session_id
+    server.stop()
+    server = RealZooKeeper(tmp_path / "zookeeper", server.port)  # same data: ZooKeeper keeps the session
+    client = KazooClient(server.address)
+    client.start(10)
+    try:
+        assert client.exists("/brokers/ids/0").ephemeralOwner == owner
+        wait_for(lambda: broker.broker.zookeeper.session_id == owner, 10, "the broker to reconnect")
+        broker.broker.catalog.create("coffee", 1, {})
+        wait_for(lambda: client.exists("/brokers/topics/coffee/partitions/0/state"), what="coffee after the restart")
+        server.stop()
+        began = time.monotonic()
+        broker.stop()
+        assert time.monotonic() - began < 5  # no waiting on a ZooKeeper that is gone
+    finally:
+        client.stop()
+        client.close()
+        if server.proc.poll() is None:
+            server.stop()
+
+
 # -- as a process: kill -9, restart, unreachable ZooKeeper ---------------------------
 
 
@@ -290,7 +340,7 @@ def test_kill_9_leaves_the_registration_until_the_session_expires(zookeeper, chr
     assert zk.exists("/brokers/ids/0")  # still there: nobody closed the session
     wait_for(lambda: zk.exists("/brokers/ids/0") is None, 5 * SESSION_MS / 1000, "the session to expire")
     elapsed = time.monotonic() - killed
-    assert SESSION_MS / 1000 * 0.5 < elapsed < SESSION_MS / 1000 + 2.0, elapsed
+    assert SESSION_MS / 1000 * 0.5 < elapsed < SESSION_MS / 1000 * 2 + 2.0, elapsed  # ZooKeeper expires between timeout and timeout + ticks
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
