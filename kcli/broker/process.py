@@ -21,7 +21,7 @@ from pathlib import Path
 
 from kcli.broker.config import BrokerConfig, ConfigError
 from kcli.broker.server import Broker, LogDirError
-from kcli.broker.zookeeper_registration import ZooKeeperError
+from kcli.broker.znodes import ZooKeeperError
 
 PID_FILE = "kcli-broker.pid"
 STOP_FILE = "kcli-broker.stop"

@@ -21,7 +21,6 @@ from kcli.broker.context import AppendSignal, BrokerState, RequestContext
 from kcli.broker.dispatch import ROUTES
 from kcli.broker.handlers import api_versions
 from kcli.broker.log.catalog import Catalog
-from kcli.broker.zookeeper_registration import ZooKeeperRegistration
 from kcli.protocol.kafka import frame
 
 log = logging.getLogger("kcli.broker")
@@ -35,7 +34,11 @@ class Broker:
     def __init__(self, config: BrokerConfig):
         self.config = config
         self.catalog = Catalog(config.log_dir, config.static)
-        self.zookeeper = ZooKeeperRegistration(config) if config.zookeeper_connect else None
+        self.zookeeper = None
+        if config.zookeeper_connect:
+            from kcli.broker.zookeeper_registration import ZooKeeperRegistration  # kazoo only in ZooKeeper mode
+
+            self.zookeeper = ZooKeeperRegistration(config)
         self.state: BrokerState | None = None
         self._server: asyncio.base_events.Server | None = None
         self._connections: set[asyncio.Task] = set()

@@ -45,6 +45,10 @@ PERSISTENT_PATHS = (
 )
 
 
+class ZooKeeperError(Exception):
+    """ZooKeeper cannot be used; the message is one line naming the problem and the fix."""
+
+
 @dataclass(frozen=True)
 class TopicRecord:
     """What ZooKeeper holds about one topic, taken from the broker's catalog (or read back)."""

@@ -30,17 +30,13 @@ from kazoo.retry import KazooRetry
 from kcli.broker import znodes
 from kcli.broker.config import BrokerConfig
 from kcli.broker.log.catalog import Catalog, InconsistentClusterId, Topic
-from kcli.broker.znodes import TopicRecord, ZooKeeperConnect
+from kcli.broker.znodes import TopicRecord, ZooKeeperConnect, ZooKeeperError
 
 log = logging.getLogger("kcli.broker.zookeeper")
 _KAZOO_LOG = logging.getLogger("kcli.broker.kazoo")  # kazoo's own retry chatter: kcli reports state changes itself
 _KAZOO_LOG.setLevel(logging.CRITICAL + 1)
 _REGISTER = object()  # queue item: register again after a lost session
 _STOP = object()
-
-
-class ZooKeeperError(Exception):
-    """ZooKeeper cannot be used; the message is one line naming the problem and the fix."""
 
 
 def record(topic: Topic) -> TopicRecord:

@@ -25,7 +25,7 @@ from kazoo.client import KazooClient
 
 from kcli.broker.config import BrokerConfig
 from kcli.broker.server import run_in_thread
-from kcli.broker.zookeeper_registration import ZooKeeperError
+from kcli.broker.znodes import ZooKeeperError
 
 ZOOKEEPER_JARS = [Path("/usr/share/java/zookeeper.jar"), Path("/usr/share/java/slf4j-nop.jar")]
 SESSION_MS = 2000  # tickTime 500 → ZooKeeper allows 1000–10000 ms
