@@ -29,7 +29,7 @@ from kazoo.retry import KazooRetry
 
 from kcli.broker import znodes
 from kcli.broker.config import BrokerConfig
-from kcli.broker.log.catalog import Catalog, InconsistentClusterId, Topic
+from kcli.broker.log.catalog import Catalog, InconsistentClusterId, Topic, topic_name_problem
 from kcli.broker.znodes import TopicRecord, ZooKeeperConnect, ZooKeeperError
 
 log = logging.getLogger("kcli.broker.zookeeper")
@@ -69,15 +69,16 @@ class ZooKeeperRegistration:
     # -- start-up (called from the event loop) -----------------------------------
 
     async def open(self, catalog: Catalog) -> None:
-        """Connect, open the catalog under ZooKeeper's cluster id, and take in topics only ZooKeeper has."""
+        """Connect, open the catalog under ZooKeeper's cluster id, and take in topics only ZooKeeper has.
+
+        On failure the caller closes the session."""
         cluster_id, stored = await self._blocking(self._connect)
         try:
             catalog.open(self.config.node_id, cluster_id)
         except InconsistentClusterId as exc:
-            await asyncio.to_thread(self.close)
             raise ZooKeeperError(str(exc)) from None
         for topic in stored:
-            if topic.name not in catalog.topics:
+            if topic.name not in catalog.topics and topic_name_problem(topic.name) is None:
                 catalog.create(topic.name, topic.partitions, topic.configs, topic_id=topic.topic_id)
         if cluster_id is None:
             await self._blocking(self._publish_cluster_id, catalog.cluster_id)
@@ -163,7 +164,6 @@ class ZooKeeperRegistration:
         except NodeExistsError:  # another broker was quicker: it has to be the same cluster
             theirs = znodes.parse_cluster_id(self._get(znodes.CLUSTER_ID))
             if theirs != cluster_id:
-                self.close()
                 raise ZooKeeperError(str(InconsistentClusterId(theirs, cluster_id))) from None
 
     def _register(self, records: list[TopicRecord], starting: bool) -> None:

@@ -121,6 +121,12 @@ def zk_config(zookeeper, chroot, log_dir, **props) -> BrokerConfig:
     return BrokerConfig.from_properties(base)
 
 
+def create_topic(broker, name, partitions=1):
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+    admin.create_topics([NewTopic(name, partitions, 1)])
+    admin.close()
+
+
 def get_json(zk, path):
     data, _ = zk.get(path)
     return json.loads(data)
@@ -171,7 +177,7 @@ def test_topics_are_kept_current(zookeeper, chroot, zk, tmp_path):
 
         admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, "coffee", configs={"retention.ms": "120000", "cleanup.policy": "compact"})])
         wait_for(lambda: get_json(zk, "/config/topics/coffee")["config"] == {"retention.ms": "120000", "cleanup.policy": "compact"}, what="new configs")
-        changes = zk.get_children("/config/changes")
+        changes = wait_for(lambda: zk.get_children("/config/changes"), what="a config change notification")  # written after the config
         assert len(changes) == 1 and changes[0].startswith("config_change_")
         assert get_json(zk, "/config/changes/" + changes[0]) == {"version": 2, "entity_path": "topics/coffee"}
 
@@ -253,7 +259,7 @@ def test_log_dir_of_another_cluster_is_refused(zookeeper, chroot, zk, tmp_path):
 def test_an_expired_session_registers_again(zookeeper, chroot, zk, tmp_path):
     broker = run_in_thread(zk_config(zookeeper, chroot, tmp_path / "logs"))
     try:
-        broker.broker.catalog.create("coffee", 1, {})
+        create_topic(broker, "coffee")
         wait_for(lambda: zk.exists("/brokers/topics/coffee/partitions/0/state"), what="coffee")
         old_owner = zk.exists("/brokers/ids/0").ephemeralOwner
         # Expire the broker's session the way ZooKeeper's own tests do: take it over with its id and password, then close it.
@@ -269,7 +275,7 @@ def test_an_expired_session_registers_again(zookeeper, chroot, zk, tmp_path):
         wait_for(registered_again, 10, "a new registration")
         assert zk.exists("/controller").ephemeralOwner == zk.exists("/brokers/ids/0").ephemeralOwner
         assert zk.get("/controller_epoch")[0] == b"2"
-        broker.broker.catalog.create("tea", 1, {})  # the worker still follows the catalog on the new session
+        create_topic(broker, "tea")  # the worker still follows the catalog on the new session
         wait_for(lambda: zk.exists("/brokers/topics/tea/partitions/0/state"), what="tea")
     finally:
         broker.stop()
@@ -287,7 +293,7 @@ def test_survives_a_zookeeper_restart_and_stops_while_it_is_down(tmp_path):
     try:
         assert client.exists("/brokers/ids/0").ephemeralOwner == owner
         wait_for(lambda: broker.broker.zookeeper.session_id == owner, 10, "the broker to reconnect")
-        broker.broker.catalog.create("coffee", 1, {})
+        create_topic(broker, "coffee")
         wait_for(lambda: client.exists("/brokers/topics/coffee/partitions/0/state"), what="coffee after the restart")
         server.stop()
         began = time.monotonic()
