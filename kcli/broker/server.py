@@ -50,7 +50,7 @@ class Broker:
             return await self._start()
         except BaseException:
             if self.zookeeper is not None:
-                await asyncio.to_thread(self.zookeeper.close)
+                await self.zookeeper.aclose()
             raise
 
     async def _start(self) -> tuple[str, int]:
@@ -94,7 +94,7 @@ class Broker:
             await self._server.wait_closed()
             self._server = None
         if self.zookeeper is not None:
-            await asyncio.to_thread(self.zookeeper.close)
+            await self.zookeeper.aclose()
         self.catalog.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

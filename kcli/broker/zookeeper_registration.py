@@ -37,6 +37,30 @@ _KAZOO_LOG = logging.getLogger("kcli.broker.kazoo")  # kazoo's own retry chatter
 _KAZOO_LOG.setLevel(logging.CRITICAL + 1)
 _REGISTER = object()  # queue item: register again after a lost session
 _STOP = object()
+_CLOSE_WAIT_S = 5
+
+
+async def _on_daemon_thread(func, *args):
+    """``func(*args)`` on a daemon thread: Ctrl+C during a long ZooKeeper wait must not wait for it (``to_thread`` would)."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future = loop.create_future()
+
+    def settle(outcome, failed: bool) -> None:
+        if not done.done():
+            done.set_exception(outcome) if failed else done.set_result(outcome)
+
+    def run() -> None:
+        try:
+            outcome, failed = func(*args), False
+        except BaseException as exc:  # noqa: BLE001 — handed to the awaiting task
+            outcome, failed = exc, True
+        try:
+            loop.call_soon_threadsafe(settle, outcome, failed)
+        except RuntimeError:  # the loop is gone: start-up was interrupted
+            pass
+
+    threading.Thread(target=run, name="kcli-zookeeper-call", daemon=True).start()
+    return await done
 
 
 def record(topic: Topic) -> TopicRecord:
@@ -97,6 +121,16 @@ class ZooKeeperRegistration:
         topic = self._catalog.topics.get(name)
         self._queue.put((name, record(topic) if topic else None))
 
+    async def aclose(self) -> None:
+        """``close`` without holding up the loop more than a few seconds (kazoo can block in a handshake)."""
+        if self._client is None or not self._client.connected:  # no session to end cleanly: do not wait
+            threading.Thread(target=self.close, name="kcli-zookeeper-close", daemon=True).start()
+            return
+        try:
+            await asyncio.wait_for(_on_daemon_thread(self.close), _CLOSE_WAIT_S)
+        except asyncio.TimeoutError:
+            log.warning("ZooKeeper did not acknowledge closing the session within %d s", _CLOSE_WAIT_S)
+
     def close(self) -> None:
         """Write what is queued (while connected), then close the session: ephemerals go at once."""
         if self._worker.is_alive():
@@ -111,7 +145,7 @@ class ZooKeeperRegistration:
 
     async def _blocking(self, func, *args):
         try:
-            return await asyncio.to_thread(func, *args)
+            return await _on_daemon_thread(func, *args)
         except KazooException as exc:
             raise ZooKeeperError(
                 f"ZooKeeper at {self.config.zookeeper_connect} failed during start-up: {type(exc).__name__} {exc}".rstrip()

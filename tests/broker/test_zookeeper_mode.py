@@ -387,3 +387,24 @@ def test_unreachable_zookeeper_is_one_line_and_exit_1(tmp_path):
     assert "Timed out waiting for connection to ZooKeeper at 127.0.0.1:%d while in state: CONNECTING" % port in lines[0]
     assert "zookeeper.connection.timeout.ms=1500" in lines[0]
     assert 1.5 <= elapsed < 15, elapsed
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_while_waiting_for_zookeeper_exits_at_once(tmp_path):
+    with socket.socket() as silent:  # accepts the connection, never answers the handshake
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        silent.settimeout(20)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kcli", "server-start", "--override", f"zookeeper.connect=127.0.0.1:{silent.getsockname()[1]}",
+             "--override", f"log.dirs={tmp_path / 'logs'}", "--override", "listeners=PLAINTEXT://127.0.0.1:0"],
+            stderr=subprocess.PIPE, text=True,
+        )
+        connection, _ = silent.accept()  # the broker is now waiting for ZooKeeper (18 s by default)
+        proc.send_signal(signal.SIGINT)
+        began = time.monotonic()
+        _, err = proc.communicate(timeout=30)
+        connection.close()
+    assert time.monotonic() - began < 5, "Ctrl+C must not wait for zookeeper.connection.timeout.ms"
+    assert "Traceback" not in err
+    assert not (tmp_path / "logs" / "kcli-broker.pid").exists()
