@@ -52,7 +52,7 @@ async def _on_daemon_thread(func, *args):
     def run() -> None:
         try:
             outcome, failed = func(*args), False
-        except BaseException as exc:  # noqa: BLE001 — handed to the awaiting task
+        except BaseException as exc:  # handed to the awaiting task
             outcome, failed = exc, True
         try:
             loop.call_soon_threadsafe(settle, outcome, failed)
@@ -135,7 +135,7 @@ class ZooKeeperRegistration:
         """Write what is queued (while connected), then close the session: ephemerals go at once."""
         if self._worker.is_alive():
             self._queue.put(_STOP)
-            self._worker.join(10 if self._client and self._client.connected else 0.5)
+            self._worker.join(_CLOSE_WAIT_S - 1 if self._client and self._client.connected else 0.5)
         self._closing = True
         if self._client is not None:
             self._client.stop()
@@ -266,7 +266,7 @@ class ZooKeeperRegistration:
                 return
             try:
                 self._client.retry(self._apply, item)  # every item is idempotent: retried whole after a connection loss
-            except Exception as exc:  # noqa: BLE001 — a failed write must not end the worker
+            except Exception as exc:  # a failed write must not end the worker
                 if not self._closing:
                     log.warning("Could not update ZooKeeper: %s", exc or type(exc).__name__)
 

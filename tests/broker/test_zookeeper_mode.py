@@ -306,6 +306,21 @@ def test_survives_a_zookeeper_restart_and_stops_while_it_is_down(tmp_path):
             server.stop()
 
 
+def test_a_second_broker_with_the_same_id_is_refused(zookeeper, chroot, zk, tmp_path):
+    first = run_in_thread(zk_config(zookeeper, chroot, tmp_path / "logs"))
+    try:
+        owner = zk.exists("/brokers/ids/0").ephemeralOwner
+        began = time.monotonic()
+        with pytest.raises(ZooKeeperError) as info:
+            run_in_thread(zk_config(zookeeper, chroot, tmp_path / "other-logs"))
+        assert time.monotonic() - began >= SESSION_MS / 1000  # it waited in case the holder was a killed broker
+        assert f"Error while creating ephemeral at /brokers/ids/0, node already exists and owner '0x{owner:x}'" in str(info.value)
+        assert "broker.id=0" in str(info.value)
+        assert zk.exists("/brokers/ids/0").ephemeralOwner == owner
+    finally:
+        first.stop()
+
+
 # -- as a process: kill -9, restart, unreachable ZooKeeper ---------------------------
 
 
