@@ -423,3 +423,31 @@ def test_ctrl_c_while_waiting_for_zookeeper_exits_at_once(tmp_path):
     assert time.monotonic() - began < 5, "Ctrl+C must not wait for zookeeper.connection.timeout.ms"
     assert "Traceback" not in err
     assert not (tmp_path / "logs" / "kcli-broker.pid").exists()
+
+
+def test_shipped_server_properties_runs_the_tutorial(zookeeper, chroot, zk, tmp_path):
+    """``server-start config/server.properties`` (kcli's ZooKeeper-mode file), then topics, producer, consumer."""
+    from kcli.config import shipped
+
+    config = tmp_path / "config" / "server.properties"
+    config.parent.mkdir()
+    config.write_text(shipped("server.properties").replace("zookeeper.connect=localhost:2181", f"zookeeper.connect={zookeeper.address}{chroot}"))
+    broker = BrokerProcess(str(config), "--override", "listeners=PLAINTEXT://127.0.0.1:0", "--override", f"log.dirs={tmp_path / 'logs'}")
+    assert broker.started, "".join(broker.lines)
+    bootstrap = "127.0.0.1:%s" % STARTED.search("".join(broker.lines)).group(2)
+
+    def kcli(*args, stdin=None):
+        return subprocess.run([sys.executable, "-m", "kcli", *args, "--bootstrap-server", bootstrap], input=stdin, capture_output=True, text=True, timeout=60)
+
+    try:
+        assert zk.get_children("/brokers/ids") == ["0"]
+        assert kcli("topics", "--create", "--topic", "coffee").stdout == "Created topic coffee.\n"
+        assert kcli("console-producer", "--topic", "coffee", stdin="first event\nsecond event\n").returncode == 0
+        consumed = kcli("console-consumer", "--topic", "coffee", "--from-beginning", "--max-messages", "2")
+        assert consumed.stdout == "first event\nsecond event\n"
+        assert get_json(zk, "/brokers/topics/coffee")["partitions"] == {"0": [0]}
+    finally:
+        stopped = subprocess.run([sys.executable, "-m", "kcli", "server-stop", str(config), "--override", f"log.dirs={tmp_path / 'logs'}"],
+                                 capture_output=True, text=True, timeout=60)
+        assert broker.proc.wait(30) == 0 and stopped.returncode == 0, stopped.stderr
+    assert zk.exists("/brokers/ids/0") is None  # kcli server-stop closes the session
