@@ -19,6 +19,7 @@ from pathlib import Path
 from kcli.broker.config import BrokerConfig
 from kcli.broker.context import AppendSignal, BrokerState, RequestContext
 from kcli.broker.dispatch import ROUTES
+from kcli.broker.group.service import GroupService
 from kcli.broker.handlers import api_versions
 from kcli.broker.log.catalog import Catalog
 from kcli.protocol.kafka import frame
@@ -64,6 +65,9 @@ class Broker:
                 f"Cannot write to log directory {self.config.log_dir}: {exc.strerror or exc}. "
                 "Choose another with --override log.dirs=DIR"
             ) from None
+        appends = AppendSignal()
+        groups = GroupService(self.catalog, self.config.props, on_append=appends.notify)
+        groups.load(int(time.time() * 1000))
         host = self.config.listener_host or None
         self._server = await asyncio.start_server(self._serve, host, self.config.listener_port, reuse_address=True)
         sock = self._server.sockets[0].getsockname()
@@ -71,11 +75,13 @@ class Broker:
         self.state = BrokerState(
             config=self.config,
             catalog=self.catalog,
-            appends=AppendSignal(),
+            appends=appends,
             advertised_port=self.config.advertised_port or sock[1],
             next_producer_id=int(time.time() * 1000) * 10,
             api_versions=tuple((r.api_key, r.min_version, r.max_version) for r in sorted(ROUTES.values(), key=lambda r: r.api_key)),
+            groups=groups,
         )
+        groups.start()
         if self.zookeeper is not None:
             await self.zookeeper.register(self.config.advertised_host, self.state.advertised_port)
         return self.address
@@ -84,6 +90,8 @@ class Broker:
         await self._server.serve_forever()
 
     async def stop(self) -> None:
+        if self.state is not None:
+            await self.state.groups.stop()
         if self._server is not None:
             self._server.close()
         for task in list(self._connections):
@@ -101,12 +109,13 @@ class Broker:
         task = asyncio.current_task()
         self._connections.add(task)
         peer = writer.get_extra_info("peername")
+        client_host = f"/{peer[0]}" if peer else ""
         try:
             while True:
                 prefix = await reader.readexactly(4)
                 size = frame.frame_size(prefix)
                 body = await reader.readexactly(size)
-                out = await self._dispatch(body)
+                out = await self._dispatch(body, client_host)
                 if out:
                     writer.write(out)
                     if writer.transport.get_write_buffer_size() > 1 << 20:
@@ -123,7 +132,7 @@ class Broker:
             self._connections.discard(task)
             writer.close()
 
-    async def _dispatch(self, body: bytes) -> bytes | None:
+    async def _dispatch(self, body: bytes, client_host: str = "") -> bytes | None:
         head = frame.peek_head(body)
         route = ROUTES.get(head.api_key)
         if route is None:
@@ -133,7 +142,7 @@ class Broker:
                 return frame.encode_response(api_versions.unsupported(), head.correlation_id)
             raise frame.MalformedFrame(f"unsupported version {head.api_version} of api key {head.api_key}")
         request = frame.decode_request(route.request, head.api_version, body)
-        ctx = RequestContext(self.state, head.api_version, head.client_id, int(time.time() * 1000))
+        ctx = RequestContext(self.state, head.api_version, head.client_id, int(time.time() * 1000), client_host)
         response = await route.handle(request, ctx) if route.is_async else route.handle(request, ctx)
         if response is None:  # acks=0 produce
             return None
