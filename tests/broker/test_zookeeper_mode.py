@@ -7,6 +7,7 @@ tests see only their own znodes (and the chroot path is exercised, as in
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -170,7 +171,7 @@ def test_topics_are_kept_current(zookeeper, chroot, zk, tmp_path):
         assignment = get_json(zk, "/brokers/topics/coffee")
         assert assignment["partitions"] == {"0": [0], "1": [0]} and assignment["version"] == 3
         assert assignment["adding_replicas"] == {} and assignment["removing_replicas"] == {}
-        assert assignment["topic_id"] == __import__("base64").urlsafe_b64encode(topic_id.bytes).decode().rstrip("=")
+        assert assignment["topic_id"] == base64.urlsafe_b64encode(topic_id.bytes).decode().rstrip("=")
         assert get_json(zk, "/config/topics/coffee") == {"version": 1, "config": {"retention.ms": "60000"}}
         state = get_json(zk, "/brokers/topics/coffee/partitions/0/state")
         assert state == {"controller_epoch": 1, "leader": 0, "version": 1, "leader_epoch": 0, "isr": [0]}
