@@ -35,15 +35,31 @@ class Broker:
     def __init__(self, config: BrokerConfig):
         self.config = config
         self.catalog = Catalog(config.log_dir, config.static)
+        self.zookeeper = None
+        if config.zookeeper_connect:
+            from kcli.broker.zookeeper_registration import ZooKeeperRegistration  # kazoo only in ZooKeeper mode
+
+            self.zookeeper = ZooKeeperRegistration(config)
         self.state: BrokerState | None = None
         self._server: asyncio.base_events.Server | None = None
         self._connections: set[asyncio.Task] = set()
         self.address: tuple[str, int] | None = None
 
     async def start(self) -> tuple[str, int]:
-        """Open the logs, bind the listener; returns the bound (host, port)."""
+        """Open the logs, bind the listener (and register with ZooKeeper); returns the bound (host, port)."""
         try:
-            self.catalog.open(self.config.node_id)
+            return await self._start()
+        except BaseException:
+            if self.zookeeper is not None:
+                await self.zookeeper.aclose()
+            raise
+
+    async def _start(self) -> tuple[str, int]:
+        try:
+            if self.zookeeper is not None:
+                await self.zookeeper.open(self.catalog)  # raises ZooKeeperError
+            else:
+                self.catalog.open(self.config.node_id)
         except OSError as exc:
             raise LogDirError(
                 f"Cannot write to log directory {self.config.log_dir}: {exc.strerror or exc}. "
@@ -66,6 +82,8 @@ class Broker:
             groups=groups,
         )
         groups.start()
+        if self.zookeeper is not None:
+            await self.zookeeper.register(self.config.advertised_host, self.state.advertised_port)
         return self.address
 
     async def serve_forever(self) -> None:
@@ -83,6 +101,8 @@ class Broker:
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
+        if self.zookeeper is not None:
+            await self.zookeeper.aclose()
         self.catalog.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

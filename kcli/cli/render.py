@@ -143,6 +143,8 @@ def broker_started(started) -> None:
     console.print(f"[bold]kcli {__version__}[/] — Kafka-compatible broker")
     console.print(f"  listener        PLAINTEXT://{started.host}:{started.port}")
     console.print(f"  data directory  {started.log_dir}")
+    if started.zookeeper:
+        console.print(f"  zookeeper       {started.zookeeper} (registered as /brokers/ids/{started.node_id})")
     if started.recovered:
         console.print("  recovery        the last shutdown was not clean: logs were checked and torn tails cut")
     console.print(f"  ready in        {started.ready_ms:.0f} ms")
