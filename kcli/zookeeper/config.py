@@ -15,6 +15,7 @@ from pathlib import Path
 
 import platformdirs
 
+from kcli.config import shipped
 from kcli.config.properties import parse_properties
 
 KNOWN_KEYS = frozenset({
@@ -85,8 +86,11 @@ class ZooKeeperConfig:
 
     @classmethod
     def load(cls, path: Path | None, overrides: dict[str, str] | None = None) -> "ZooKeeperConfig":
+        """``path``'s settings; with no file, those of kcli's shipped zookeeper.properties."""
         props: dict[str, str] = {}
-        if path is not None:
+        if path is None:
+            props = parse_properties(shipped("zookeeper.properties"))
+        else:
             try:
                 props = parse_properties(Path(path).read_text(encoding="utf-8"))
             except OSError as exc:
