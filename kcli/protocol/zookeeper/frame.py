@@ -166,6 +166,32 @@ def encode_multi_reply(xid: int, zxid: int, results: list) -> bytes:
     return bytes(out)
 
 
+def decode_reply(payload: bytes, opcode: int) -> tuple[r.ReplyHeader, object]:
+    """A reply to ``opcode`` (client side: tests, tools): its header and record; for multi a list of
+    ``(opcode, err, record)``; for a notification (xid -1) the WatcherEvent."""
+    reader = Reader(payload)
+    head = r.ReplyHeader.read(reader)
+    if head.xid == op.NOTIFICATION_XID:
+        return head, r.WatcherEvent.read(reader)
+    if head.err:
+        return head, None
+    if opcode in (op.MULTI, op.MULTI_READ):
+        results = []
+        while True:
+            sub = r.MultiHeader.read(reader)
+            if sub.done:
+                return head, results
+            if sub.type == op.ERROR:
+                results.append((op.ERROR, r.ErrorResponse.read(reader).err, None))
+            else:
+                kind = op.RESPONSES.get(sub.type) if sub.type not in (op.CHECK, op.DELETE) else None
+                if opcode == op.MULTI_READ and sub.type == op.GET_CHILDREN:
+                    kind = r.GetChildrenResponse
+                results.append((sub.type, sub.err, kind.read(reader) if kind else None))
+    kind = op.RESPONSES.get(opcode)
+    return head, kind.read(reader) if kind is not None else None
+
+
 def encode_event(event_type: int, path: str, state: int = op.SYNC_CONNECTED) -> bytes:
     out = bytearray(b"\0\0\0\0")
     out += _EVENT_HEAD

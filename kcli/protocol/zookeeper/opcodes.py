@@ -68,6 +68,34 @@ REQUESTS: dict[int, type] = {
     WHO_AM_I: r.Empty,
     CLOSE_SESSION: r.Empty,
 }
+# Response record after a ReplyHeader with err 0 (None: no body).
+RESPONSES: dict[int, type | None] = {
+    CREATE: r.CreateResponse,
+    CREATE2: r.Create2Response,
+    CREATE_CONTAINER: r.Create2Response,
+    CREATE_TTL: r.Create2Response,
+    DELETE: None,
+    EXISTS: r.ExistsResponse,
+    GET_DATA: r.GetDataResponse,
+    SET_DATA: r.SetDataResponse,
+    GET_ACL: r.GetACLResponse,
+    SET_ACL: r.SetACLResponse,
+    GET_CHILDREN: r.GetChildrenResponse,
+    GET_CHILDREN2: r.GetChildren2Response,
+    SYNC: r.SyncResponse,
+    PING: None,
+    CHECK: r.SetDataResponse,
+    CHECK_WATCHES: None,
+    REMOVE_WATCHES: None,
+    AUTH: None,
+    SET_WATCHES: None,
+    SET_WATCHES2: None,
+    GET_EPHEMERALS: r.GetEphemeralsResponse,
+    GET_ALL_CHILDREN_NUMBER: r.GetAllChildrenNumberResponse,
+    ADD_WATCH: r.ErrorResponse,
+    WHO_AM_I: r.WhoAmIResponse,
+    CLOSE_SESSION: None,
+}
 WRITES = frozenset({CREATE, CREATE2, CREATE_CONTAINER, CREATE_TTL, DELETE, SET_DATA, SET_ACL, CHECK, MULTI, RECONFIG})
 
 NAMES = {
