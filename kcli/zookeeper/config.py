@@ -25,7 +25,7 @@ KNOWN_KEYS = frozenset({
     "admin.serverAddress", "admin.commandURL", "preAllocSize", "forceSync", "standaloneEnabled", "reconfigEnabled",
     "localSessionsEnabled", "localSessionsUpgradingEnabled", "globalOutstandingLimit", "secureClientPort",
     "clientPortListenBacklog", "jute.maxbuffer", "metricsProvider.className", "audit.enable", "readonlymode.enabled",
-    "skipACL", "serverCnxnFactory", "quorumListenOnAllIPs", "electionAlg", "peerType",
+    "skipACL", "serverCnxnFactory", "quorumListenOnAllIPs", "electionAlg", "peerType", "znode.container.checkIntervalMs",
 })
 ALL_WORDS = ("ruok", "stat", "srvr", "mntr", "conf", "cons", "envi", "dump", "wchs", "wchc", "wchp", "dirs", "isro",
              "gtmk", "stmk", "crst", "srst", "hash")
@@ -53,6 +53,7 @@ class ZooKeeperConfig:
     snap_count: int
     snap_retain_count: int
     super_digest: str | None
+    container_check_ms: int
     unknown_keys: tuple[str, ...] = field(default=())
 
     @classmethod
@@ -81,6 +82,7 @@ class ZooKeeperConfig:
             snap_count=_int(props, "snapCount", 100000, 2),
             snap_retain_count=_int(props, "autopurge.snapRetainCount", 3, 3),
             super_digest=props.get("DigestAuthenticationProvider.superDigest") or None,
+            container_check_ms=_int(props, "znode.container.checkIntervalMs", 60000, 1),
             unknown_keys=tuple(sorted(k for k in props if k not in KNOWN_KEYS and not k.startswith(("server.", "group.", "weight.")))),
         )
 

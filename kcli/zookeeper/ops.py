@@ -63,7 +63,6 @@ class Result:
     multi: bool = False
     notifications: list = field(default_factory=list)  # (watcher Connection, event type, path), sent before the reply
     close: bool = False  # close this connection after the reply
-    silent: bool = False  # close with no reply at all
     closed_sessions: list = field(default_factory=list)  # sessions whose other connections must go
 
 
@@ -117,6 +116,15 @@ class Core:
             _, triggers = self.db.write(session_id, 0, op.CLOSE_SESSION, r.Empty(), now)
             notes += self._fire(triggers)
         return expired, notes
+
+    def reap_containers(self, now: int) -> list:
+        """ContainerManager: delete container nodes that have had children and have none left; notifications."""
+        notes = []
+        empty = [p for p, n in self.db.tree.nodes.items() if n.container and n.cversion > 0 and not n.children]
+        for path in empty:
+            _, triggers = self.db.write(0, 0, op.DELETE, txn.DeleteTxn(path), now)
+            notes += self._fire(triggers)
+        return notes
 
     def drop(self, conn: Connection) -> None:
         """The connection is gone: its watches go with it (the session lives on)."""

@@ -245,19 +245,14 @@ class ZooKeeperServer:
             return
         core.touch(conn, now)
         result = core.handle(conn, request, now)
-        for watcher, event, path in result.notifications:
-            target = self._peers.get(watcher)
-            if target is not None:
-                self._emit(target, frame.encode_event(event, path))
-                self.stats.sent += 1
-        if not result.silent:
-            if result.multi:
-                data = frame.encode_multi_reply(result.xid, result.zxid, result.record)
-            else:
-                data = frame.encode_reply(result.xid, result.zxid, result.err, result.record)
-            self._emit(peer, data)
-            self.stats.sent += 1
-            conn.sent += 1
+        self._notify(result.notifications)
+        if result.multi:
+            data = frame.encode_multi_reply(result.xid, result.zxid, result.record)
+        else:
+            data = frame.encode_reply(result.xid, result.zxid, result.err, result.record)
+        self._emit(peer, data)
+        self.stats.sent += 1
+        conn.sent += 1
         if result.close:
             self._emit(peer, None)
         for session_id in result.closed_sessions:
@@ -270,15 +265,25 @@ class ZooKeeperServer:
         conn.max_latency = max(conn.max_latency, latency)
         conn.total_latency += latency
 
+    def _notify(self, notes) -> None:
+        for watcher, event, path in notes:
+            target = self._peers.get(watcher)
+            if target is not None:
+                self._emit(target, frame.encode_event(event, path))
+                self.stats.sent += 1
+
     async def _expire_sessions(self) -> None:
+        """Expire silent sessions every tick (at most every second); reap empty containers every checkInterval."""
         interval = min(self.config.tick_time, 1000) / 1000
+        next_reap = _now() + self.config.container_check_ms
         while True:
             await asyncio.sleep(interval)
-            expired, notes = self.core.expire(_now())
-            for watcher, event, path in notes:
-                target = self._peers.get(watcher)
-                if target is not None:
-                    self._emit(target, frame.encode_event(event, path))
+            now = _now()
+            expired, notes = self.core.expire(now)
+            self._notify(notes)
+            if now >= next_reap:
+                self._notify(self.core.reap_containers(now))
+                next_reap = now + self.config.container_check_ms
             for session_id in expired:
                 log.info("Expiring session 0x%x, timeout exceeded", session_id)
                 peer = self._by_session.pop(session_id, None)

@@ -190,3 +190,17 @@ def test_snapshots_roll_the_log_and_old_files_are_purged(tmp_path):
     assert all(again.db.tree.get(f"/n{i}") is not None for i in range(45))
     assert again.zxid == core.zxid
     again.db.close(clean=False)
+
+
+def test_empty_containers_are_reaped_once_they_have_had_children(core):
+    c = Client(core)
+    c.call(op.CREATE_CONTAINER, r.CreateRequest("/never-used", b"", OPEN, op.CONTAINER))
+    c.call(op.CREATE_CONTAINER, r.CreateRequest("/used", b"", OPEN, op.CONTAINER))
+    create(c, "/used/child")
+    watcher = Client(core)
+    watcher.call(op.EXISTS, r.ExistsRequest("/used", True))
+    assert core.reap_containers(T0) == []
+    c.call(op.DELETE, r.DeleteRequest("/used/child", -1))
+    notes = core.reap_containers(T0 + 60_000)
+    assert [(e, p) for _, e, p in notes] == [(op.NODE_DELETED, "/used")]
+    assert core.db.tree.get("/used") is None and core.db.tree.get("/never-used") is not None
