@@ -88,22 +88,22 @@ class Core:
 
     # -- sessions ---------------------------------------------------------
 
-    def connect(self, conn: Connection, req: r.ConnectRequest, now: int) -> tuple[r.ConnectResponse | None, Result | None]:
-        """The ConnectResponse (None: close silently); the Result of the createSession txn when one was written."""
+    def connect(self, conn: Connection, req: r.ConnectRequest, now: int) -> r.ConnectResponse | None:
+        """The ConnectResponse; None means close without a reply. A timeOut of 0 means expired: reply, then close."""
         if req.lastZxidSeen > self.db.zxid:
-            return None, None  # "Refusing session request ... client must try another server"
+            return None  # "Refusing session request ... client must try another server"
         sessions = self.db.sessions
         timeout = sessions.negotiate(req.timeOut)
         if req.sessionId == 0:
             session_id = sessions.next_id()
-            zxid, _ = self.db.write(session_id, 0, op.CREATE_SESSION, txn.CreateSessionTxn(timeout), now)
+            self.db.write(session_id, 0, op.CREATE_SESSION, txn.CreateSessionTxn(timeout), now)
             conn.session_id, conn.timeout, conn.established = session_id, timeout, now
-            return r.ConnectResponse(0, timeout, session_id, password(session_id)), Result(0, zxid)
+            return r.ConnectResponse(0, timeout, session_id, password(session_id))
         if not sessions.valid(req.sessionId, req.passwd):
-            return r.ConnectResponse(0, 0, 0, _ZERO_PASSWD), None
+            return r.ConnectResponse(0, 0, 0, _ZERO_PASSWD)
         sessions.touch(req.sessionId, now, timeout)
         conn.session_id, conn.timeout, conn.established = req.sessionId, timeout, now
-        return r.ConnectResponse(0, timeout, req.sessionId, req.passwd), None
+        return r.ConnectResponse(0, timeout, req.sessionId, req.passwd)
 
     def touch(self, conn: Connection, now: int) -> bool:
         return self.db.sessions.touch(conn.session_id, now)

@@ -6,10 +6,13 @@ reply, so a client always hears of a change before data that follows it.
 
 Durability, as ZooKeeper's SyncRequestProcessor: while the transaction log
 holds entries not yet fsynced, every output (on any connection) waits in one
-queue tagged with the log position it depends on; a single flusher fsyncs in
-a worker thread and then releases everything the sync covers, in order. So a
-write is acknowledged only once it is on disk, concurrent writes share one
-fsync, and no reply carries a zxid that a crash could take back.
+queue tagged with the log position it depends on; a flusher task, run once
+the loop has taken in what was ready, fsyncs and then releases everything the
+sync covers, in order. So a write is acknowledged only once it is on disk,
+writes that arrive together share one fsync, and no reply carries a zxid that
+a crash could take back. The fsync runs on the loop itself, as ZooKeeper's
+single SyncRequestProcessor thread does: handing it to a worker thread cost a
+single writer a quarter of its throughput (bench/zookeeper.py).
 """
 
 from __future__ import annotations
@@ -75,7 +78,7 @@ class ZooKeeperServer:
         self._by_session: dict[int, _Peer] = {}
         self._pending: deque = deque()  # (log position, peer, bytes or None to close)
         self._synced = 0
-        self._flusher: asyncio.Task | None = None
+        self._flush_scheduled = False
         self._ticker: asyncio.Task | None = None
 
     @property
@@ -120,7 +123,8 @@ class ZooKeeperServer:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._drain_pending()
+        if self.core is not None:
+            self._flush()
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
@@ -137,8 +141,9 @@ class ZooKeeperServer:
                 self._after_write(peer)
             return
         self._pending.append((db.appended, peer, data))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush())
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
 
     def _after_write(self, peer: _Peer) -> None:
         transport = peer.writer.transport
@@ -146,24 +151,19 @@ class ZooKeeperServer:
             log.warning("Closing a connection that does not read its replies (%s)", peer.conn.client_ip)
             peer.send(None)
 
-    async def _flush(self) -> None:
-        loop = asyncio.get_running_loop()
+    def _flush(self) -> None:
+        """fsync what the log holds, then release every output waiting for it, in order."""
+        self._flush_scheduled = False
         db = self.core.db
+        if db.appended > self._synced:
+            db.sync()
+            self._synced = db.appended
         while self._pending:
-            target = db.appended
-            if target > self._synced:
-                await loop.run_in_executor(None, db.sync)
-                self._synced = target
-            while self._pending and self._pending[0][0] <= self._synced:
-                _, peer, data = self._pending.popleft()
-                peer.send(data)
-            if db.snapshot_due() and not self._pending:
-                db.take_snapshot()
-                self._synced = db.appended
-
-    async def _drain_pending(self) -> None:
-        if self._flusher is not None and not self._flusher.done():
-            await self._flusher
+            _, peer, data = self._pending.popleft()
+            peer.send(data)
+        if db.snapshot_due():
+            db.take_snapshot()
+            self._synced = db.appended
 
     # -- connections --------------------------------------------------------------
 
@@ -216,7 +216,7 @@ class ZooKeeperServer:
 
     def _connect(self, peer: _Peer, body: bytes) -> bool:
         request, read_only = frame.decode_connect(body)
-        response, created = self.core.connect(peer.conn, request, _now())
+        response = self.core.connect(peer.conn, request, _now())
         if response is None:
             log.info("Refusing session request: client's last zxid 0x%x is ahead of the server's 0x%x",
                      request.lastZxidSeen, self.core.zxid)

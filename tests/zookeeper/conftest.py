@@ -29,7 +29,7 @@ class Client:
         self.core = core
         self.conn = Connection(ip)
         self.xid = 0
-        response, _ = core.connect(self.conn, ConnectRequest(0, 0, timeout, 0, bytes(16)), now)
+        response = core.connect(self.conn, ConnectRequest(0, 0, timeout, 0, bytes(16)), now)
         self.session_id = response.sessionId
         self.passwd = response.passwd
 

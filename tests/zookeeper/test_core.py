@@ -146,11 +146,11 @@ def test_digest_acl_and_super(core):
 def test_reattach_needs_the_derived_password(core):
     c = Client(core)
     other = Client(core)
-    good, _ = core.connect(other.conn, r.ConnectRequest(0, core.zxid, 30000, c.session_id, c.passwd), T0)
+    good = core.connect(other.conn, r.ConnectRequest(0, core.zxid, 30000, c.session_id, c.passwd), T0)
     assert good.sessionId == c.session_id and good.timeOut == 30000
-    bad, _ = core.connect(other.conn, r.ConnectRequest(0, 0, 30000, c.session_id, bytes(16)), T0)
+    bad = core.connect(other.conn, r.ConnectRequest(0, 0, 30000, c.session_id, bytes(16)), T0)
     assert (bad.timeOut, bad.sessionId, bad.passwd) == (0, 0, bytes(16))
-    ahead, _ = core.connect(other.conn, r.ConnectRequest(0, core.zxid + 1, 30000, 0, bytes(16)), T0)
+    ahead = core.connect(other.conn, r.ConnectRequest(0, core.zxid + 1, 30000, 0, bytes(16)), T0)
     assert ahead is None  # a client that has seen more than this server is refused without a reply
 
 

@@ -47,7 +47,7 @@ def test_kazoo_session_replays_byte_for_byte_modulo_times(tmp_path):
     core = make_core(tmp_path / "zk", now=now)
     conn = Connection("127.0.0.1")
     connect_request, read_only = frame.decode_connect(bytes.fromhex(frames[0]["hex"]))
-    response, _ = core.connect(conn, connect_request, now)
+    response = core.connect(conn, connect_request, now)
     ours = frame.encode_connect_response(response, read_only)
     theirs = bytes.fromhex(frames[1]["hex"])
     assert len(ours) - 4 == len(theirs) == 37  # the readOnly byte comes back because kazoo sent one
