@@ -105,9 +105,8 @@ class ZooKeeperServer:
         except OSError:
             db.close(clean=False)
             raise
-        sock = self._server.sockets[0].getsockname()
-        self.address = (sock[0], sock[1])
-        self.port = sock[1]
+        self.port = self._server.sockets[0].getsockname()[1]
+        self.address = (c.client_port_address or "0.0.0.0", self.port)  # no clientPortAddress: every interface
         self._ticker = asyncio.create_task(self._expire_sessions())
         return self.address
 
@@ -304,7 +303,8 @@ class RunningZooKeeper:
 
     @property
     def connect_string(self) -> str:
-        return f"{self.host}:{self.port}"
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"{host}:{self.port}"
 
     @property
     def data_dir(self) -> Path:
