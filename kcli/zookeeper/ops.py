@@ -146,9 +146,15 @@ class Core:
             return Result(req.xid, zxid, exc.code)
 
     def _fire(self, triggers) -> list:
+        """Notifications for the triggers, each only to watchers allowed to READ the node (ZooKeeper 3.8.4)."""
         notes = []
-        for path, event in triggers:
-            notes += self.watches.trigger(path, event)
+        for path, event, node_acl in triggers:
+            for note in self.watches.trigger(path, event):
+                try:
+                    acl.check(node_acl, op.READ, note[0].auth_ids)
+                except KeeperError:
+                    continue
+                notes.append(note)
         return notes
 
     def _node(self, path: str):

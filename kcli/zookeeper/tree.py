@@ -11,7 +11,7 @@ Invariants kept as ZooKeeper's DataTree keeps them:
 - ``/``, ``/zookeeper``, ``/zookeeper/quota`` and ``/zookeeper/config`` always
   exist with all-zero stats.
 
-Mutations return the watch triggers they cause as ``(path, event type)``.
+Mutations return the watch triggers they cause as ``(path, event type, the node's ACL)``.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ class DataTree:
         parent.pzxid = zxid
         if ephemeral_owner:
             self.ephemerals.setdefault(ephemeral_owner, set()).add(path)
-        return [(path, op.NODE_CREATED), (parent_of(path), op.NODE_CHILDREN_CHANGED)]
+        return [(path, op.NODE_CREATED, node.acl), (parent_of(path), op.NODE_CHILDREN_CHANGED, parent.acl)]
 
     def delete(self, path: str, zxid: int) -> list:
         node = self.nodes.pop(path)
@@ -121,7 +121,7 @@ class DataTree:
                 owned.discard(path)
                 if not owned:
                     del self.ephemerals[node.ephemeral_owner]
-        return [(path, op.NODE_DELETED), (parent_of(path), op.NODE_CHILDREN_CHANGED)]
+        return [(path, op.NODE_DELETED, node.acl), (parent_of(path), op.NODE_CHILDREN_CHANGED, parent.acl)]
 
     def set_data(self, path: str, data, zxid: int, time: int) -> list:
         node = self.nodes[path]
@@ -129,7 +129,7 @@ class DataTree:
         node.version += 1
         node.mzxid = zxid
         node.mtime = time
-        return [(path, op.NODE_DATA_CHANGED)]
+        return [(path, op.NODE_DATA_CHANGED, node.acl)]
 
     def set_acl(self, path: str, acl) -> None:
         node = self.nodes[path]

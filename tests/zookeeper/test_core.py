@@ -204,3 +204,14 @@ def test_empty_containers_are_reaped_once_they_have_had_children(core):
     notes = core.reap_containers(T0 + 60_000)
     assert [(e, p) for _, e, p in notes] == [(op.NODE_DELETED, "/used")]
     assert core.db.tree.get("/used") is None and core.db.tree.get("/never-used") is not None
+
+
+def test_a_recursive_watch_hears_nothing_of_nodes_it_may_not_read(core):
+    owner, watcher = Client(core), Client(core)
+    owner.call(op.AUTH, r.AuthPacket(0, "digest", b"owner:pw"))
+    create(owner, "/tree")
+    watcher.call(op.ADD_WATCH, r.AddWatchRequest("/tree", op.PERSISTENT_RECURSIVE_WATCH))
+    hidden = create(owner, "/tree/secret", acl_list=[r.ACL(op.ALL, r.Id("auth", ""))])
+    public = create(owner, "/tree/public")
+    assert hidden.notifications == []
+    assert [(e, p) for _, e, p in public.notifications] == [(op.NODE_CREATED, "/tree/public")]
