@@ -114,7 +114,7 @@ class Core:
         notes = []
         for session_id in expired:
             _, triggers = self.db.write(session_id, 0, op.CLOSE_SESSION, r.Empty(), now)
-            notes += self._fire(triggers)
+            notes += self.fire(triggers)
         return expired, notes
 
     def reap_containers(self, now: int) -> list:
@@ -123,7 +123,7 @@ class Core:
         empty = [p for p, n in self.db.tree.nodes.items() if n.container and n.cversion > 0 and not n.children]
         for path in empty:
             _, triggers = self.db.write(0, 0, op.DELETE, txn.DeleteTxn(path), now)
-            notes += self._fire(triggers)
+            notes += self.fire(triggers)
         return notes
 
     def drop(self, conn: Connection) -> None:
@@ -145,7 +145,7 @@ class Core:
                 zxid = self.db.zxid
             return Result(req.xid, zxid, exc.code)
 
-    def _fire(self, triggers) -> list:
+    def fire(self, triggers) -> list:
         """Notifications for the triggers, each only to watchers allowed to READ the node (ZooKeeper 3.8.4)."""
         notes = []
         for path, event, node_acl in triggers:
@@ -157,7 +157,7 @@ class Core:
                 notes.append(note)
         return notes
 
-    def _node(self, path: str):
+    def existing(self, path: str):
         node = self.db.tree.get(path)
         if node is None:
             raise KeeperError(errors.NO_NODE, path)
@@ -175,7 +175,7 @@ class Core:
         if "/" not in path or "\0" in path:
             raise KeeperError(errors.BAD_ARGUMENTS, path)
         fixed = acl.fixup(req.acl, conn.auth_ids)
-        parent = self._node(parent_of(path) if path.rfind("/") > 0 else "/")
+        parent = self.existing(parent_of(path) if path.rfind("/") > 0 else "/")
         acl.check(parent.acl, op.CREATE_PERM, conn.auth_ids)
         if flags in (op.PERSISTENT_SEQUENTIAL, op.EPHEMERAL_SEQUENTIAL):
             path = f"{path}{parent.cversion:010d}"
@@ -191,9 +191,9 @@ class Core:
         path = req.path or ""
         if "/" not in path or "\0" in path or path in SPECIAL_PATHS:
             raise KeeperError(errors.BAD_ARGUMENTS, path)
-        parent = self._node(parent_of(path))
+        parent = self.existing(parent_of(path))
         acl.check(parent.acl, op.DELETE_PERM, conn.auth_ids)
-        node = self._node(path)
+        node = self.existing(path)
         if req.version != -1 and req.version != node.version:
             raise KeeperError(errors.BAD_VERSION, path)
         if node.children:
@@ -202,7 +202,7 @@ class Core:
 
     def prep_set_data(self, conn: Connection, req) -> txn.SetDataTxn:
         validate_path(req.path)
-        node = self._node(req.path)
+        node = self.existing(req.path)
         acl.check(node.acl, op.WRITE, conn.auth_ids)
         if req.version != -1 and req.version != node.version:
             raise KeeperError(errors.BAD_VERSION, req.path)
@@ -210,7 +210,7 @@ class Core:
 
     def prep_check(self, conn: Connection, req) -> r.Empty:
         validate_path(req.path)
-        node = self._node(req.path)
+        node = self.existing(req.path)
         acl.check(node.acl, op.READ, conn.auth_ids)
         if req.version != -1 and req.version != node.version:
             raise KeeperError(errors.BAD_VERSION, req.path)
@@ -219,7 +219,7 @@ class Core:
     def prep_set_acl(self, conn: Connection, req) -> txn.SetACLTxn:
         validate_path(req.path)
         fixed = acl.fixup(req.acl, conn.auth_ids)
-        node = self._node(req.path)
+        node = self.existing(req.path)
         acl.check(node.acl, op.ADMIN, conn.auth_ids)
         if req.version != -1 and req.version != node.aversion:
             raise KeeperError(errors.BAD_VERSION, req.path)
@@ -232,7 +232,7 @@ class Core:
 def _create(core: Core, conn: Connection, req, now: int) -> Result:
     body = core.prep_create(conn, req.opcode, req.record)
     zxid, triggers = core.db.write(conn.session_id, req.xid, op.CREATE, body, now)
-    return Result(req.xid, zxid, 0, _create_response(core, req.opcode, body.path), notifications=core._fire(triggers))
+    return Result(req.xid, zxid, 0, _create_response(core, req.opcode, body.path), notifications=core.fire(triggers))
 
 
 def _create_response(core: Core, opcode: int, path: str):
@@ -244,14 +244,14 @@ def _create_response(core: Core, opcode: int, path: str):
 def _delete(core: Core, conn: Connection, req, now: int) -> Result:
     body = core.prep_delete(conn, req.record)
     zxid, triggers = core.db.write(conn.session_id, req.xid, op.DELETE, body, now)
-    return Result(req.xid, zxid, notifications=core._fire(triggers))
+    return Result(req.xid, zxid, notifications=core.fire(triggers))
 
 
 def _set_data(core: Core, conn: Connection, req, now: int) -> Result:
     body = core.prep_set_data(conn, req.record)
     zxid, triggers = core.db.write(conn.session_id, req.xid, op.SET_DATA, body, now)
     stat = core.db.tree.nodes[body.path].stat()
-    return Result(req.xid, zxid, 0, r.SetDataResponse(stat), notifications=core._fire(triggers))
+    return Result(req.xid, zxid, 0, r.SetDataResponse(stat), notifications=core.fire(triggers))
 
 
 def _set_acl(core: Core, conn: Connection, req, now: int) -> Result:
@@ -303,7 +303,7 @@ def _multi(core: Core, conn: Connection, req, now: int) -> Result:
                    for i in range(len(req.record))]
         return Result(req.xid, zxid, 0, results, multi=True)
     db.log_txn(txn.TxnHeader(conn.session_id, req.xid, zxid, now, op.MULTI), txn.multi(parts))
-    return Result(req.xid, zxid, 0, results, multi=True, notifications=core._fire(triggers))
+    return Result(req.xid, zxid, 0, results, multi=True, notifications=core.fire(triggers))
 
 
 def _exists(core: Core, conn: Connection, req, now: int) -> Result:
@@ -319,7 +319,7 @@ def _exists(core: Core, conn: Connection, req, now: int) -> Result:
 
 def _get_data(core: Core, conn: Connection, req, now: int) -> Result:
     path = req.record.path
-    node = core._node(path)
+    node = core.existing(path)
     acl.check(node.acl, op.READ, conn.auth_ids)
     if req.record.watch:
         core.watches.add_data(path, conn)
@@ -328,7 +328,7 @@ def _get_data(core: Core, conn: Connection, req, now: int) -> Result:
 
 def _get_children(core: Core, conn: Connection, req, now: int) -> Result:
     path = req.record.path
-    node = core._node(path)
+    node = core.existing(path)
     acl.check(node.acl, op.READ, conn.auth_ids)
     if req.record.watch:
         core.watches.add_child(path, conn)
@@ -339,7 +339,7 @@ def _get_children(core: Core, conn: Connection, req, now: int) -> Result:
 
 
 def _get_acl(core: Core, conn: Connection, req, now: int) -> Result:
-    node = core._node(req.record.path)
+    node = core.existing(req.record.path)
     acl.check(node.acl, op.READ | op.ADMIN, conn.auth_ids)
     return Result(req.xid, core.db.zxid, 0, r.GetACLResponse(list(acl.masked(node.acl, conn.auth_ids)), node.stat()))
 
@@ -434,7 +434,7 @@ def _java_hash_set_order(paths: list) -> list:
 
 def _get_all_children_number(core: Core, conn: Connection, req, now: int) -> Result:
     path = req.record.path
-    node = core._node(path)
+    node = core.existing(path)
     acl.check(node.acl, op.READ, conn.auth_ids)
     return Result(req.xid, core.db.zxid, 0, r.GetAllChildrenNumberResponse(core.db.tree.descendants(path)))
 
@@ -448,7 +448,7 @@ def _multi_read(core: Core, conn: Connection, req, now: int) -> Result:
     results = []
     for opcode, sub in req.record:
         try:
-            node = core._node(sub.path)
+            node = core.existing(sub.path)
             acl.check(node.acl, op.READ, conn.auth_ids)
             if opcode == op.GET_DATA:
                 results.append((opcode, 0, r.GetDataResponse(node.data, node.stat())))
@@ -465,7 +465,7 @@ def _reconfig(core: Core, conn: Connection, req, now: int) -> Result:
 
 def _close_session(core: Core, conn: Connection, req, now: int) -> Result:
     zxid, triggers = core.db.write(conn.session_id, req.xid, op.CLOSE_SESSION, r.Empty(), now)
-    return Result(req.xid, zxid, notifications=core._fire(triggers), close=True, closed_sessions=[conn.session_id])
+    return Result(req.xid, zxid, notifications=core.fire(triggers), close=True, closed_sessions=[conn.session_id])
 
 
 _OPS = {
