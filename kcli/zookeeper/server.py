@@ -25,7 +25,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from kcli.protocol.zookeeper import frame
+from kcli.protocol.zookeeper import errors, frame
 from kcli.protocol.zookeeper import opcodes as op
 from kcli.zookeeper import four_letter
 from kcli.zookeeper.config import ZooKeeperConfig
@@ -47,11 +47,12 @@ def _now() -> int:
 class _Peer:
     """One client socket: its writer and the core's view of it."""
 
-    __slots__ = ("writer", "conn", "closed")
+    __slots__ = ("writer", "conn", "closing", "closed")
 
     def __init__(self, writer: asyncio.StreamWriter, conn: Connection):
         self.writer = writer
         self.conn = conn
+        self.closing = False  # a close is queued: read no more requests
         self.closed = False
 
     def send(self, data: bytes | None) -> None:
@@ -133,6 +134,9 @@ class ZooKeeperServer:
     # -- output and group commit --------------------------------------------------
 
     def _emit(self, peer: _Peer, data: bytes | None) -> None:
+        """Send ``data`` (None: close) to ``peer`` now, or after the fsync it depends on."""
+        if data is None:
+            peer.closing = True
         db = self.core.db
         if db.appended == self._synced and not self._pending:
             peer.send(data)
@@ -187,7 +191,7 @@ class ZooKeeperServer:
             body = await reader.readexactly(frame.frame_size(prefix))
             if not self._connect(peer, body):
                 return
-            while not peer.closed:
+            while not peer.closing:
                 prefix = await reader.readexactly(4)
                 body = await reader.readexactly(frame.frame_size(prefix))
                 self._request(peer, body)
@@ -206,7 +210,7 @@ class ZooKeeperServer:
                 self.core.drop(conn)
             if conn.session_id and self._by_session.get(conn.session_id) is peer:
                 del self._by_session[conn.session_id]
-            if not peer.closed:
+            if not peer.closing:
                 self._emit(peer, None)
 
     def _too_many(self, ip: str) -> bool:
@@ -239,7 +243,7 @@ class ZooKeeperServer:
         try:
             request = frame.decode_request(body)
         except frame.UnknownOpcode as exc:
-            self._emit(peer, frame.encode_reply(exc.xid, -1, -6))
+            self._emit(peer, frame.encode_reply(exc.xid, -1, errors.UNIMPLEMENTED))
             self._emit(peer, None)
             return
         core.touch(conn, now)
