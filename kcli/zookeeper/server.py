@@ -102,7 +102,8 @@ class ZooKeeperServer:
         self.core = Core(db, Limits(c.tick_time, c.min_session_timeout, c.max_session_timeout, c.super_digest))
         self.stats.started = now
         try:
-            self._server = await asyncio.start_server(self._serve, c.client_port_address or None, c.client_port, reuse_address=True)
+            # asyncio's default sets SO_REUSEADDR on POSIX only: on Windows it would let two servers share a port
+            self._server = await asyncio.start_server(self._serve, c.client_port_address or None, c.client_port)
         except OSError:
             db.close(clean=False)
             raise
