@@ -37,10 +37,10 @@ def four_letter(address, word: bytes) -> bytes:
 class Raw:
     """A hand-driven client connection."""
 
-    def __init__(self, address, session_id=0, passwd=bytes(16), last_zxid=0):
+    def __init__(self, address, session_id=0, passwd=bytes(16), last_zxid=0, timeout_ms=30000):
         host, port = address.rsplit(":", 1)
         self.sock = socket.create_connection((host, int(port)), timeout=5)
-        body = r.ConnectRequest(0, last_zxid, 30000, session_id, passwd).to_bytes() + b"\x00"
+        body = r.ConnectRequest(0, last_zxid, timeout_ms, session_id, passwd).to_bytes() + b"\x00"
         self.sock.sendall(struct.pack(">i", len(body)) + body)
         self.connect = self.read()
 
@@ -182,3 +182,23 @@ def test_group_commit_acknowledges_concurrent_writers(zookeeper):
         for c in clients:
             c.stop()
             c.close()
+
+
+def test_a_silent_session_expires_and_its_ephemeral_goes_with_it(zookeeper):
+    """tickTime 2000, timeout 4000: the server drops the ephemeral between 4 and 6 s after the last packet."""
+    silent = Raw(zookeeper.connect_string, timeout_ms=4000)
+    silent.send(1, op.CREATE, r.CreateRequest("/lease", b"", [r.ACL(31, r.Id("world", "anyone"))], op.EPHEMERAL))
+    assert frame.decode_reply(silent.read(), op.CREATE)[0].err == 0
+    last_packet = time.monotonic()
+    watcher = KazooClient(zookeeper.connect_string)
+    watcher.start(timeout=5)
+    try:
+        deleted = []
+        watcher.exists("/lease", watch=deleted.append)
+        assert wait_for(lambda: deleted, timeout=10)
+        elapsed = time.monotonic() - last_packet
+        assert deleted[0].type == EventType.DELETED and 3.9 < elapsed < 6.5
+        assert silent.read() is None  # the server closed the expired session's socket
+    finally:
+        watcher.stop()
+        watcher.close()
