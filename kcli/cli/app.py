@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from kcli import __version__
-from kcli.cli import console_consumer, console_producer, consumer_groups, quickstart, server, topics
+from kcli.cli import console_consumer, console_producer, consumer_groups, quickstart, server, topics, zookeeper
 
 app = typer.Typer(
     name="kcli",
@@ -31,6 +31,8 @@ def _main(version: bool = typer.Option(False, "--version", callback=_version, is
 app.command("quickstart")(quickstart.quickstart)
 app.command("server-start")(server.server_start)
 app.command("server-stop")(server.server_stop)
+app.command("zookeeper-start")(zookeeper.zookeeper_start)
+app.command("zookeeper-stop")(zookeeper.zookeeper_stop)
 app.command("topics", no_args_is_help=True)(topics.topics)  # kafka-topics with no arguments prints its usage
 app.command("console-producer")(console_producer.console_producer)
 app.command("console-consumer")(console_consumer.console_consumer)

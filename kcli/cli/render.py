@@ -361,3 +361,30 @@ def deleted_offsets(result, output: str | None = None, terminal: bool | None = N
     headers = ("TOPIC", "PARTITION", "STATUS")
     fixed = "\n" + "".join(_columns([30, 15, 15], row, last_padded=True) + "\n" for row in [headers, *rows])
     _table(headers, rows, terminal, fixed)
+
+
+# -- the ZooKeeper server's console: banner, started line (stderr) -------------
+
+
+def zookeeper_started(started) -> None:
+    import logging
+
+    from rich.logging import RichHandler
+
+    from kcli import __version__
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(console=_console(), show_path=False, markup=False)])
+    console = _console()
+    console.print(f"[bold]kcli {__version__}[/] — ZooKeeper-compatible server (standalone)")
+    console.print(f"  client port     {started.host}:{started.port}")
+    console.print(f"  data directory  {started.data_dir}")
+    console.print(f"  tickTime        {started.tick_time} ms")
+    console.print(f"  4lw commands    {', '.join(started.four_letter_words)}")
+    if started.recovered_txns or started.sessions:
+        console.print(f"  recovery        {started.recovered_txns} transactions replayed, {started.sessions} sessions restored, zxid 0x{started.zxid:x}")
+    console.print(f"  ready in        {started.ready_ms:.0f} ms")
+    console.print(f"[green][ZooKeeperServer] started[/] on {started.host}:{started.port} (Ctrl+C to stop)")
+
+
+def zookeeper_stopped() -> None:
+    _console().print("ZooKeeper server shut down")

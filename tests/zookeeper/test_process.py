@@ -1,0 +1,147 @@
+"""``kcli zookeeper-start`` / ``zookeeper-stop`` as processes: banner, clean stop, kill -9 durability, errors."""
+
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from kazoo.client import KazooClient
+
+STARTED = re.compile(r"started on (\S+):(\d+)")
+
+
+def kcli(*args, **kw):
+    return subprocess.run([sys.executable, "-m", "kcli", *args], capture_output=True, text=True, timeout=60, **kw)
+
+
+def properties(tmp_path, port=0, **extra):
+    path = tmp_path / "zookeeper.properties"
+    lines = [f"dataDir={(tmp_path / 'zk').as_posix()}", f"clientPort={port}", "clientPortAddress=127.0.0.1",
+             "maxClientCnxns=0", "admin.enableServer=false", *(f"{k}={v}" for k, v in extra.items())]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+class ZooKeeperProcess:
+    """``kcli zookeeper-start`` in a subprocess; waits for its ``started`` line."""
+
+    def __init__(self, *args):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "kcli", "zookeeper-start", *map(str, args)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        self.lines: list[str] = []
+        self.address = None
+        for line in self.proc.stderr:
+            self.lines.append(line)
+            match = STARTED.search(line)
+            if match:
+                self.address = f"{match.group(1)}:{match.group(2)}"
+                break
+        self._drain = threading.Thread(target=lambda: self.lines.extend(self.proc.stderr), daemon=True)
+        self._drain.start()
+
+    def wait(self):
+        code = self.proc.wait(30)
+        self._drain.join(10)
+        return code
+
+
+def test_banner_then_zookeeper_stop_shuts_down_cleanly(tmp_path):
+    config = properties(tmp_path, **{"some.unknown.key": "1"})
+    server = ZooKeeperProcess(config)
+    assert server.address is not None, "".join(server.lines)
+    banner = "".join(server.lines)
+    assert str(tmp_path / "zk") in banner and "ready in" in banner and "srvr" in banner
+    assert "some.unknown.key" in banner  # one warning, not a failure
+    assert (tmp_path / "zk" / "zookeeper_server.pid").exists()
+    stopped = kcli("zookeeper-stop", str(config))
+    assert stopped.returncode == 0, stopped.stderr
+    assert server.wait() == 0
+    assert not (tmp_path / "zk" / "zookeeper_server.pid").exists()
+    assert list((tmp_path / "zk" / "kcli-zk").glob("snapshot.*")), "a clean stop writes a snapshot"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl+C"])
+def test_signals_shut_down_cleanly(tmp_path, signum):
+    server = ZooKeeperProcess(properties(tmp_path))
+    assert server.address is not None, "".join(server.lines)
+    server.proc.send_signal(signum)
+    assert server.wait() == 0
+    assert "shut down" in "".join(server.lines)
+
+
+def test_zookeeper_stop_with_no_server(tmp_path):
+    result = kcli("zookeeper-stop", str(properties(tmp_path)))
+    assert result.returncode == 1
+    assert result.stderr.strip() == "No zookeeper server to stop"
+
+
+def test_port_in_use_is_one_clear_line(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = kcli("zookeeper-start", str(properties(tmp_path, port)))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    lines = [l for l in result.stderr.splitlines() if l.strip()]
+    assert len(lines) == 1 and f"Unable to bind to 127.0.0.1:{port}" in lines[0] and "clientPort" in lines[0]
+
+
+def test_unwritable_data_dir_is_one_clear_line(tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("x")
+    config = tmp_path / "zoo.cfg"
+    config.write_text(f"dataDir={(blocker / 'zk').as_posix()}\nclientPort=0\n")
+    result = kcli("zookeeper-start", str(config))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Unable to access datadir" in result.stderr
+
+
+def test_print_config_shows_kafkas_keys():
+    result = kcli("zookeeper-start", "--print-config")
+    assert result.returncode == 0
+    for line in ("clientPort=2181", "maxClientCnxns=0", "admin.enableServer=false", "dataDir=/tmp/zookeeper"):
+        assert line in result.stdout
+
+
+def test_kill_9_after_an_acknowledged_write_loses_nothing(tmp_path):
+    """kill -9 right after acknowledged writes, restart on the same dataDir: data there, session back, zxids rising."""
+    config = properties(tmp_path, tickTime=2000)
+    server = ZooKeeperProcess(config)
+    assert server.address is not None, "".join(server.lines)
+    client = KazooClient(server.address, timeout=20, connection_retry={"max_tries": -1, "delay": 0.05, "max_delay": 0.2})
+    client.start(timeout=10)
+    try:
+        client.create("/durable", b"acknowledged")
+        client.create("/durable/eph", b"mine", ephemeral=True)
+        last = client.set("/durable", b"acknowledged twice").mzxid
+        session_id = client.client_id[0]
+        server.proc.kill()  # SIGKILL: no snapshot, no clean close
+        server.proc.wait(10)
+
+        restarted = ZooKeeperProcess(config)
+        assert restarted.address is not None, "".join(restarted.lines)
+        client.set_hosts(restarted.address)
+        deadline = time.monotonic() + 20
+        while not client.connected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert client.connected, "kazoo did not reattach"
+        assert client.client_id[0] == session_id  # the same session, not a new one
+        data, stat = client.get("/durable")
+        assert data == b"acknowledged twice" and stat.version == 1
+        eph_data, eph_stat = client.get("/durable/eph")
+        assert eph_data == b"mine" and eph_stat.ephemeralOwner == session_id
+        assert client.create("/after", b"").startswith("/after")
+        assert client.exists("/after").czxid > last  # zxids keep rising across the crash
+        assert "transactions replayed" in "".join(restarted.lines)
+    finally:
+        client.stop()
+        client.close()
+    restarted.proc.terminate()
+    assert restarted.wait() == 0
