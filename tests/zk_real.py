@@ -1,7 +1,7 @@
 """Apache ZooKeeper itself (Debian's ``zookeeper`` package, or ``$ZOOKEEPER_HOME``) as a test peer.
 
 ``real_zookeeper`` starts a standalone ZooKeeper 3.8 on a free loopback port with a generated
-``zoo.cfg`` in ``tmp_path`` (4lw ``*``, no AdminServer), waits until it answers ``ruok``, and stops it
+``zoo.cfg`` in ``tmp_path`` (4lw ``*``, no AdminServer), waits until ``srvr`` says it serves, and stops it
 after the test. Use it with ``from tests.zk_real import real_zookeeper``. It skips only when Java or
 the ZooKeeper jars are missing on this machine; ``.ci/run`` installs them.
 """
@@ -81,13 +81,13 @@ class RealZooKeeper:
             if self.process.poll() is not None:
                 raise RuntimeError(f"ZooKeeper exited with {self.process.returncode}: {self.log_tail()}")
             try:
-                if four_letter_word(self.port, "ruok", timeout=0.5) == "imok":
+                if "Mode: " in four_letter_word(self.port, "srvr", timeout=0.5):  # serving, not just listening
                     return
             except OSError:
                 pass
             time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"ZooKeeper did not answer ruok on {self.connect} within {timeout:.0f} s: {self.log_tail()}")
+        raise RuntimeError(f"ZooKeeper was not serving on {self.connect} within {timeout:.0f} s: {self.log_tail()}")
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

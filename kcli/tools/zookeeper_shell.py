@@ -19,7 +19,7 @@ from kcli.tools.errors import ToolError
 # name -> (usage, boolean flags, flags taking a value); the usage lines are zkCli's.
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "addauth": ("addauth scheme auth", "", ""),
-    "create": ("create [-s] [-e] [-c] [-t ttl] path [data] [acl]", "sec", "t"),
+    "create": ("create [-s] [-e] path [data] [acl]", "sec", "t"),  # -c and -t: refused with a reason
     "delete": ("delete [-v version] path", "", "v"),
     "deleteall": ("deleteall path [-b batch size]", "", "b"),
     "get": ("get [-s] [-w] path", "sw", ""),
@@ -135,9 +135,12 @@ def parse(tokens: list[str]) -> ZkCommand:
         raise ZkCliError(f"Command not found: Command not found {name}", exit_code=127, usage=True)  # zkCli says it twice
     usage, booleans, valued = COMMANDS[name]
     flags, values, args = set(), {}, []
-    while rest:
+    options_end = False
+    while rest:  # options anywhere, "--" ends them, "-" is an argument: zkCli's commons-cli parsing
         token = rest.pop(0)
-        if token.startswith("-") and len(token) > 1 and not args:
+        if token == "--" and not options_end:
+            options_end = True
+        elif token.startswith("-") and len(token) > 1 and not options_end:
             for i, letter in enumerate(token[1:]):
                 if letter in valued:
                     value = token[i + 2:] or (rest.pop(0) if rest else None)
@@ -148,8 +151,6 @@ def parse(tokens: list[str]) -> ZkCommand:
                 if letter not in booleans:
                     raise ZkCliError(f"Unrecognized option: {token}")
                 flags.add(letter)
-        elif name == "deleteall" and token == "-b" and rest:  # deleteall takes -b after the path too
-            values["b"] = rest.pop(0)
         else:
             args.append(token)
     if len(args) < _MIN_ARGS.get(name, 1):
@@ -197,8 +198,8 @@ def parse_acl(text: str) -> tuple[list, tuple[str, ...]]:
             continue
         perms = 0
         for letter in entry[last + 1:]:
-            if letter.lower() in _PERM_BITS:
-                perms |= _PERM_BITS[letter.lower()]
+            if letter in _PERM_BITS:
+                perms |= _PERM_BITS[letter]
             else:
                 notes.append(f"Unknown perm type: {letter}")
         acls.append(ACL(perms, Id(entry[:first], entry[first + 1:last])))
@@ -242,7 +243,7 @@ class ZkShell:
     @property
     def state(self) -> str:
         """The Java client's ``States`` name, as zkCli's prompt shows it."""
-        names = {"CONNECTED_RO": "CONNECTEDREADONLY", "EXPIRED_SESSION": "CLOSED", "AUTH_FAILED": "AUTH_FAILED"}
+        names = {"CONNECTED_RO": "CONNECTEDREADONLY", "EXPIRED_SESSION": "CLOSED"}
         return names.get(self.client.client_state, self.client.client_state)
 
     def run(self, command: ZkCommand):
@@ -430,8 +431,8 @@ class ZkShell:
 def connect(server: str, on_event: Callable[[ZkEvent], None], path: str = "/", timeout: float = 10.0) -> ZkShell:
     """A session with ``server`` (``host:port[,host:port...][/chroot]``); ZooKeeper's 30 s session timeout.
 
-    The connected event is sent to ``on_event`` before this returns; no server within ``timeout``
-    seconds is zkCli's ``KeeperErrorCode = ConnectionLoss for <path>``.
+    The connected event is sent to ``on_event`` before this returns. No server listening, or none
+    answering within ``timeout`` seconds, is zkCli's ``KeeperErrorCode = ConnectionLoss for <path>``.
     """
     import logging
 
@@ -444,12 +445,27 @@ def connect(server: str, on_event: Callable[[ZkEvent], None], path: str = "/", t
         client = KazooClient(hosts=server, timeout=30.0, logger=logger)
     except ValueError as exc:
         raise ZkCliError(f"Invalid ZooKeeper connect string {server!r}: {exc}") from None
+    lost = ZkCliError(f"KeeperErrorCode = ConnectionLoss for {path}")
+    if not _listening(client.hosts, min(timeout, 3.0)):
+        raise lost  # refused at once, as zkCli fails at once, where kazoo would keep retrying
     shell = ZkShell(client, on_event)
     try:
         client.start(timeout=timeout)
     except Exception:  # kazoo's handler timeout, or a refused/unresolvable address
         client.stop()
         client.close()
-        raise ZkCliError(f"KeeperErrorCode = ConnectionLoss for {path}") from None
+        raise lost from None
     on_event(ZkEvent("SyncConnected", "None"))
     return shell
+
+
+def _listening(hosts, timeout: float) -> bool:
+    import socket
+
+    for host, port in hosts:
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                return True
+        except OSError:
+            continue
+    return False

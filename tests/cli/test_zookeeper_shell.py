@@ -116,15 +116,39 @@ def test_errors_are_one_line_on_stderr_with_zkclis_exit_codes(kcli, real_zookeep
     assert "\tls [-s] [-w] [-R] path" in unknown.stderr.splitlines()
 
 
-def test_no_server_is_zkclis_connection_loss():
+def test_setacl_recursive_and_deleteall_in_batches(kcli, real_zookeeper, zk):
+    from kazoo.security import OPEN_ACL_UNSAFE
+
+    server = real_zookeeper.connect
+    for path in ("/beans/arabica/ethiopia", "/beans/arabica/kenya", "/beans/robusta/vietnam"):
+        zk.create(path, makepath=True)
+    assert kcli("zookeeper-shell", server, "setAcl", "-R", "/beans", "world:anyone:ra").exit_code == 0
+    assert {tuple(zk.get_acls(p)[0]) for p in ("/beans", "/beans/robusta", "/beans/arabica/kenya")} == {((17, ("world", "anyone")),)}
+    shown = kcli("zookeeper-shell", server, "getAcl", "/beans/robusta")
+    assert shown.stdout == "'world,'anyone\n: ra\n"
+
+    refused = kcli("zookeeper-shell", server, "deleteall", "/beans")  # no DELETE permission anywhere
+    assert (refused.exit_code, refused.stderr.splitlines()[-1]) == (1, "Failed to delete some node(s) in the subtree!")
+    assert zk.exists("/beans/arabica/kenya") is not None
+
+    for path in ("/beans", "/beans/arabica", "/beans/robusta"):
+        zk.set_acls(path, OPEN_ACL_UNSAFE)
+    deleted = kcli("zookeeper-shell", server, "deleteall", "/beans", "-b", "2")  # three multi requests
+    assert (deleted.exit_code, deleted.stdout) == (0, "")
+    assert zk.exists("/beans") is None
+
+
+def test_no_server_is_zkclis_connection_loss(kcli):
     import socket
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]  # nothing listens here once the probe closes
-    with pytest.raises(tool.ZkCliError) as failed:
-        tool.connect(f"127.0.0.1:{port}", lambda event: None, path="/brokers/ids", timeout=1)
-    assert failed.value.message == "KeeperErrorCode = ConnectionLoss for /brokers/ids"
+    started = time.monotonic()
+    failed = kcli("zookeeper-shell", f"127.0.0.1:{port}", "ls", "/brokers/ids")
+    assert (failed.exit_code, failed.stdout) == (1, "")
+    assert failed.stderr.splitlines() == [f"Connecting to 127.0.0.1:{port}", "KeeperErrorCode = ConnectionLoss for /brokers/ids"]
+    assert time.monotonic() - started < 5  # refused at once, as zkCli gives up at once
 
 
 def drive_prompt(shell, server, steps):
@@ -228,8 +252,13 @@ def test_parse_flags_values_and_usage():
     assert (parsed.name, parsed.args, parsed.flags) == ("ls", ("/x",), frozenset("wR"))
     assert tool.parse(["set", "-v", "3", "/x", "d"]).values == {"v": "3"}
     assert tool.parse(["deleteall", "/x", "-b", "5"]).values == {"b": "5"}
+    assert tool.parse(["get", "/x", "-s"]).flags == {"s"}  # options may follow the path, as in zkCli
+    assert tool.parse(["set", "--", "/x", "-1"]).args == ("/x", "-1")
+    assert tool.parse(["set", "/x", "-"]).args == ("/x", "-")
     with pytest.raises(tool.ZkCliError, match=r"^Unrecognized option: -x$"):
         tool.parse(["ls", "-x", "/"])
+    with pytest.raises(tool.ZkCliError, match=r"^Unrecognized option: -1$"):
+        tool.parse(["set", "/x", "-1"])
     with pytest.raises(tool.ZkCliError, match=r"^set \[-s\] \[-v version\] path data$"):
         tool.parse(["set", "/x"])
 
