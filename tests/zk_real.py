@@ -1,9 +1,10 @@
 """Apache ZooKeeper itself (Debian's ``zookeeper`` package, or ``$ZOOKEEPER_HOME``) as a test peer.
 
 ``real_zookeeper`` starts a standalone ZooKeeper 3.8 on a free loopback port with a generated
-``zoo.cfg`` in ``tmp_path`` (4lw ``*``, no AdminServer), waits until ``srvr`` says it serves, and stops it
-after the test. Use it with ``from tests.zk_real import real_zookeeper``. It skips only when Java or
-the ZooKeeper jars are missing on this machine; ``.ci/run`` installs them.
+``zoo.cfg`` in ``tmp_path`` (4lw ``*``, no AdminServer), waits until ``srvr`` says it serves, and stops
+it after the test; ``zkcli(...)`` runs ZooKeeper's own ``zkCli.sh`` against it (or any ``server=``).
+Use it with ``from tests.zk_real import real_zookeeper``. It skips only when Java or the ZooKeeper
+jars are missing on this machine; ``.ci/run`` installs them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pytest
 
 _DEBIAN_JAR = Path("/usr/share/java/zookeeper.jar")  # its manifest's Class-Path names its dependencies
 _MAIN = "org.apache.zookeeper.server.ZooKeeperServerMain"
+_CLIENT_JVM = ("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")  # a short-lived client starts faster
 
 
 def zookeeper_classpath() -> str | None:
@@ -98,6 +100,15 @@ class RealZooKeeper:
                 self.process.kill()
                 self.process.wait()
         self.process = None
+
+    def zkcli(self, *command: str, input: bytes | None = None, server: str | None = None) -> subprocess.CompletedProcess:
+        """ZooKeeper's own ``zkCli.sh -server ... command`` (bytes out; SLF4J's start-up noise removed from stderr)."""
+        ran = subprocess.run(
+            [self.java, *_CLIENT_JVM, "-cp", self.classpath, "org.apache.zookeeper.ZooKeeperMain", "-server", server or self.connect, *command],
+            input=input, stdin=None if input is not None else subprocess.DEVNULL, capture_output=True, timeout=60,
+        )
+        ran.stderr = b"".join(line for line in ran.stderr.splitlines(keepends=True) if not line.startswith(b"SLF4J:"))
+        return ran
 
     def log_tail(self, lines: int = 20) -> str:
         path = self.directory / "zookeeper.log"

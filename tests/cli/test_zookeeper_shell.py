@@ -69,6 +69,21 @@ def test_one_shot_prints_only_the_data_on_stdout(kcli, real_zookeeper, zk):
     assert kcli("zookeeper-shell", real_zookeeper.connect, "get", "/brokers/ids/0").stdout == '{"port":9092}\n'
 
 
+def test_one_shot_matches_zkcli_one_shot(kcli, real_zookeeper, zk):
+    """Each command run once by ZooKeeper's zkCli and by kcli: same stdout data, stderr line and exit code."""
+    zk.create("/roast/dark", b"french", makepath=True)
+    zk.create("/roast/light", b"")
+    zk.create("/roast/medium")  # kazoo writes empty data; zkCli's create without data writes null
+    banner = re.compile(rb"^Connecting to .*\n|^\n?WATCHER::\n\n|^WatchedEvent state:SyncConnected type:None path:null\n", re.M)
+    for command in (["get", "-s", "/roast/dark"], ["ls", "-s", "/roast"], ["stat", "/roast/light"], ["getAcl", "-s", "/roast"],
+                    ["ls", "-R", "/roast"], ["get", "/roast/medium"], ["get", "/nope"], ["create", "/roast"], ["ls", "roast"],
+                    ["set", "/roast"], ["frob"]):
+        theirs = real_zookeeper.zkcli(*command)
+        ours = kcli("zookeeper-shell", real_zookeeper.connect, *command)
+        their_err, our_err = (banner.sub(b"", text).decode().splitlines()[-1:] for text in (theirs.stderr, ours.stderr.encode()))
+        assert (ours.exit_code, masked(ours.stdout), our_err) == (theirs.returncode, masked(banner.sub(b"", theirs.stdout).decode()), their_err), command
+
+
 def test_ls_recursive_lists_children_before_grandchildren(kcli, real_zookeeper, zk):
     for path in ("/tree/b/x", "/tree/a/y/z", "/tree/a/w"):
         zk.create(path, makepath=True)
