@@ -222,6 +222,8 @@ def zk_error(exc) -> None:
     """A failed command: zkCli's notes and sentence on stderr, after the usage list for an unknown command."""
     from kcli.tools.zookeeper_shell import COMMANDS
 
+    if exc.partial is not None:
+        zk_result(exc.partial)
     if exc.usage:
         zk_usage([COMMANDS[name][0] for name in sorted(COMMANDS, key=str.lower)])
     for note in exc.notes:

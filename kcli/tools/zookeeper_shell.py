@@ -40,13 +40,17 @@ _DELETE_BATCH = 1000  # deleteall's default -b
 
 
 class ZkCliError(ToolError):
-    """What zkCli prints on stderr when a command fails; ``notes`` come first, ``exit_code`` as zkCli's."""
+    """What zkCli prints on stderr when a command fails; ``notes`` come first, ``exit_code`` as zkCli's.
 
-    def __init__(self, message: str, exit_code: int = 1, notes: tuple[str, ...] = (), usage: bool = False):
+    ``partial`` is what zkCli had already printed when the failure came (``ls -R`` streams its paths).
+    """
+
+    def __init__(self, message: str, exit_code: int = 1, notes: tuple[str, ...] = (), usage: bool = False, partial=None):
         super().__init__(message)
         self.exit_code = exit_code
         self.notes = notes
         self.usage = usage
+        self.partial = partial
 
 
 @dataclass(frozen=True)
@@ -350,7 +354,10 @@ class ZkShell:
         if not acls:
             raise ZkCliError("Acl is not valid : null", notes=notes)
         version = self._version(c)
-        paths = self._subtree(c.path, None) if "R" in c.flags else [c.path]
+        try:
+            paths = self._subtree(c.path, None) if "R" in c.flags else [c.path]
+        except ZkCliError as exc:
+            raise ZkCliError(exc.message, notes=notes) from None  # without ls -R's partial listing
         stat = None
         for path in paths:
             try:
@@ -388,12 +395,17 @@ class ZkShell:
 
     def _subtree(self, root: str, watch) -> list[str]:
         """``root``, then each node's sorted children before any grandchild (zkCli's ``ls -R`` order)."""
+        from kazoo.exceptions import KazooException
+
         if self.client.exists(root) is None:
             raise ZkCliError(f"Node does not exist: {root}")
         paths = [root]
 
         def visit(path: str) -> None:
-            names = sorted(self.client.get_children(path, watch=watch))
+            try:
+                names = sorted(self.client.get_children(path, watch=watch))
+            except KazooException as exc:
+                raise ZkCliError(keeper_message(exc, path), partial=Tree(paths)) from None
             children = [f"{path.rstrip('/')}/{name}" for name in names]
             paths.extend(children)
             for child in children:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from kazoo.client import KazooClient
+from kazoo.security import make_acl
 from prompt_toolkit.document import Document
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.history import InMemoryHistory
@@ -74,9 +75,10 @@ def test_one_shot_matches_zkcli_one_shot(kcli, real_zookeeper, zk):
     zk.create("/roast/dark", b"french", makepath=True)
     zk.create("/roast/light", b"")
     zk.create("/roast/medium")  # kazoo writes empty data; zkCli's create without data writes null
+    zk.create("/roast/medium/locked", acl=[make_acl("world", "anyone", create=True)])  # no READ: ls -R stops there
     banner = re.compile(rb"^Connecting to .*\n|^\n?WATCHER::\n\n|^WatchedEvent state:SyncConnected type:None path:null\n", re.M)
     for command in (["get", "-s", "/roast/dark"], ["ls", "-s", "/roast"], ["stat", "/roast/light"], ["getAcl", "-s", "/roast"],
-                    ["ls", "-R", "/roast"], ["get", "/roast/medium"], ["get", "/nope"], ["create", "/roast"], ["ls", "roast"],
+                    ["ls", "-R", "/roast"], ["get", "/roast/medium"], ["get", "/roast/medium/locked"], ["get", "/nope"], ["create", "/roast"], ["ls", "roast"],
                     ["set", "/roast"], ["frob"]):
         theirs = real_zookeeper.zkcli(*command)
         ours = kcli("zookeeper-shell", real_zookeeper.connect, *command)
