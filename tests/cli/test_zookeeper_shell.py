@@ -55,7 +55,7 @@ def test_command_transcript_prints_what_zkcli_prints(real_zookeeper):
     ran = subprocess.run([sys.executable, "-m", "kcli", "zookeeper-shell", real_zookeeper.connect], input=commands,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
     assert ran.returncode == 0
-    expected = (FIXTURES / "zkcli_shell_out.txt").read_text().replace("127.0.0.1:PORT", real_zookeeper.connect)
+    expected = (FIXTURES / "zkcli_shell_out.txt").read_text(encoding="utf-8").replace("127.0.0.1:PORT", real_zookeeper.connect)
     zkcli_banner = ("Welcome to ZooKeeper!\n", "JLine support is disabled\n")  # zkCli's own greeting, not kcli's
     for line in zkcli_banner:
         expected = expected.replace(line, "", 1)
@@ -186,7 +186,7 @@ def drive_prompt(shell, server, steps):
     return screen.getvalue()
 
 
-def test_interactive_prompt_completes_znode_paths(real_zookeeper, zk):
+def test_interactive_prompt_completes_paths_and_keeps_history(real_zookeeper, zk):
     zk.create("/espresso", b"shot")
     zk.create("/cortado", b"milk")
     server = real_zookeeper.connect
@@ -197,6 +197,9 @@ def test_interactive_prompt_completes_znode_paths(real_zookeeper, zk):
         seen("get /espresso")
         send("\r")
         seen("shot")
+        send("\x1b[A\r")  # Up recalls it from the history
+        seen("(CONNECTED) 1] get /espresso")
+        seen("(CONNECTED) 2]")
         send("create /mocha\r")
         seen("Created /mocha")
         send("quit\r")
@@ -206,7 +209,8 @@ def test_interactive_prompt_completes_znode_paths(real_zookeeper, zk):
     finally:
         shell.close()
     assert f"[zk: {server}(CONNECTED) 0] " in screen
-    assert f"[zk: {server}(CONNECTED) 2] quit" in screen  # numbered as zkCli numbers commands
+    assert f"[zk: {server}(CONNECTED) 3] quit" in screen  # numbered as zkCli numbers commands
+    assert screen.count("shot\n") == 2
     assert screen.endswith(watcher_block("Closed", "None"))
     assert zk.exists("/mocha") is not None
 
