@@ -4,7 +4,8 @@ A command line becomes a ``ZkCommand`` (``parse``), a ``ZkShell`` runs it agains
 returns what zkCli would print as data (``Created``, ``Children``, ``Tree``, ``Data``, ``StatOnly``,
 ``Acls``, ``Synced``, ``Done``); failures are ``ZkCliError`` carrying zkCli's wording and exit code.
 Watches set with ``-w`` and the session's state changes reach ``on_event`` as ``ZkEvent``s named as
-the Java client names them (``SyncConnected``, ``NodeDataChanged``, ...).
+the Java client names them (``SyncConnected``, ``NodeDataChanged``, ...); ``ShellWatches`` keeps the
+watches across a reconnect, as the Java client does and kazoo does not.
 """
 
 from __future__ import annotations
@@ -233,12 +234,96 @@ def keeper_message(exc: Exception, path: str) -> str:
     return f"KeeperErrorCode = {names.get(code, type(exc).__name__)} for {path}"
 
 
+_FIRES = {  # event -> the watch kinds it ends, as the Java client's ZKWatchManager groups them
+    "NodeCreated": ("data", "exist"), "NodeDataChanged": ("data", "exist"),
+    "NodeDeleted": ("data", "exist", "child"), "NodeChildrenChanged": ("child",),
+}
+_KAZOO_EVENTS = {"CREATED": "NodeCreated", "DELETED": "NodeDeleted", "CHANGED": "NodeDataChanged", "CHILD": "NodeChildrenChanged"}
+
+
+class ShellWatches:
+    """The shell's ``-w`` watches, kept so that they outlive a reconnect as the Java client's do.
+
+    Each is ``(kind, path) -> zxid``: ``data`` (get -w, the node's mzxid), ``exist`` (stat -w, mzxid or
+    -1 when absent), ``child`` (ls -w, pzxid). An event is printed once however many kinds it ends.
+    kazoo drops its watches when the connection drops; ``restore`` sets them again on the same session,
+    and one whose node changed meanwhile fires at once — the rule of ZooKeeper's SetWatches.
+    """
+
+    def __init__(self, client, on_event: Callable[[ZkEvent], None]):
+        self.client = client
+        self.on_event = on_event
+        self._armed: dict[tuple[str, str], int | None] = {}
+        self._lock = threading.Lock()
+
+    def arm(self, kind: str, path: str) -> None:
+        """Before the request: an event may arrive before the reply has been handed back."""
+        with self._lock:
+            self._armed.setdefault((kind, path), None)
+
+    def settle(self, kind: str, path: str, zxid: int | None) -> None:
+        """After the reply: the zxid to compare with on reconnect; None drops a watch that was not set."""
+        with self._lock:
+            if (kind, path) in self._armed:
+                if zxid is None:
+                    del self._armed[(kind, path)]
+                elif self._armed[(kind, path)] is None:
+                    self._armed[(kind, path)] = zxid
+
+    def fired(self, event) -> None:
+        """kazoo's watcher for every ``-w`` (kazoo's NONE, a dropped connection, is reported by the shell)."""
+        if event.type in _KAZOO_EVENTS:
+            self._deliver(_KAZOO_EVENTS[event.type], event.path)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._armed.clear()
+
+    def restore(self) -> None:
+        from kazoo.exceptions import KazooException
+
+        with self._lock:
+            armed = list(self._armed.items())
+        for (kind, path), zxid in armed:
+            try:
+                missed = self._set_again(kind, path, zxid)
+            except KazooException:
+                continue
+            if missed:
+                self._deliver(missed, path)
+
+    def _deliver(self, type_: str, path: str) -> None:
+        with self._lock:
+            ended = [kind for kind in _FIRES[type_] if self._armed.pop((kind, path), False) is not False]
+        if ended:
+            self.on_event(ZkEvent("SyncConnected", type_, path))
+
+    def _set_again(self, kind: str, path: str, zxid: int | None) -> str | None:
+        """Set one watch again; the event it missed while disconnected, if any."""
+        from kazoo.exceptions import NoNodeError
+
+        zxid = -1 if zxid is None else zxid
+        if kind == "exist":
+            stat = self.client.exists(path, watch=self.fired)
+            if stat is None:
+                return "NodeDeleted" if zxid >= 0 else None
+            return "NodeCreated" if zxid < 0 else "NodeDataChanged" if stat.mzxid > zxid else None
+        try:
+            if kind == "data":
+                return "NodeDataChanged" if self.client.get(path, watch=self.fired)[1].mzxid > zxid else None
+            _, stat = self.client.get_children(path, watch=self.fired, include_data=True)
+            return "NodeChildrenChanged" if stat.pzxid > zxid else None
+        except NoNodeError:
+            return "NodeDeleted"
+
+
 class ZkShell:
     """One kazoo session that runs parsed zkCli commands; watch and session events go to ``on_event``."""
 
     def __init__(self, client, on_event: Callable[[ZkEvent], None]):
         self.client = client
         self.on_event = on_event
+        self.watches = ShellWatches(client, on_event)
         self._announced = False
         self._closing = False
         self._lock = threading.Lock()
@@ -277,22 +362,20 @@ class ZkShell:
 
     def _ls(self, c: ZkCommand):
         validate_path(c.path)
-        watch = self._on_watch if "w" in c.flags else None
+        watch = "w" in c.flags
         if "R" in c.flags:
             return Tree(self._subtree(c.path, watch))
-        if "s" in c.flags:
-            names, stat = self.client.get_children(c.path, watch=watch, include_data=True)
-            return Children(sorted(names), stat)
-        return Children(sorted(self.client.get_children(c.path, watch=watch)))
+        names, stat = self._watched("child", c.path, watch, lambda w: self.client.get_children(c.path, watch=w, include_data=True))
+        return Children(sorted(names), stat if "s" in c.flags else None)
 
     def _get(self, c: ZkCommand):
         validate_path(c.path)
-        data, stat = self.client.get(c.path, watch=self._on_watch if "w" in c.flags else None)
+        data, stat = self._watched("data", c.path, "w" in c.flags, lambda w: self.client.get(c.path, watch=w))
         return Data(data, stat if "s" in c.flags else None)
 
     def _stat(self, c: ZkCommand):
         validate_path(c.path)
-        stat = self.client.exists(c.path, watch=self._on_watch if "w" in c.flags else None)
+        stat = self._watched("exist", c.path, "w" in c.flags, lambda w: self.client.exists(c.path, watch=w))
         if stat is None:
             raise ZkCliError(f"Node does not exist: {c.path}")
         return StatOnly(stat)
@@ -355,7 +438,7 @@ class ZkShell:
             raise ZkCliError("Acl is not valid : null", notes=notes)
         version = self._version(c)
         try:
-            paths = self._subtree(c.path, None) if "R" in c.flags else [c.path]
+            paths = self._subtree(c.path, False) if "R" in c.flags else [c.path]
         except ZkCliError as exc:
             raise ZkCliError(exc.message, notes=notes) from None  # without ls -R's partial listing
         stat = None
@@ -393,7 +476,7 @@ class ZkShell:
         except ValueError:
             raise ZkCliError(f"-{option} needs a number, not: {text}") from None
 
-    def _subtree(self, root: str, watch) -> list[str]:
+    def _subtree(self, root: str, watch: bool) -> list[str]:
         """``root``, then each node's sorted children before any grandchild (zkCli's ``ls -R`` order)."""
         from kazoo.exceptions import KazooException
 
@@ -403,7 +486,7 @@ class ZkShell:
 
         def visit(path: str) -> None:
             try:
-                names = sorted(self.client.get_children(path, watch=watch))
+                names = sorted(self._watched("child", path, watch, lambda w: self.client.get_children(path, watch=w, include_data=True))[0])
             except KazooException as exc:
                 raise ZkCliError(keeper_message(exc, path), partial=Tree(paths)) from None
             children = [f"{path.rstrip('/')}/{name}" for name in names]
@@ -422,21 +505,35 @@ class ZkShell:
             index += 1
         return order
 
-    def _on_watch(self, event) -> None:
-        """A fired watch; one bound method for every ``-w``, so kazoo keeps one watcher per path, as Java does."""
-        types = {"CREATED": "NodeCreated", "DELETED": "NodeDeleted", "CHANGED": "NodeDataChanged", "CHILD": "NodeChildrenChanged"}
-        if event.type in types:  # kazoo's NONE here means "connection lost": reported once by _on_state
-            self.on_event(ZkEvent("SyncConnected", types[event.type], event.path))
+    def _watched(self, kind: str, path: str, watch: bool, call):
+        """``call(watcher)`` for a read, leaving a watch of ``kind`` on ``path`` when ``watch`` (``-w``)."""
+        if not watch:
+            return call(None)
+        self.watches.arm(kind, path)
+        try:
+            result = call(self.watches.fired)
+        except Exception:
+            self.watches.settle(kind, path, None)
+            raise
+        stat = result if kind == "exist" else result[1]  # exists() gives the Stat alone
+        if stat is None:  # exists() on an absent node still leaves its watch
+            self.watches.settle(kind, path, -1)
+        else:
+            self.watches.settle(kind, path, stat.pzxid if kind == "child" else stat.mzxid)
+        return result
 
     def _on_state(self, state: str) -> None:
+        """kazoo's session states as the Java client reports them; runs on kazoo's connection thread."""
         with self._lock:
             if state == "CONNECTED":
                 if self._announced:
                     self.on_event(ZkEvent("SyncConnected", "None"))
+                    threading.Thread(target=self.watches.restore, name="zookeeper-shell-watches", daemon=True).start()
                 self._announced = True  # the first connection is announced by connect(), in order
             elif state == "SUSPENDED":
                 self.on_event(ZkEvent("Disconnected", "None"))
             elif state == "LOST" and not self._closing:
+                self.watches.forget()
                 self.on_event(ZkEvent("Expired", "None"))
 
 

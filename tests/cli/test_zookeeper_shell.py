@@ -178,11 +178,22 @@ def drive_prompt(shell, server, steps):
             assert time.monotonic() < deadline, f"no {text!r} in {screen.getvalue()!r}"
             time.sleep(0.02)
 
+    failures = []
+
+    def type_steps(send):
+        try:
+            steps(send, seen)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test's thread
+            failures.append(exc)
+            send("\x03")  # Ctrl+C ends the prompt, so the test fails now rather than at its timeout
+
     with create_pipe_input() as pipe:
-        typist = threading.Thread(target=steps, args=(pipe.send_text, seen), daemon=True)
+        typist = threading.Thread(target=type_steps, args=(pipe.send_text,), daemon=True)
         typist.start()
         run_interactive(shell, server, input=pipe, output=PlainTextOutput(screen), history=InMemoryHistory())
         typist.join(timeout=5)
+    if failures:
+        raise failures[0]
     return screen.getvalue()
 
 
@@ -257,6 +268,49 @@ def test_get_w_prints_the_watch_as_zkcli_does(real_zookeeper, zk):
     assert watcher_block("SyncConnected", "NodeDataChanged", "/latte") in screen
     assert watcher_block("SyncConnected", "NodeChildrenChanged", "/latte") in screen
     assert screen.count("WatchedEvent") == 3  # one per fired watch, then Closed
+
+
+def test_watches_outlive_a_server_restart_as_zkclis_do(real_zookeeper, zk):
+    """``get -w``, ``ls -w`` and ``stat -w`` held across a ZooKeeper restart fire as they did for zkCli.
+
+    ``fixtures/zkcli_watch_out.txt`` is ZooKeeper 3.8's zkCli doing the same against the same kind of server.
+    """
+    from tests.zk_real import four_letter_word
+
+    zk.create("/jw/c1", makepath=True)
+    zk.set("/jw", b"d")
+    server = real_zookeeper.connect
+    shell = tool.connect(server, lambda event: None)
+    shell.on_event = shell.watches.on_event = render.zk_event  # from here on, onto the prompt's screen
+
+    def steps(send, seen):
+        send("get -w /jw\r")
+        seen("d\n")
+        send("ls -w /jw\r")
+        seen("[c1]")
+        send("stat -w /jw/new\r")
+        seen("Node does not exist: /jw/new")
+        real_zookeeper.stop()
+        seen("state:Disconnected")
+        real_zookeeper.start()
+        seen("state:SyncConnected type:None", seconds=30)
+        deadline = time.monotonic() + 15
+        while not all(p in four_letter_word(real_zookeeper.port, "wchp") for p in ("/jw\n", "/jw/new\n")):
+            assert time.monotonic() < deadline, "the shell did not set its watches again"
+            time.sleep(0.05)
+        zk.retry(zk.set, "/jw", b"changed")
+        seen("NodeDataChanged")
+        zk.retry(zk.create, "/jw/new")
+        seen("NodeChildrenChanged")
+        send("quit\r")
+
+    try:
+        screen = drive_prompt(shell, server, steps)
+    finally:
+        shell.close()
+    events = [line for line in screen.splitlines() if line.startswith("WatchedEvent")]
+    zkcli = [line for line in (FIXTURES / "zkcli_watch_out.txt").read_text(encoding="utf-8").splitlines() if line.startswith("WatchedEvent")]
+    assert events == zkcli[1:6] + ["WatchedEvent state:Closed type:None path:null"]
 
 
 # -- parsing and formatting, no server ------------------------------------------
