@@ -280,8 +280,7 @@ def test_watches_outlive_a_server_restart_as_zkclis_do(real_zookeeper, zk):
     zk.create("/jw/c1", makepath=True)
     zk.set("/jw", b"d")
     server = real_zookeeper.connect
-    shell = tool.connect(server, lambda event: None)
-    shell.on_event = shell.watches.on_event = render.zk_event  # from here on, onto the prompt's screen
+    shell = tool.connect(server, render.zk_event)  # the first SyncConnected comes before the prompt's screen
 
     def steps(send, seen):
         send("get -w /jw\r")
