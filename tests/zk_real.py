@@ -29,7 +29,10 @@ def zookeeper_classpath() -> str | None:
     home = os.environ.get("ZOOKEEPER_HOME")
     if home and (Path(home) / "lib").is_dir():
         return str(Path(home) / "lib" / "*")
-    return str(_DEBIAN_JAR) if _DEBIAN_JAR.is_file() else None
+    if not _DEBIAN_JAR.is_file():
+        return None
+    quiet = _DEBIAN_JAR.with_name("slf4j-nop.jar")  # SLF4J's no-op binding: no start-up warnings
+    return os.pathsep.join(str(jar) for jar in (_DEBIAN_JAR, quiet) if jar.is_file())
 
 
 def four_letter_word(port: int, word: str, timeout: float = 2.0) -> str:
