@@ -55,7 +55,9 @@ def main() -> None:
     from kcli.cli import render
 
     try:
-        app(standalone_mode=False, prog_name="kcli")
+        code = app(standalone_mode=False, prog_name="kcli")
+        if isinstance(code, int) and code:  # without standalone mode typer returns Exit's code (130 on Ctrl+C)
+            raise SystemExit(code)
     except typer.Exit as exc:
         raise SystemExit(exc.exit_code) from None
     except typer.Abort:

@@ -211,6 +211,10 @@ class ConsoleConsumer:
         if selection.include is not None:
             self._consumer.subscribe(pattern=selection.include)
         else:
+            # Know the topic's partitions before the first JoinGroup: kafka-python 3.0 otherwise assigns
+            # nothing, rejoins when the metadata comes, and can lose that second assignment if a short
+            # poll() times out in the middle of it; the consumer then waits forever.
+            self._consumer.partitions_for_topic(selection.topic)
             self._consumer.subscribe([selection.topic])
         self._subscribed = True
 

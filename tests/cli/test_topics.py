@@ -143,3 +143,18 @@ def test_usage_errors_exit_1_with_kafkas_wording(monkeypatch, capsys):
     assert (code, out.err) == (1, "topc is not a recognized option; did you mean --topic? (see 'kcli topics --help')\n")
     code, out = run_main(monkeypatch, capsys, "topics")  # no arguments: the usage, as kafka-topics.sh prints it
     assert code == 1 and "--create" in out.out + out.err
+
+
+def test_ctrl_c_exits_130_not_0(monkeypatch):
+    import pytest
+
+    from kcli.cli import app as cli_app
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("sys.argv", ["kcli", "topics", "--list", "--bootstrap-server", "127.0.0.1:1"])
+    monkeypatch.setattr("kcli.tools.topics.list_topics", interrupted)
+    with pytest.raises(SystemExit) as exited:
+        cli_app.main()
+    assert exited.value.code == 130
