@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from kcli import __version__
-from kcli.cli import console_consumer, console_producer, consumer_groups, quickstart, server, topics, zookeeper
+from kcli.cli import console_consumer, console_producer, consumer_groups, quickstart, server, topics, zookeeper, zookeeper_shell
 
 app = typer.Typer(
     name="kcli",
@@ -37,6 +37,7 @@ app.command("topics", no_args_is_help=True)(topics.topics)  # kafka-topics with 
 app.command("console-producer")(console_producer.console_producer)
 app.command("console-consumer")(console_consumer.console_consumer)
 app.command("consumer-groups", no_args_is_help=True)(consumer_groups.consumer_groups)
+app.command("zookeeper-shell", context_settings=zookeeper_shell.CONTEXT)(zookeeper_shell.zookeeper_shell)
 
 
 def _usage_message(exc, no_such_option) -> str:

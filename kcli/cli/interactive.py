@@ -14,13 +14,13 @@ import platformdirs
 _CTRL_Z = "\x1a"  # Ctrl+Z then Enter ends input on Windows consoles
 
 
-def _history():
+def _history(name: str = "console-producer-history"):
     from prompt_toolkit.history import FileHistory, InMemoryHistory
 
     try:
         directory = Path(platformdirs.user_state_dir("kcli", appauthor=False))
         directory.mkdir(parents=True, exist_ok=True)
-        return FileHistory(str(directory / "console-producer-history"))
+        return FileHistory(str(directory / name))
     except OSError:
         return InMemoryHistory()
 
