@@ -151,6 +151,33 @@ def consume(bootstrap: str, topic: str, n: int, **conf) -> float:
     return (got - 1) / elapsed
 
 
+def group_consume(bootstrap: str, topic: str, n: int, **conf) -> tuple[float, float, float]:
+    """(join ms, first record ms, msg/s) for the one member of a new group reading the partition from its start.
+
+    The group settings are librdkafka's defaults (45 s session timeout, range +
+    cooperative-sticky assignors); the join is timed from subscribe() to the
+    assignment callback, the first record from subscribe() to its arrival, and
+    the rate as in consume(), auto-commit on.
+    """
+    assigned: list[float] = []
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-group-{time.time_ns()}",
+                         "auto.offset.reset": "earliest", **conf})
+    low, high = consumer.get_watermark_offsets(TopicPartition(topic, 0), timeout=10)
+    want = min(n, high - low)
+    subscribed = time.perf_counter()
+    consumer.subscribe([topic], on_assign=lambda c, partitions: assigned.append(time.perf_counter()))
+    deadline = subscribed + 300
+    while not any(not m.error() for m in consumer.consume(1, 0.1)):
+        if time.perf_counter() > deadline:
+            raise SystemExit(f"the group member got nothing from {bootstrap}")
+    got, started = 1, time.perf_counter()
+    while got < want and time.perf_counter() < deadline:
+        got += sum(1 for m in consumer.consume(min(10_000, want - got), 1.0) if not m.error())
+    elapsed = time.perf_counter() - started
+    consumer.close()
+    return (assigned[0] - subscribed) * 1000, (started - subscribed) * 1000, (got - 1) / elapsed
+
+
 def latency(bootstrap: str, topic: str, seconds: float) -> tuple[float, float]:
     """p50, p99 in ms from produce() to the consumer's poll(), LATENCY_RATE msg/s, linger 0, one process."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-latency", "enable.auto.commit": False})
@@ -236,6 +263,12 @@ def _workloads(bootstrap: str, n: int, latency_s: float, cpu: Callable[[], float
     if cpu:
         out["cpu_s_per_1m_consumed"] = (cpu() - before) / n * 1_000_000
     out["consume_default_msgs"] = consume(bootstrap, "acks1-0", n)
+    before = cpu() if cpu else 0.0
+    out["group_join_ms"], out["group_first_record_ms"], out["group_consume_msgs"] = group_consume(
+        bootstrap, "acks1-0", n, **NO_QUEUE_BACKOFF
+    )
+    if cpu:
+        out["cpu_s_per_1m_group_consumed"] = (cpu() - before) / n * 1_000_000
     out["latency_p50_ms"], out["latency_p99_ms"] = latency(bootstrap, "latency", latency_s)
     before, started = (cpu() if cpu else 0.0), time.perf_counter()
     out["idle_fetches_per_s"] = idle_fetch_rate(bootstrap, "idle", 4.0)
@@ -291,6 +324,10 @@ FIGURES = [
     Figure("consume_msgs", "consume, msg/s", "≥ 400,000", lambda v, r: v >= 400_000),
     Figure("consume_default_msgs", "consume, librdkafka defaults, msg/s"),
     Figure("cpu_s_per_1m_consumed", "broker CPU s / 1M consumed"),
+    Figure("group_consume_msgs", "consume in a group (1 member), msg/s", "≥ 400,000", lambda v, r: v >= 400_000),
+    Figure("cpu_s_per_1m_group_consumed", "broker CPU s / 1M consumed in a group"),
+    Figure("group_join_ms", "group join, librdkafka defaults, ms"),
+    Figure("group_first_record_ms", "subscribe → first record, ms", "≤ 3,000", lambda v, r: v <= 3_000),
     Figure("latency_p50_ms", "e2e latency p50 at 2,000 msg/s, ms", "≤ 2", lambda v, r: v <= 2),
     Figure("latency_p99_ms", "e2e latency p99 at 2,000 msg/s, ms", "≤ 10", lambda v, r: v <= 10),
     Figure("idle_fetches_per_s", "idle consumer, fetches/s", "< 20", lambda v, r: v < 20),

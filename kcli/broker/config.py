@@ -13,7 +13,7 @@ import platformdirs
 
 from kcli.config.properties import parse_properties
 
-# What kcli's shipped server.properties sets: the configuration when no file is given.
+# What kcli's shipped kraft/server.properties (standalone) sets: the configuration when no file is given.
 SHIPPED: dict[str, str] = {
     "node.id": "0",
     "listeners": "PLAINTEXT://localhost:9092",
@@ -24,10 +24,24 @@ SHIPPED: dict[str, str] = {
     "group.initial.rebalance.delay.ms": "0",
     "offsets.topic.replication.factor": "1",
 }
-# Kafka's own defaults for the keys kcli reads but the shipped file leaves out.
+# Defaults for the keys kcli reads but the shipped file leaves out: Kafka's own,
+# except offsets.topic.num.partitions (Kafka: 50), where one broker needs one.
 BUILT_IN: dict[str, str] = {
     "default.replication.factor": "1",
     "message.max.bytes": "1048588",
+    "zookeeper.session.timeout.ms": "18000",
+    "group.min.session.timeout.ms": "6000",
+    "group.max.session.timeout.ms": "1800000",
+    "offsets.retention.minutes": "10080",
+    "offsets.retention.check.interval.ms": "600000",
+    "offsets.topic.num.partitions": "1",
+    "offset.metadata.max.bytes": "4096",
+}
+# Keys whose values must be whole numbers of at least this.
+_NUMBERS = {
+    "group.min.session.timeout.ms": 0, "group.max.session.timeout.ms": 0, "group.initial.rebalance.delay.ms": 0,
+    "offsets.retention.minutes": 1, "offsets.retention.check.interval.ms": 1, "offsets.topic.num.partitions": 1,
+    "offset.metadata.max.bytes": 0,
 }
 DEFAULTS: dict[str, str] = {**BUILT_IN, **SHIPPED}
 
@@ -45,7 +59,8 @@ KNOWN_KEYS = frozenset(DEFAULTS) | {
     "group.max.session.timeout.ms", "offsets.retention.minutes", "offsets.topic.num.partitions",
     "unclean.leader.election.enable", "log.preallocate", "log.cleaner.enable", "log.segment.delete.delay.ms",
     "auto.leader.rebalance.enable", "share.coordinator.state.topic.replication.factor",
-    "share.coordinator.state.topic.min.isr", "cluster.id", "metadata.log.dir",
+    "share.coordinator.state.topic.min.isr", "cluster.id", "metadata.log.dir", "group.max.size", "zookeeper.set.acl",
+    "zookeeper.max.in.flight.requests",
 }
 
 
@@ -73,6 +88,9 @@ class BrokerConfig:
     message_max_bytes: int
     unknown_keys: tuple[str, ...] = field(default=())
     static: dict[str, str] = field(default_factory=dict)  # what server.properties (or kcli's defaults) and overrides set
+    zookeeper_connect: str | None = None  # None: standalone; else host:port[,host:port][/chroot]
+    zookeeper_session_timeout_ms: int = 18000
+    zookeeper_connection_timeout_ms: int = 18000  # Kafka: unset means the session timeout
 
     @classmethod
     def from_properties(cls, props: dict[str, str], from_file: bool = False) -> "BrokerConfig":
@@ -88,6 +106,8 @@ class BrokerConfig:
             adv_host = "localhost"
         log_dirs = merged.get("log.dirs") or merged.get("log.dir")
         log_dir = Path(log_dirs.split(",")[0].strip()).expanduser() if log_dirs else default_log_dir()
+        for key, minimum in _NUMBERS.items():
+            _int(merged, key, minimum)
         node_key = "broker.id" if "broker.id" in props and "node.id" not in props else "node.id"
         return cls(
             props=merged,
@@ -104,6 +124,11 @@ class BrokerConfig:
             message_max_bytes=_int(merged, "message.max.bytes", 0),
             unknown_keys=tuple(sorted(k for k in props if k not in KNOWN_KEYS)),
             static=static,
+            zookeeper_connect=merged.get("zookeeper.connect", "").strip() or None,
+            zookeeper_session_timeout_ms=_int(merged, "zookeeper.session.timeout.ms", 1),
+            zookeeper_connection_timeout_ms=_int(
+                merged, "zookeeper.connection.timeout.ms" if "zookeeper.connection.timeout.ms" in merged else "zookeeper.session.timeout.ms", 1
+            ),
         )
 
     @classmethod

@@ -11,6 +11,7 @@ import asyncio
 from dataclasses import dataclass
 
 from kcli.broker.config import BrokerConfig
+from kcli.broker.group.service import GroupService
 from kcli.broker.log.catalog import Catalog
 
 
@@ -43,6 +44,7 @@ class BrokerState:
     advertised_port: int
     next_producer_id: int
     api_versions: tuple[tuple[int, int, int], ...]  # (api_key, min, max), from dispatch.ROUTES
+    groups: GroupService
 
 
 @dataclass
@@ -51,6 +53,7 @@ class RequestContext:
     api_version: int
     client_id: str | None
     now_ms: int
+    client_host: str = ""  # as Kafka shows it: "/127.0.0.1"
 
     @property
     def config(self) -> BrokerConfig:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from kcli.broker.config import BrokerConfig, ConfigError
 from kcli.broker.server import Broker, LogDirError
+from kcli.broker.znodes import ZooKeeperError
 
 PID_FILE = "kcli-broker.pid"
 STOP_FILE = "kcli-broker.stop"
@@ -35,6 +36,7 @@ class Started:
     log_dir: Path
     ready_ms: float
     recovered: bool
+    zookeeper: str | None = None  # zookeeper.connect, when registered there
 
 
 class StartError(Exception):
@@ -52,7 +54,7 @@ async def _serve(config: BrokerConfig, on_started, launched_at: float) -> None:
     loop = asyncio.get_running_loop()
     try:
         host, port = await broker.start()
-    except LogDirError as exc:
+    except (LogDirError, ZooKeeperError) as exc:
         raise StartError(str(exc)) from None
     except OSError as exc:
         raise StartError(
@@ -66,7 +68,8 @@ async def _serve(config: BrokerConfig, on_started, launched_at: float) -> None:
     pid_path.write_text(f"{os.getpid()}\n", encoding="ascii")
     previous = _install_signals(lambda: loop.call_soon_threadsafe(stop.set))
     try:
-        on_started(Started(config.node_id, host, port, config.log_dir, (time.perf_counter() - launched_at) * 1000, broker.catalog.recovered))
+        on_started(Started(config.node_id, host, port, config.log_dir, (time.perf_counter() - launched_at) * 1000, broker.catalog.recovered,
+                           config.zookeeper_connect))
         if sys.platform == "win32":
             watcher = asyncio.create_task(_watch_stop_file(stop_path, stop))
         await stop.wait()

@@ -19,6 +19,7 @@ from pathlib import Path
 from kcli.broker.config import BrokerConfig
 from kcli.broker.context import AppendSignal, BrokerState, RequestContext
 from kcli.broker.dispatch import ROUTES
+from kcli.broker.group.service import GroupService
 from kcli.broker.handlers import api_versions
 from kcli.broker.log.catalog import Catalog
 from kcli.protocol.kafka import frame
@@ -34,20 +35,39 @@ class Broker:
     def __init__(self, config: BrokerConfig):
         self.config = config
         self.catalog = Catalog(config.log_dir, config.static)
+        self.zookeeper = None
+        if config.zookeeper_connect:
+            from kcli.broker.zookeeper_registration import ZooKeeperRegistration  # kazoo only in ZooKeeper mode
+
+            self.zookeeper = ZooKeeperRegistration(config)
         self.state: BrokerState | None = None
         self._server: asyncio.base_events.Server | None = None
         self._connections: set[asyncio.Task] = set()
         self.address: tuple[str, int] | None = None
 
     async def start(self) -> tuple[str, int]:
-        """Open the logs, bind the listener; returns the bound (host, port)."""
+        """Open the logs, bind the listener (and register with ZooKeeper); returns the bound (host, port)."""
         try:
-            self.catalog.open(self.config.node_id)
+            return await self._start()
+        except BaseException:
+            if self.zookeeper is not None:
+                await self.zookeeper.aclose()
+            raise
+
+    async def _start(self) -> tuple[str, int]:
+        try:
+            if self.zookeeper is not None:
+                await self.zookeeper.open(self.catalog)  # raises ZooKeeperError
+            else:
+                self.catalog.open(self.config.node_id)
         except OSError as exc:
             raise LogDirError(
                 f"Cannot write to log directory {self.config.log_dir}: {exc.strerror or exc}. "
                 "Choose another with --override log.dirs=DIR"
             ) from None
+        appends = AppendSignal()
+        groups = GroupService(self.catalog, self.config.props, on_append=appends.notify)
+        groups.load(int(time.time() * 1000))
         host = self.config.listener_host or None
         self._server = await asyncio.start_server(self._serve, host, self.config.listener_port, reuse_address=True)
         sock = self._server.sockets[0].getsockname()
@@ -55,17 +75,23 @@ class Broker:
         self.state = BrokerState(
             config=self.config,
             catalog=self.catalog,
-            appends=AppendSignal(),
+            appends=appends,
             advertised_port=self.config.advertised_port or sock[1],
             next_producer_id=int(time.time() * 1000) * 10,
             api_versions=tuple((r.api_key, r.min_version, r.max_version) for r in sorted(ROUTES.values(), key=lambda r: r.api_key)),
+            groups=groups,
         )
+        groups.start()
+        if self.zookeeper is not None:
+            await self.zookeeper.register(self.config.advertised_host, self.state.advertised_port)
         return self.address
 
     async def serve_forever(self) -> None:
         await self._server.serve_forever()
 
     async def stop(self) -> None:
+        if self.state is not None:
+            await self.state.groups.stop()
         if self._server is not None:
             self._server.close()
         for task in list(self._connections):
@@ -75,18 +101,21 @@ class Broker:
         if self._server is not None:
             await self._server.wait_closed()
             self._server = None
+        if self.zookeeper is not None:
+            await self.zookeeper.aclose()
         self.catalog.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         self._connections.add(task)
         peer = writer.get_extra_info("peername")
+        client_host = f"/{peer[0]}" if peer else ""
         try:
             while True:
                 prefix = await reader.readexactly(4)
                 size = frame.frame_size(prefix)
                 body = await reader.readexactly(size)
-                out = await self._dispatch(body)
+                out = await self._dispatch(body, client_host)
                 if out:
                     writer.write(out)
                     if writer.transport.get_write_buffer_size() > 1 << 20:
@@ -103,7 +132,7 @@ class Broker:
             self._connections.discard(task)
             writer.close()
 
-    async def _dispatch(self, body: bytes) -> bytes | None:
+    async def _dispatch(self, body: bytes, client_host: str = "") -> bytes | None:
         head = frame.peek_head(body)
         route = ROUTES.get(head.api_key)
         if route is None:
@@ -113,7 +142,7 @@ class Broker:
                 return frame.encode_response(api_versions.unsupported(), head.correlation_id)
             raise frame.MalformedFrame(f"unsupported version {head.api_version} of api key {head.api_key}")
         request = frame.decode_request(route.request, head.api_version, body)
-        ctx = RequestContext(self.state, head.api_version, head.client_id, int(time.time() * 1000))
+        ctx = RequestContext(self.state, head.api_version, head.client_id, int(time.time() * 1000), client_host)
         response = await route.handle(request, ctx) if route.is_async else route.handle(request, ctx)
         if response is None:  # acks=0 produce
             return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from kcli import __version__
-from kcli.cli import console_consumer, console_producer, quickstart, server, topics, zookeeper
+from kcli.cli import console_consumer, console_producer, consumer_groups, quickstart, server, topics, zookeeper
 
 app = typer.Typer(
     name="kcli",
@@ -36,6 +36,7 @@ app.command("zookeeper-stop")(zookeeper.zookeeper_stop)
 app.command("topics", no_args_is_help=True)(topics.topics)  # kafka-topics with no arguments prints its usage
 app.command("console-producer")(console_producer.console_producer)
 app.command("console-consumer")(console_consumer.console_consumer)
+app.command("consumer-groups", no_args_is_help=True)(consumer_groups.consumer_groups)
 
 
 def _usage_message(exc, no_such_option) -> str:

@@ -25,7 +25,7 @@ def console_consumer(
     consumer_property: List[str] = typer.Option([], "--consumer-property", help="A consumer config, name=value (repeatable)."),
     consumer_config: Optional[Path] = typer.Option(None, "--consumer.config", help="A consumer properties file; --consumer-property wins over it."),
     isolation_level: Optional[str] = typer.Option(None, "--isolation-level", help="read_committed or read_uncommitted (default: read_uncommitted)."),
-    group: Optional[str] = typer.Option(None, "--group", help="The consumer group id (not available yet)."),
+    group: Optional[str] = typer.Option(None, "--group", help="The consumer group to read in (default: a new console-consumer-NNNNN group that commits nothing)."),
     whitelist: Optional[str] = typer.Option(None, "--whitelist", hidden=True),
     zookeeper: Optional[str] = zookeeper_option(),
 ) -> None:
@@ -37,16 +37,16 @@ def console_consumer(
     from kcli.tools.client_config import parse_key_values
     from kcli.tools.errors import ToolError
 
-    include = _check_options(topic, include, whitelist, partition, offset, group, isolation_level, zookeeper)
+    include = _check_options(topic, include, whitelist, partition, offset, isolation_level, zookeeper)
     count = 0
     try:
         props = client_properties(consumer_config, consumer_property)
         start = tool.start_position(offset, from_beginning, props)
         formatter = tool.MessageFormatter.from_properties(parse_key_values(property_))
-        consumer = tool.ConsoleConsumer(resolve_bootstrap(bootstrap_server, props), props, isolation_level)
+        consumer = tool.ConsoleConsumer(resolve_bootstrap(bootstrap_server, props), props, isolation_level, group, start)
         render.ignored_configs(consumer.ignored)
         try:
-            selection = tool.Selection(topic or _pick_topic(consumer, include), include, partition, start)
+            selection = tool.Selection(topic or _pick_topic(consumer, include), include, partition)
             for record in consumer.records(selection, timeout_ms):
                 if not render.records(formatter.format(record)):
                     break
@@ -62,15 +62,13 @@ def console_consumer(
     render.processed(count)
 
 
-def _check_options(topic, include, whitelist, partition, offset, group, isolation_level, zookeeper) -> str | None:
+def _check_options(topic, include, whitelist, partition, offset, isolation_level, zookeeper) -> str | None:
     """Kafka's option checks, in its words; returns the ``--include`` regex (``--whitelist`` is its old name)."""
     if zookeeper is not None:
         render.fail(ZOOKEEPER_GONE)
     if whitelist is not None:
         render.warn("Option --whitelist has been deprecated and will be removed in a future version. Use --include instead.")
         include = include or whitelist
-    if group is not None:
-        render.fail("Consumer groups are not available yet in kcli: leave out --group to read by partition.")
     if isolation_level not in (None, "read_committed", "read_uncommitted"):
         render.fail(f"Unknown isolation level '{isolation_level}': use read_committed or read_uncommitted")
     if topic and include:

@@ -61,10 +61,10 @@ def _tutorial(console, bs: str) -> list[str]:
     producer.close()  # waits for the three to be acknowledged
 
     render.quickstart_step(console, 4, "Read them back", f"kcli console-consumer --topic {TOPIC} --from-beginning --bootstrap-server {bs}")
-    consumer = console_consumer.ConsoleConsumer(bs, {})
+    consumer = console_consumer.ConsoleConsumer(bs, {}, start=console_consumer.StartPosition("earliest"))
     read: list[str] = []
     try:
-        selection = console_consumer.Selection(TOPIC, start=console_consumer.StartPosition("earliest"))
+        selection = console_consumer.Selection(TOPIC)
         for record in consumer.records(selection, timeout_ms=10_000):
             read.append(record.value.decode())
             show(read[-1])

@@ -14,7 +14,7 @@ _LAUNCHED = time.perf_counter()
 def server_start(
     properties: Optional[Path] = typer.Argument(None, help="A Kafka server.properties file; kcli's defaults when omitted."),
     override: List[str] = typer.Option([], "--override", help="Set a property, e.g. --override log.dirs=/tmp/kafka-logs (repeatable)."),
-    print_config: bool = typer.Option(False, "--print-config", help="Print the shipped server.properties and exit."),
+    print_config: bool = typer.Option(False, "--print-config", help="Print the standalone defaults (kcli's config/kraft/server.properties) and exit."),
 ) -> None:
     """Start the embedded Kafka broker (kafka-server-start).
 
@@ -25,7 +25,7 @@ def server_start(
     if print_config:
         from kcli.config import shipped
 
-        render.out(shipped("server.properties").rstrip("\n"))
+        render.out(shipped("kraft/server.properties").rstrip("\n"))
         return
     from kcli.broker import process
     from kcli.broker.config import BrokerConfig, ConfigError

@@ -1,9 +1,12 @@
-"""kafka-console-consumer: read records by partition assignment and format them as Kafka's DefaultMessageFormatter.
+"""kafka-console-consumer: read records and format them as Kafka's DefaultMessageFormatter.
 
-Without a consumer group the tool assigns every partition of the topics it
-reads and seeks: to the start with ``--from-beginning``, ``--offset earliest``
-or ``auto.offset.reset=earliest``, to a given offset, or else to the end, as
-Kafka does. Nothing is committed and no group coordinator is asked for.
+As Kafka's tool does, it reads in a consumer group when given a topic or an
+``--include`` pattern: the ``--group`` given (auto-commit on, unless the
+properties say otherwise), or else a random ``console-consumer-NNNNN`` group
+with auto-commit off. ``--from-beginning`` means ``auto.offset.reset=earliest``,
+so a group's committed offsets win over it. With ``--partition`` it assigns
+that partition itself and seeks: to the start, to ``--offset``, or to the end.
+On close, a group that commits commits exactly what was handed out.
 """
 
 from __future__ import annotations
@@ -109,36 +112,59 @@ def start_position(offset: str | None, from_beginning: bool, props: dict[str, st
 
 @dataclass(frozen=True)
 class Selection:
-    """What to read: one topic or the topics matching ``include`` (a regex), every partition or one, from where."""
+    """What to read: one topic or the topics matching ``include`` (a regex), in a group, or one partition."""
 
     topic: str | None = None
     include: str | None = None
     partition: int | None = None
-    start: StartPosition = StartPosition("latest")
+
+
+def group_id(group: str | None, props: dict[str, str], random=None) -> tuple[str, bool]:
+    """The group to read in and whether it commits: ``--group`` and ``group.id`` must agree, as Kafka checks."""
+    import random as _random
+
+    given = {g for g in (group, props.get("group.id")) if g is not None}
+    if len(given) > 1:
+        detected = ", ".join(f"'{g}'" for g in (group, props.get("group.id")))
+        raise ToolError(
+            "The group ids provided in different places (directly using '--group', via '--consumer-property', "
+            f"or via '--consumer.config') do not match. Detected group ids: {detected}"
+        )
+    if given:
+        return given.pop(), props.get("enable.auto.commit", "true").strip().lower() == "true"
+    number = (random or _random.randrange)(100_000)
+    return f"console-consumer-{number}", props.get("enable.auto.commit", "false").strip().lower() == "true"
 
 
 class ConsoleConsumer:
-    """A kafka-python consumer without a group: it assigns partitions itself and never commits.
+    """A kafka-python consumer in a group (subscribe) or without one (``--partition``: assign).
 
-    ``ignored`` lists the properties kafka-python has no use for (and ``group.id``), with why.
+    ``ignored`` lists the properties kafka-python has no use for, with why.
     """
 
     def __init__(self, bootstrap: str, props: dict[str, str], isolation_level: str | None = None,
+                 group: str | None = None, start: StartPosition = StartPosition("latest"),
                  bootstrap_timeout_ms: int = BOOTSTRAP_TIMEOUT_MS):
         from kafka import KafkaConsumer
         from kafka.errors import KafkaConnectionError, KafkaTimeoutError
 
         logging.getLogger("kafka").setLevel(logging.CRITICAL)
-        props = {"client.id": "console-consumer", **props, "enable.auto.commit": "false"}
+        self.group_id, self.commits = group_id(group, props)
+        self.start = start
+        props = {"client.id": "console-consumer", **props, "enable.auto.commit": str(self.commits).lower()}
+        if start.kind != "offset":
+            props["auto.offset.reset"] = start.kind
         props.pop("bootstrap.servers", None)
-        group = props.pop("group.id", None)
+        props.pop("group.id", None)
         if isolation_level is not None:
             props["isolation.level"] = isolation_level
         settings = to_kafka_python(props, KafkaConsumer)
-        self.ignored = settings.ignored + ((("group.id", f"consumer groups are not available yet in kcli, so '{group}' is not joined"),) if group else ())
+        self.ignored = settings.ignored
+        self._handed_out: dict = {}  # TopicPartition → next offset, for the commit on close
+        self._subscribed = False
         kwargs = {"bootstrap_timeout_ms": bootstrap_timeout_ms, **settings.kwargs}
         try:
-            self._consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=None, **kwargs)
+            self._consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=self.group_id, **kwargs)
         except (KafkaTimeoutError, KafkaConnectionError):
             raise ToolError.unreachable(bootstrap) from None
         except Exception as exc:
@@ -154,23 +180,39 @@ class ConsoleConsumer:
         for a subscribed topic; once it appears it is read from its beginning,
         since everything in it was written after the consumer started.
         """
+        from kafka import TopicPartition
+
         last = now()
         appeared = False
-        while not self._assign(selection, appeared):
-            if timeout_ms is not None and (now() - last) * 1000 >= timeout_ms:
-                return
-            sleep(_METADATA_RETRY_S)
-            appeared = True
+        if selection.partition is None:
+            self._subscribe(selection)
+        else:
+            while not self._assign(selection, appeared):
+                if timeout_ms is not None and (now() - last) * 1000 >= timeout_ms:
+                    return
+                sleep(_METADATA_RETRY_S)
+                appeared = True
         while True:
             got = False
-            for records in self._consumer.poll(timeout_ms=200).values():
+            for tp, records in self._consumer.poll(timeout_ms=200).items():
                 for record in records:
                     got = True
+                    self._handed_out[TopicPartition(tp.topic, tp.partition)] = record.offset + 1
                     yield record
             if got:
                 last = now()
             elif timeout_ms is not None and (now() - last) * 1000 >= timeout_ms:
                 return
+
+    def _subscribe(self, selection: Selection) -> None:
+        """Join the group; where a partition starts without a committed offset is auto.offset.reset's call."""
+        if self.start.kind == "offset":
+            raise ToolError("The partition is required when offset is specified.")
+        if selection.include is not None:
+            self._consumer.subscribe(pattern=selection.include)
+        else:
+            self._consumer.subscribe([selection.topic])
+        self._subscribed = True
 
     def _assign(self, selection: Selection, appeared: bool) -> bool:
         from kafka import TopicPartition
@@ -191,7 +233,7 @@ class ConsoleConsumer:
         if not assigned:
             return False
         self._consumer.assign(assigned)
-        start = selection.start
+        start = self.start
         if start.kind == "earliest" or (start.kind == "latest" and appeared):
             self._consumer.seek_to_beginning(*assigned)
         elif start.kind == "latest":
@@ -202,4 +244,13 @@ class ConsoleConsumer:
         return True
 
     def close(self) -> None:
-        self._consumer.close()
+        """Commit what was handed out when the group commits (not what was fetched beyond it), then leave."""
+        from kafka import OffsetAndMetadata
+        from kafka.errors import KafkaError
+
+        if self._subscribed and self.commits and self._handed_out:
+            try:
+                self._consumer.commit({tp: OffsetAndMetadata(o, "", -1) for tp, o in self._handed_out.items()})
+            except KafkaError:
+                pass  # a rebalance took the partitions: their new owner has them
+        self._consumer.close(autocommit=False)

@@ -7,13 +7,34 @@ from kcli.config import shipped
 from kcli.config.properties import parse_properties
 
 
-def test_shipped_server_properties_is_the_no_file_default():
-    props = parse_properties(shipped("server.properties"))
+def test_shipped_kraft_server_properties_is_the_no_file_default():
+    props = parse_properties(shipped("kraft/server.properties"))
     assert {k: props[k] for k in SHIPPED} == SHIPPED
     config = BrokerConfig.from_properties(props, from_file=True)
     assert config.unknown_keys == ()
     assert (config.listener_host, config.listener_port, config.num_partitions, config.auto_create_topics) == ("localhost", 9092, 1, True)
     assert (config.segment_bytes, config.message_max_bytes) == (1073741824, 1048588)
+    assert config.zookeeper_connect is None and BrokerConfig.load(None).zookeeper_connect is None  # standalone
+
+
+def test_shipped_server_properties_is_zookeeper_mode():
+    props = parse_properties(shipped("server.properties"))
+    config = BrokerConfig.from_properties(props, from_file=True)
+    assert config.unknown_keys == ()
+    assert (config.zookeeper_connect, config.zookeeper_connection_timeout_ms, config.zookeeper_session_timeout_ms) == ("localhost:2181", 18000, 18000)
+    assert (config.node_id, config.listener_host, config.listener_port, config.num_partitions) == (0, "localhost", 9092, 1)
+    for key in ("broker.id", "num.network.threads", "num.io.threads", "socket.send.buffer.bytes", "socket.receive.buffer.bytes",
+                "socket.request.max.bytes", "num.recovery.threads.per.data.dir", "offsets.topic.replication.factor",
+                "transaction.state.log.replication.factor", "transaction.state.log.min.isr", "log.retention.hours",
+                "log.retention.check.interval.ms", "group.initial.rebalance.delay.ms"):
+        assert key in props, key  # Kafka 3.x's config/server.properties keys
+
+
+def test_zookeeper_timeouts():
+    config = BrokerConfig.load(None, ["zookeeper.connect=zk:2181/kafka", "zookeeper.session.timeout.ms=6000"])
+    assert (config.zookeeper_connect, config.zookeeper_session_timeout_ms, config.zookeeper_connection_timeout_ms) == ("zk:2181/kafka", 6000, 6000)
+    config = BrokerConfig.load(None, ["zookeeper.connect=zk:2181", "zookeeper.connection.timeout.ms=1000"])
+    assert (config.zookeeper_session_timeout_ms, config.zookeeper_connection_timeout_ms) == (18000, 1000)
     for name in ("producer.properties", "consumer.properties"):
         assert parse_properties(shipped(name))["bootstrap.servers"] == "localhost:9092"
 

@@ -93,7 +93,10 @@ def test_argument_errors(kcli, broker):
         ("console-consumer", "--topic", "a", "--include", "b"): "Exactly one of --include/--topic is required.",
         ("console-consumer", "--partition", "0"): "The topic is required when partition is specified.",
         ("console-consumer", "--topic", "a", "--offset", "1"): "The partition is required when offset is specified.",
-        ("console-consumer", "--topic", "a", "--group", "g"): "Consumer groups are not available yet in kcli: leave out --group to read by partition.",
+        ("console-consumer", "--topic", "a", "--group", "g", "--consumer-property", "group.id=h"): (
+            "The group ids provided in different places (directly using '--group', via '--consumer-property', "
+            "or via '--consumer.config') do not match. Detected group ids: 'g', 'h'"
+        ),
     }
     for args, message in cases.items():
         result = kcli(*args, "--bootstrap-server", broker.bootstrap, input="")
@@ -115,7 +118,7 @@ def test_null_header_value_is_refused_clearly(kcli, broker):
     assert "null header values" in result.stderr
 
 
-def test_shipped_consumer_config_works_without_joining_its_group(kcli, broker, tmp_path):
+def test_shipped_consumer_config_reads_in_its_group(kcli, broker, tmp_path):
     from kcli.config import shipped
 
     config = tmp_path / "consumer.properties"
@@ -123,10 +126,28 @@ def test_shipped_consumer_config_works_without_joining_its_group(kcli, broker, t
     produce(kcli, broker, "cfg", "hello\n")
     result = kcli("console-consumer", "--topic", "cfg", "--from-beginning", "--max-messages", "1", "--consumer.config", str(config))
     assert (result.exit_code, result.stdout) == (0, "hello\n")
-    assert result.stderr.splitlines() == [
-        "WARN The configuration 'group.id' is ignored: consumer groups are not available yet in kcli, so 'test-consumer-group' is not joined.",
-        "Processed a total of 1 messages",
-    ]
+    assert result.stderr.splitlines() == ["Processed a total of 1 messages"]
+    assert "test-consumer-group" in broker.broker.state.groups.coordinator.groups
+
+
+def test_group_commits_what_it_printed_and_the_next_run_resumes_there(kcli, broker):
+    produce(kcli, broker, "grouped", "a\nb\nc\n")
+    first = kcli("console-consumer", "--topic", "grouped", "--group", "g1", "--from-beginning", "--max-messages", "2",
+                 "--bootstrap-server", broker.bootstrap)
+    assert first.stdout == "a\nb\n"
+    second = kcli("console-consumer", "--topic", "grouped", "--group", "g1", "--from-beginning", "--timeout-ms", "1500",
+                  "--bootstrap-server", broker.bootstrap)
+    assert second.stdout == "c\n"  # --from-beginning only counts where the group has no offset
+    assert "Processed a total of 1 messages" in second.stderr
+
+
+def test_without_a_group_each_run_is_a_new_group_that_commits_nothing(kcli, broker):
+    produce(kcli, broker, "ungrouped", "x\n")
+    for _ in range(2):
+        assert consume(kcli, broker, "ungrouped", 1).stdout == "x\n"
+    groups = broker.broker.state.groups.coordinator.groups
+    assert all(not g.offsets for g in groups.values())
+    assert sum(name.startswith("console-consumer-") for name in groups) == 2
 
 
 def test_auto_offset_reset_earliest_reads_from_the_beginning(kcli, broker):

@@ -3,7 +3,7 @@
 import pytest
 from kafka.consumer.fetcher import ConsumerRecord
 
-from kcli.tools.console_consumer import ConsoleConsumer, MessageFormatter, Selection, StartPosition, start_position
+from kcli.tools.console_consumer import ConsoleConsumer, MessageFormatter, Selection, StartPosition, group_id, start_position
 from kcli.tools.console_producer import ConsoleProducer, ProducerRecord
 from kcli.tools.errors import ToolError
 from kcli.tools.topics import create
@@ -61,17 +61,17 @@ def produce(bootstrap, topic, *values):
     producer.close()
 
 
-def test_reads_by_assignment_from_every_partition(broker):
+def test_reads_every_partition_in_a_group(broker):
     create(broker.bootstrap, "multi", 3, 1, {})
     produce(broker.bootstrap, "multi", *(b"%d" % i for i in range(30)))
-    consumer = ConsoleConsumer(broker.bootstrap, {})
-    got = [r.value for r in consumer.records(Selection("multi", start=StartPosition("earliest")), timeout_ms=500)]
+    consumer = ConsoleConsumer(broker.bootstrap, {}, start=StartPosition("earliest"))
+    got = [r.value for r in consumer.records(Selection("multi"), timeout_ms=3_000)]
     consumer.close()
     assert sorted(got, key=int) == [b"%d" % i for i in range(30)]
 
 
-def test_a_topic_that_appears_later_is_read_from_its_start(broker):
-    consumer = ConsoleConsumer(broker.bootstrap, {})
+def test_a_partition_that_appears_later_is_read_from_its_start(broker):
+    consumer = ConsoleConsumer(broker.bootstrap, {"allow.auto.create.topics": "false"})
     waits = []
 
     def sleep(seconds):  # the consumer has looked and found no topic: now it appears, with a record in it
@@ -79,7 +79,7 @@ def test_a_topic_that_appears_later_is_read_from_its_start(broker):
         if len(waits) == 1:
             produce(broker.bootstrap, "later", b"first")
 
-    records = consumer.records(Selection("later"), timeout_ms=10_000, sleep=sleep)
+    records = consumer.records(Selection("later", partition=0), timeout_ms=10_000, sleep=sleep)
     assert next(records).value == b"first"
     consumer.close()
     assert len(waits) >= 1
@@ -92,11 +92,13 @@ def test_a_missing_topic_ends_quietly_at_the_timeout(broker):
     consumer.close()
 
 
-def test_group_id_is_set_aside_and_said_so(broker):
+def test_group_from_the_properties_commits_and_a_random_one_does_not(broker):
     consumer = ConsoleConsumer(broker.bootstrap, {"group.id": "test-consumer-group", "made.up": "1"})
     consumer.close()
-    assert [key for key, _ in consumer.ignored] == ["made.up", "group.id"]
-    assert "test-consumer-group" in consumer.ignored[1][1]
+    assert [key for key, _ in consumer.ignored] == ["made.up"]
+    assert (consumer.group_id, consumer.commits) == ("test-consumer-group", True)
+    assert group_id(None, {}, random=lambda n: 42) == ("console-consumer-42", False)
+    assert group_id("g", {"enable.auto.commit": "false"}) == ("g", False)
 
 
 def test_missing_partition_is_an_error(broker):

@@ -4,7 +4,8 @@ v0–v2 are advertised only because librdkafka before 2.11.1 enables gzip,
 snappy and lz4 when Produce v0 is in range (Kafka 4.0 does the same,
 KAFKA-18659); they are refused if sent. v3 adds transactional_id (record
 batch v2 only); v5 log_start_offset; v4, v6 and v7 change only error
-semantics. acks=0 gets no response at all.
+semantics. acks=0 gets no response at all. Internal topics
+(``__consumer_offsets``) are written by the broker only, as in Kafka.
 """
 
 from kafka.protocol.producer import ProduceRequest as Request
@@ -25,6 +26,8 @@ def handle(request, ctx):
     appended = False
     topics = []
     for t in request.topic_data:
+        topic = ctx.catalog.topics.get(t.name)
+        internal = topic is not None and topic.internal
         results = []
         for p in t.partition_data:
             partition = ctx.catalog.partition(t.name, p.index)
@@ -33,6 +36,8 @@ def handle(request, ctx):
                 code = ErrorCode.INVALID_REQUIRED_ACKS
             elif partition is None:
                 code = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+            elif internal:
+                code = ErrorCode.INVALID_TOPIC_EXCEPTION  # "Cannot append to internal topic"
             elif not p.records:
                 code = ErrorCode.CORRUPT_MESSAGE
             else:

@@ -8,8 +8,10 @@ Layout under ``log.dirs``::
     <topic>-<partition>/     one Partition directory each
 
 ``kcli-topics.json`` is replaced atomically (write a temporary file, close it,
-rename) whenever a topic is created, altered or deleted. Without the clean
-shutdown marker, each partition's last segment is recovered on open.
+rename) whenever a topic is created, altered or deleted; then each of
+``listeners`` is called with the topic's name (ZooKeeper mode mirrors topics
+that way). Without the clean shutdown marker, each partition's last segment is
+recovered on open.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from kcli.broker import topic_config
 from kcli.broker.log.partition import LogConfig, Partition
@@ -46,6 +49,16 @@ def topic_name_problem(name: str) -> str | None:
     return None
 
 
+class InconsistentClusterId(Exception):
+    """meta.properties belongs to another cluster than the one ZooKeeper holds."""
+
+    def __init__(self, cluster_id: str, stored: str):
+        super().__init__(
+            f"The Cluster ID {cluster_id} doesn't match stored clusterId {stored} in meta.properties. "
+            "The broker is trying to join the wrong cluster. Configured zookeeper.connect may be wrong."
+        )
+
+
 @dataclass
 class Topic:
     name: str
@@ -63,10 +76,12 @@ class Catalog:
         self.topics: dict[str, Topic] = {}
         self.cluster_id = ""
         self.recovered = False  # True when the last shutdown was unclean and logs were recovered
+        self.listeners: list[Callable[[str], None]] = []
 
-    def open(self, node_id: int) -> None:
+    def open(self, node_id: int, cluster_id: str | None = None) -> None:
+        """Open the logs; ``cluster_id`` (ZooKeeper's) is adopted by a new directory and must match an old one."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        self._load_meta(node_id)
+        self._load_meta(node_id, cluster_id)
         marker = self.log_dir / CLEAN_SHUTDOWN
         recover = not marker.exists()
         marker.unlink(missing_ok=True)
@@ -80,14 +95,16 @@ class Catalog:
             self.topics[name] = topic
         self.recovered = recover and bool(stored)
 
-    def _load_meta(self, node_id: int) -> None:
+    def _load_meta(self, node_id: int, cluster_id: str | None) -> None:
         path = self.log_dir / "meta.properties"
         if path.exists():
             for line in path.read_text(encoding="utf-8").splitlines():
                 if line.startswith("cluster.id="):
                     self.cluster_id = line.split("=", 1)[1].strip()
+        if self.cluster_id and cluster_id and cluster_id != self.cluster_id:
+            raise InconsistentClusterId(cluster_id, self.cluster_id)
         if not self.cluster_id:
-            self.cluster_id = _cluster_id()
+            self.cluster_id = cluster_id or _cluster_id()
             text = f"#\n#kcli\nnode.id={node_id}\nversion=1\ncluster.id={self.cluster_id}\n"
             _replace(path, text)
 
@@ -103,22 +120,24 @@ class Catalog:
             index_interval_bytes=int(value("index.interval.bytes")),
         )
 
-    def _save(self) -> None:
+    def _save(self, changed: str) -> None:
         stored = {
             t.name: {"topic_id": str(t.topic_id), "partitions": len(t.partitions), "configs": t.configs}
             for t in self.topics.values()
         }
         _replace(self.log_dir / TOPICS_FILE, json.dumps(stored, indent=1, sort_keys=True))
+        for listener in self.listeners:
+            listener(changed)
 
     # -- topic operations (validation is the caller's) -----------------------
 
-    def create(self, name: str, partitions: int, configs: dict[str, str]) -> Topic:
-        topic = Topic(name, uuid.uuid4(), dict(configs))
+    def create(self, name: str, partitions: int, configs: dict[str, str], topic_id: uuid.UUID | None = None) -> Topic:
+        topic = Topic(name, topic_id or uuid.uuid4(), dict(configs))
         config = self.log_config(topic.configs)
         for i in range(partitions):
             topic.partitions.append(Partition.open(self._dir(name, i), name, i, config, recover=False))
         self.topics[name] = topic
-        self._save()
+        self._save(name)
         return topic
 
     def add_partitions(self, name: str, total: int) -> None:
@@ -126,7 +145,7 @@ class Catalog:
         config = self.log_config(topic.configs)
         for i in range(len(topic.partitions), total):
             topic.partitions.append(Partition.open(self._dir(name, i), name, i, config, recover=False))
-        self._save()
+        self._save(name)
 
     def set_configs(self, name: str, configs: dict[str, str]) -> None:
         topic = self.topics[name]
@@ -134,11 +153,11 @@ class Catalog:
         config = self.log_config(topic.configs)
         for partition in topic.partitions:
             partition.config = config
-        self._save()
+        self._save(name)
 
     def delete(self, name: str) -> None:
         topic = self.topics.pop(name)
-        self._save()
+        self._save(name)
         for partition in topic.partitions:
             partition.delete()
 

@@ -1,0 +1,154 @@
+"""GroupMetadataManager: committed offsets and group metadata kept in ``__consumer_offsets``.
+
+As in Kafka, the internal topic is created on first use, a group lives in
+partition ``abs(hashCode(group)) % offsets.topic.num.partitions``, every
+commit is a record batch appended there before the commit is acknowledged,
+and on start the log is replayed to rebuild the coordinator's groups. A null
+value is a tombstone, so the topic's ``cleanup.policy=compact`` keeps its
+meaning.
+"""
+
+from __future__ import annotations
+
+from kafka.record.default_records import DefaultRecordBatchBuilder
+from kafka.record.memory_records import MemoryRecords
+
+from kcli.broker.group.coordinator import CommittedOffset, Group, GroupCoordinator, GroupState, Member
+from kcli.broker.log.catalog import Catalog
+from kcli.protocol.kafka import consumer_offsets as schema
+
+TOPIC = "__consumer_offsets"
+TOPIC_CONFIGS = {"cleanup.policy": "compact", "compression.type": "producer", "segment.bytes": "104857600"}
+
+
+def java_string_hash(text: str) -> int:
+    """Java's ``String.hashCode`` (over UTF-16 code units, 32-bit overflow)."""
+    h = 0
+    data = text.encode("utf-16-be")
+    for i in range(0, len(data), 2):
+        h = (31 * h + ((data[i] << 8) | data[i + 1])) & 0xFFFFFFFF
+    return h - (1 << 32) if h >= 1 << 31 else h
+
+
+def partition_for(group_id: str, partitions: int) -> int:
+    h = java_string_hash(group_id)
+    return (h & 0x7FFFFFFF if h != -(1 << 31) else 0) % partitions  # Kafka's Utils.abs
+
+
+class GroupMetadataManager:
+    def __init__(self, catalog: Catalog, num_partitions: int):
+        self.catalog = catalog
+        self.num_partitions = num_partitions
+
+    # -- the internal topic ------------------------------------------------------
+
+    def ensure_topic(self) -> None:
+        if TOPIC not in self.catalog.topics:
+            self.catalog.create(TOPIC, self.num_partitions, dict(TOPIC_CONFIGS))
+        self.catalog.topics[TOPIC].internal = True
+
+    def _partition(self, group_id: str):
+        self.ensure_topic()
+        topic = self.catalog.topics[TOPIC]
+        return topic.partitions[partition_for(group_id, len(topic.partitions))]
+
+    # -- writing -----------------------------------------------------------------
+
+    def append(self, group_id: str, records: list[tuple[bytes, bytes | None]], now: int) -> None:
+        """Write ``(key, value)`` records of one group as one batch (a null value is a tombstone)."""
+        if not records:
+            return
+        builder = DefaultRecordBatchBuilder(2, 0, False, -1, -1, -1, batch_size=1 << 30)
+        for i, (key, value) in enumerate(records):
+            builder.append(i, timestamp=now, key=key, value=value, headers=[])
+        self._partition(group_id).append(bytes(builder.build()), now)
+
+    def commit_records(self, group_id: str, offsets: dict[tuple[str, int], CommittedOffset]) -> list[tuple[bytes, bytes]]:
+        return [
+            (
+                schema.encode_key(schema.OffsetKey(group_id, topic, partition)),
+                schema.encode_value(schema.OffsetValue(o.offset, o.leader_epoch, o.metadata, o.commit_timestamp)),
+            )
+            for (topic, partition), o in offsets.items()
+        ]
+
+    def tombstones(self, group_id: str, partitions) -> list[tuple[bytes, None]]:
+        return [(schema.encode_key(schema.OffsetKey(group_id, t, p)), None) for t, p in partitions]
+
+    def group_record(self, group: Group) -> tuple[bytes, bytes | None]:
+        key = schema.encode_key(schema.GroupKey(group.group_id))
+        if group.state == GroupState.DEAD:
+            return key, None
+        stable = group.state == GroupState.STABLE
+        members = tuple(
+            schema.MemberValue(
+                m.member_id, m.group_instance_id, m.client_id, m.client_host, m.rebalance_timeout_ms,
+                m.session_timeout_ms, m.metadata(group.protocol_name), m.assignment,
+            )
+            for m in (group.members.values() if stable else ())
+        )
+        value = schema.GroupValue(
+            group.protocol_type or "", group.generation_id, group.protocol_name if stable else None,
+            group.leader_id if stable else None, group.state_timestamp_ms, members,
+        )
+        return key, schema.encode_value(value)
+
+    # -- loading -----------------------------------------------------------------
+
+    def load(self, coordinator: GroupCoordinator, now: int) -> int:
+        """Replay the internal topic into ``coordinator``; returns the number of groups."""
+        topic = self.catalog.topics.get(TOPIC)
+        if topic is None:
+            return 0
+        topic.internal = True
+        for partition in topic.partitions:
+            offset = partition.log_start_offset
+            while offset < partition.log_end_offset:
+                data = partition.read(offset, 1 << 20)
+                if not data:
+                    break
+                records = MemoryRecords(data)
+                while records.has_next():
+                    batch = records.next_batch()
+                    for record in batch:
+                        self._apply(coordinator, record.key, record.value, now)
+                        offset = record.offset + 1
+        return len(coordinator.groups)
+
+    @staticmethod
+    def _apply(coordinator: GroupCoordinator, key: bytes, value: bytes | None, now: int) -> None:
+        try:
+            decoded = schema.decode_key(key)
+        except schema.InvalidRecord:
+            return
+        groups = coordinator.groups
+        if isinstance(decoded, schema.OffsetKey):
+            group = groups.get(decoded.group)
+            if value is None:
+                if group is not None:
+                    group.offsets.pop((decoded.topic, decoded.partition), None)
+                return
+            if group is None:
+                group = groups[decoded.group] = Group(decoded.group, state_timestamp_ms=now)
+            v = schema.decode_offset_value(value)
+            group.offsets[(decoded.topic, decoded.partition)] = CommittedOffset(v.offset, v.leader_epoch, v.metadata, v.commit_timestamp)
+            return
+        if value is None:
+            groups.pop(decoded.group, None)
+            return
+        v = schema.decode_group_value(value)
+        group = groups.get(decoded.group) or Group(decoded.group)
+        groups[decoded.group] = group
+        group.protocol_type = v.protocol_type or None
+        group.generation_id = v.generation
+        group.protocol_name = v.protocol
+        group.leader_id = v.leader
+        group.state_timestamp_ms = v.current_state_timestamp
+        group.members = {
+            m.member_id: Member(
+                m.member_id, m.group_instance_id, m.client_id, m.client_host, m.session_timeout,
+                m.rebalance_timeout, [(v.protocol or "", m.subscription)], last_heartbeat_ms=now, assignment=m.assignment,
+            )
+            for m in v.members
+        }
+        group.state = GroupState.STABLE if group.members else GroupState.EMPTY

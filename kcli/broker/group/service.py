@@ -1,0 +1,134 @@
+"""GroupService: the asyncio side of the group coordinator.
+
+The coordinator is pure; this adapter gives each waiting JoinGroup/SyncGroup a
+future, delivers the coordinator's outbox to them, writes the groups it
+changed to ``__consumer_offsets``, and runs the one timer task that calls
+``tick(now)`` when the next deadline (a session, a rebalance, a pending
+member id, the offsets-retention check) comes due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from kcli.broker.group.coordinator import (
+    CommittedOffset,
+    GroupConfig,
+    GroupCoordinator,
+    GroupState,
+    JoinRequest,
+    JoinResult,
+    SyncResult,
+)
+from kcli.broker.group.metadata_manager import GroupMetadataManager
+from kcli.broker.log.catalog import Catalog
+
+_MAX_SLEEP_S = 1.0
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class GroupService:
+    def __init__(self, catalog: Catalog, props: dict[str, str], on_append=lambda: None):
+        self.coordinator = GroupCoordinator(GroupConfig.from_properties(props))
+        self.manager = GroupMetadataManager(catalog, int(props.get("offsets.topic.num.partitions", "1")))
+        self._on_append = on_append
+        self._waiters: dict[object, asyncio.Future] = {}
+        self._wake: asyncio.Event | None = None
+        self._timer: asyncio.Task | None = None
+
+    @property
+    def config(self) -> GroupConfig:
+        return self.coordinator.config
+
+    def load(self, now: int) -> int:
+        return self.manager.load(self.coordinator, now)
+
+    def start(self) -> None:
+        self._wake = asyncio.Event()
+        self._timer = asyncio.get_running_loop().create_task(self._run_timer())
+
+    async def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            await asyncio.gather(self._timer, return_exceptions=True)
+        for future in self._waiters.values():
+            future.cancel()
+
+    # -- waiting calls ---------------------------------------------------------
+
+    async def join(self, request: JoinRequest, now: int) -> JoinResult:
+        return await self._wait(lambda token: self.coordinator.join(request, token, now))
+
+    async def sync(self, group_id, generation_id, member_id, instance_id, assignments, now: int) -> SyncResult:
+        return await self._wait(
+            lambda token: self.coordinator.sync(group_id, generation_id, member_id, instance_id, assignments, token, now)
+        )
+
+    async def _wait(self, call):
+        token = object()
+        future = asyncio.get_running_loop().create_future()
+        self._waiters[token] = future
+        try:
+            call(token)
+            self.settle()
+            return await future
+        finally:
+            self._waiters.pop(token, None)
+
+    # -- after every call --------------------------------------------------------
+
+    def settle(self, now: int | None = None) -> None:
+        """Answer the waiters the coordinator answered, persist what it changed, re-arm the timer."""
+        coordinator = self.coordinator
+        outbox, coordinator.outbox = coordinator.outbox, []
+        for token, result in outbox:
+            future = self._waiters.get(token)
+            if future is not None and not future.done():
+                future.set_result(result)
+        expired, coordinator.expired = coordinator.expired, []
+        by_group: dict[str, list] = {}
+        for group_id, topic, partition in expired:
+            by_group.setdefault(group_id, []).append((topic, partition))
+        for group_id, partitions in by_group.items():
+            self.manager.append(group_id, self.manager.tombstones(group_id, partitions), now or 0)
+        changed, coordinator.changed = coordinator.changed, {}
+        for group in changed.values():
+            records = [self.manager.group_record(group)]
+            if group.state == GroupState.DEAD:
+                records = self.manager.tombstones(group.group_id, group.offsets) + records
+            self.manager.append(group.group_id, records, now if now is not None else group.state_timestamp_ms)
+        if changed or expired:
+            self._on_append()
+        if self._wake is not None:
+            self._wake.set()
+
+    def commit(self, group_id: str, offsets: dict[tuple[str, int], CommittedOffset], now: int) -> None:
+        """Write the commit to the log, then make it visible: nothing acknowledged is lost."""
+        self.manager.append(group_id, self.manager.commit_records(group_id, offsets), now)
+        for (topic, partition), offset in offsets.items():
+            self.coordinator.commit(group_id, topic, partition, offset)
+        self._on_append()
+
+    def forget_offsets(self, group_id: str, partitions: list[tuple[str, int]], now: int) -> None:
+        self.manager.append(group_id, self.manager.tombstones(group_id, partitions), now)
+        self._on_append()
+
+    # -- the timer -----------------------------------------------------------------
+
+    async def _run_timer(self) -> None:
+        while True:
+            self._wake.clear()
+            deadline = self.coordinator.next_deadline()
+            delay = _MAX_SLEEP_S if deadline is None else min(max((deadline - _now_ms()) / 1000, 0), _MAX_SLEEP_S)
+            try:
+                await asyncio.wait_for(self._wake.wait(), delay)
+                continue
+            except asyncio.TimeoutError:
+                pass
+            now = _now_ms()
+            self.coordinator.tick(now)
+            self.settle(now)

@@ -1,0 +1,45 @@
+"""FindCoordinator (key 10): v0–v4; v4 answers a batch of keys.
+
+This broker coordinates every group. Creating ``__consumer_offsets`` on the
+first lookup is what Kafka does too. Transactions are not served, so a
+transaction coordinator is not available.
+"""
+
+from kafka.protocol.metadata import FindCoordinatorRequest as Request
+from kafka.protocol.metadata import FindCoordinatorResponse as Response
+
+from kcli.protocol.kafka.errors import ErrorCode
+
+ADVERTISED = (0, 4)
+GROUP, TRANSACTION = 0, 1
+
+
+def _lookup(ctx, key: str, key_type: int) -> tuple[ErrorCode, str | None]:
+    if key_type == TRANSACTION:
+        return ErrorCode.COORDINATOR_NOT_AVAILABLE, "Transactions are not supported by kcli's broker"
+    if key_type != GROUP:
+        return ErrorCode.INVALID_REQUEST, f"Unknown coordinator type {key_type}"
+    if not key:
+        return ErrorCode.INVALID_GROUP_ID, None
+    ctx.state.groups.manager.ensure_topic()
+    return ErrorCode.NONE, None
+
+
+def handle(request, ctx):
+    node, host, port = ctx.config.node_id, ctx.config.advertised_host, ctx.state.advertised_port
+    if ctx.api_version >= 4:
+        coordinators = []
+        for key in request.coordinator_keys:
+            code, message = _lookup(ctx, key, request.key_type)
+            ok = code == ErrorCode.NONE
+            coordinators.append(Response.Coordinator(
+                key=key, node_id=node if ok else -1, host=host if ok else "", port=port if ok else -1,
+                error_code=code, error_message=message,
+            ))
+        return Response(version=ctx.api_version, throttle_time_ms=0, coordinators=coordinators)
+    code, message = _lookup(ctx, request.key, request.key_type if ctx.api_version >= 1 else GROUP)
+    ok = code == ErrorCode.NONE
+    return Response(
+        version=ctx.api_version, throttle_time_ms=0, error_code=code, error_message=message,
+        node_id=node if ok else -1, host=host if ok else "", port=port if ok else -1,
+    )

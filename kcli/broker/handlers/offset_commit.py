@@ -1,0 +1,52 @@
+"""OffsetCommit (key 8): v2–v7 (v6 leader epoch, v7 static membership).
+
+A commit is appended to ``__consumer_offsets`` before it is answered, so a
+committed offset survives ``kill -9``. Offsets for partitions that do not
+exist are refused with UNKNOWN_TOPIC_OR_PARTITION, as Kafka refuses them.
+"""
+
+from kafka.protocol.consumer.group import OffsetCommitRequest as Request
+from kafka.protocol.consumer.group import OffsetCommitResponse as Response
+
+from kcli.broker.group.coordinator import CommittedOffset
+from kcli.protocol.kafka.errors import ErrorCode
+
+ADVERTISED = (2, 7)
+
+_Topic = Response.OffsetCommitResponseTopic
+_Partition = _Topic.OffsetCommitResponsePartition
+
+
+def handle(request, ctx):
+    v = ctx.api_version
+    groups = ctx.state.groups
+    group_code = groups.coordinator.check_commit(
+        request.group_id, request.generation_id_or_member_epoch, request.member_id,
+        request.group_instance_id if v >= 7 else None, ctx.now_ms,
+    )
+    accepted: dict[tuple[str, int], CommittedOffset] = {}
+    codes: dict[tuple[str, int], ErrorCode] = {}
+    for t in request.topics:
+        for p in t.partitions:
+            key = (t.name, p.partition_index)
+            metadata = p.committed_metadata or ""
+            if group_code != ErrorCode.NONE:
+                codes[key] = group_code
+            elif ctx.catalog.partition(t.name, p.partition_index) is None:
+                codes[key] = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+            elif len(metadata.encode("utf-8")) > groups.config.offset_metadata_max_bytes:
+                codes[key] = ErrorCode.OFFSET_METADATA_TOO_LARGE
+            else:
+                epoch = p.committed_leader_epoch if v >= 6 else -1
+                accepted[key] = CommittedOffset(p.committed_offset, epoch, metadata, ctx.now_ms)
+                codes[key] = ErrorCode.NONE
+    if accepted:
+        groups.commit(request.group_id, accepted, ctx.now_ms)
+    topics = [
+        _Topic(name=t.name, partitions=[
+            _Partition(partition_index=p.partition_index, error_code=codes[(t.name, p.partition_index)]) for p in t.partitions
+        ])
+        for t in request.topics
+    ]
+    groups.settle(ctx.now_ms)
+    return Response(version=v, throttle_time_ms=0, topics=topics)

@@ -1,0 +1,454 @@
+"""The broker in ZooKeeper mode against Debian's real Apache ZooKeeper (``apt-get install zookeeper``).
+
+One ZooKeeper server per module; each test gets its own chroot in it, so
+tests see only their own znodes (and the chroot path is exercised, as in
+``zookeeper.connect=host:port/kafka``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import ConfigResource, ConfigResourceType, NewPartitions, NewTopic
+from kazoo.client import KazooClient
+
+from kcli.broker.config import BrokerConfig
+from kcli.broker.server import run_in_thread
+from kcli.broker.znodes import ZooKeeperError
+
+ZOOKEEPER_JARS = [Path("/usr/share/java/zookeeper.jar"), Path("/usr/share/java/slf4j-nop.jar")]
+SESSION_MS = 2000  # tickTime 500 → ZooKeeper allows 1000–10000 ms
+STARTED = re.compile(r"started on (\S+):(\d+)")
+
+
+def wait_for(condition, timeout_s=10.0, what="condition"):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RealZooKeeper:
+    """Apache ZooKeeper 3.8 (Debian's package) in standalone mode on a free port."""
+
+    def __init__(self, data_dir: Path, port: int | None = None):
+        missing = [str(j) for j in ZOOKEEPER_JARS if not j.exists()]
+        if missing:
+            pytest.fail(f"Apache ZooKeeper is not installed (Debian package 'zookeeper', {missing}); .ci/run installs it")
+        self.port = port or free_port()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        config = data_dir / "zoo.cfg"
+        config.write_text(f"tickTime=500\ndataDir={data_dir}\nclientPort={self.port}\nadmin.enableServer=false\nmaxClientCnxns=0\n")
+        classpath = os.pathsep.join(str(j) for j in ZOOKEEPER_JARS)
+        self.proc = subprocess.Popen(
+            ["java", "-Xmx128m", "-cp", classpath, "org.apache.zookeeper.server.ZooKeeperServerMain", str(config)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        wait_for(self._serving, 30, "ZooKeeper to answer ruok")
+
+    def _serving(self) -> bool:
+        if self.proc.poll() is not None:
+            raise AssertionError(f"ZooKeeper exited with {self.proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                s.sendall(b"srvr")
+                return s.recv(64).startswith(b"Zookeeper version")
+        except OSError:
+            return False
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def zookeeper(tmp_path_factory):
+    server = RealZooKeeper(tmp_path_factory.mktemp("zookeeper") / "data")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def chroot(request):
+    return "/" + re.sub(r"[^A-Za-z0-9_]", "_", request.node.name)
+
+
+@pytest.fixture
+def zk(zookeeper, chroot):
+    """A kazoo client looking at the test's chroot."""
+    root = KazooClient(zookeeper.address)
+    root.start(10)
+    root.ensure_path(chroot)
+    root.stop()
+    root.close()
+    client = KazooClient(zookeeper.address + chroot)
+    client.start(10)
+    yield client
+    client.stop()
+    client.close()
+
+
+def zk_config(zookeeper, chroot, log_dir, **props) -> BrokerConfig:
+    base = {
+        "listeners": "PLAINTEXT://127.0.0.1:0", "log.dirs": str(log_dir),
+        "zookeeper.connect": zookeeper.address + chroot, "zookeeper.session.timeout.ms": str(SESSION_MS),
+    }
+    base.update(props)
+    return BrokerConfig.from_properties(base)
+
+
+def create_topic(broker, name, partitions=1):
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+    admin.create_topics([NewTopic(name, partitions, 1)])
+    admin.close()
+
+
+def get_json(zk, path):
+    data, _ = zk.get(path)
+    return json.loads(data)
+
+
+def test_registers_as_a_kafka_3_broker(zookeeper, chroot, zk, tmp_path):
+    broker = run_in_thread(zk_config(zookeeper, chroot, tmp_path / "logs"))
+    try:
+        assert zk.get_children("/brokers/ids") == ["0"]
+        registration, stat = zk.get("/brokers/ids/0")
+        assert stat.ephemeralOwner != 0
+        body = json.loads(registration)
+        assert body["endpoints"] == [f"PLAINTEXT://127.0.0.1:{broker.port}"]
+        assert (body["host"], body["port"], body["version"], body["jmx_port"]) == ("127.0.0.1", broker.port, 5, -1)
+        assert body["listener_security_protocol_map"] == {"PLAINTEXT": "PLAINTEXT"} and body["features"] == {}
+        assert abs(int(body["timestamp"]) - time.time() * 1000) < 60_000
+        assert get_json(zk, "/cluster/id") == {"version": "1", "id": broker.broker.catalog.cluster_id}
+        controller, controller_stat = zk.get("/controller")
+        assert json.loads(controller)["brokerid"] == 0 and json.loads(controller)["kraftControllerEpoch"] == -1
+        assert controller_stat.ephemeralOwner == stat.ephemeralOwner
+        assert zk.get("/controller_epoch")[0] == b"1"
+        assert get_json(zk, "/feature") == {"features": {}, "version": 2, "status": 1}
+        for path in ("/brokers/seqid", "/admin/delete_topics", "/isr_change_notification", "/latest_producer_id_block",
+                     "/config/changes", "/config/brokers", "/config/users", "/config/clients", "/config/topics"):
+            assert zk.get(path)[0] is None, path  # null data, as Kafka leaves them
+        # A client sees the same cluster id through Metadata.
+        admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+        assert admin.describe_cluster()["cluster_id"] == broker.broker.catalog.cluster_id
+        admin.close()
+    finally:
+        broker.stop()
+
+
+def test_topics_are_kept_current(zookeeper, chroot, zk, tmp_path):
+    broker = run_in_thread(zk_config(zookeeper, chroot, tmp_path / "logs"))
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+    try:
+        admin.create_topics([NewTopic("coffee", 2, 1, topic_configs={"retention.ms": "60000"})])
+        wait_for(lambda: zk.exists("/brokers/topics/coffee/partitions/1/state"), what="coffee's partition state")
+        topic_id = broker.broker.catalog.topics["coffee"].topic_id
+        assignment = get_json(zk, "/brokers/topics/coffee")
+        assert assignment["partitions"] == {"0": [0], "1": [0]} and assignment["version"] == 3
+        assert assignment["adding_replicas"] == {} and assignment["removing_replicas"] == {}
+        assert assignment["topic_id"] == base64.urlsafe_b64encode(topic_id.bytes).decode().rstrip("=")
+        assert get_json(zk, "/config/topics/coffee") == {"version": 1, "config": {"retention.ms": "60000"}}
+        state = get_json(zk, "/brokers/topics/coffee/partitions/0/state")
+        assert state == {"controller_epoch": 1, "leader": 0, "version": 1, "leader_epoch": 0, "isr": [0]}
+
+        admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, "coffee", configs={"retention.ms": "120000", "cleanup.policy": "compact"})])
+        wait_for(lambda: get_json(zk, "/config/topics/coffee")["config"] == {"retention.ms": "120000", "cleanup.policy": "compact"}, what="new configs")
+        changes = wait_for(lambda: zk.get_children("/config/changes"), what="a config change notification")  # written after the config
+        assert len(changes) == 1 and changes[0].startswith("config_change_")
+        assert get_json(zk, "/config/changes/" + changes[0]) == {"version": 2, "entity_path": "topics/coffee"}
+
+        admin.create_partitions({"coffee": NewPartitions(3)})
+        wait_for(lambda: zk.exists("/brokers/topics/coffee/partitions/2/state"), what="the third partition")
+        assert get_json(zk, "/brokers/topics/coffee")["partitions"] == {"0": [0], "1": [0], "2": [0]}
+
+        producer = KafkaProducer(bootstrap_servers=broker.bootstrap)
+        for i in range(3):
+            producer.send("coffee", value=b"cup %d" % i, partition=2)
+        producer.flush()
+        producer.close()
+        consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap, auto_offset_reset="earliest", enable_auto_commit=False, consumer_timeout_ms=10_000)
+        consumer.assign([TopicPartition("coffee", 2)])
+        assert [r.value for _, r in zip(range(3), consumer)] == [b"cup 0", b"cup 1", b"cup 2"]
+        consumer.close()
+
+        producer = KafkaProducer(bootstrap_servers=broker.bootstrap)  # auto-created topics are registered too
+        producer.send("tea", b"green").get(10)
+        producer.close()
+        wait_for(lambda: zk.exists("/brokers/topics/tea/partitions/0/state"), what="auto-created tea")
+
+        admin.delete_topics(["coffee"])
+        wait_for(lambda: not zk.exists("/brokers/topics/coffee") and not zk.exists("/config/topics/coffee"), what="coffee's znodes to go")
+        assert sorted(zk.get_children("/brokers/topics")) == ["tea"]
+    finally:
+        admin.close()
+        broker.stop()
+
+
+def test_clean_stop_removes_the_registration_at_once(zookeeper, chroot, zk, tmp_path):
+    broker = run_in_thread(zk_config(zookeeper, chroot, tmp_path / "logs"))
+    gone = threading.Event()
+    assert zk.exists("/brokers/ids/0", watch=lambda event: gone.set())
+    began = time.monotonic()
+    broker.stop()
+    assert gone.wait(SESSION_MS / 1000 / 2), "the session must be closed, not left to expire"
+    assert time.monotonic() - began < SESSION_MS / 1000 / 2
+    assert zk.exists("/brokers/ids/0") is None and zk.exists("/controller") is None
+    assert zk.exists("/cluster/id")  # persistent state stays
+
+
+def test_restart_keeps_the_cluster_and_a_new_directory_adopts_it(zookeeper, chroot, zk, tmp_path):
+    first = run_in_thread(zk_config(zookeeper, chroot, tmp_path / "logs"))
+    admin = KafkaAdminClient(bootstrap_servers=first.bootstrap)
+    admin.create_topics([NewTopic("coffee", 2, 1, topic_configs={"retention.ms": "60000"})])
+    admin.close()
+    wait_for(lambda: zk.exists("/brokers/topics/coffee/partitions/1/state"), what="coffee")
+    cluster_id = first.broker.catalog.cluster_id
+    topic_id = first.broker.catalog.topics["coffee"].topic_id
+    first.stop()
+
+    again = run_in_thread(zk_config(zookeeper, chroot, tmp_path / "logs"))
+    assert again.broker.catalog.cluster_id == cluster_id
+    assert zk.get("/controller_epoch")[0] == b"2"  # a new election
+    again.stop()
+
+    fresh = run_in_thread(zk_config(zookeeper, chroot, tmp_path / "fresh-logs"))
+    try:
+        assert fresh.broker.catalog.cluster_id == cluster_id
+        assert "cluster.id=" + cluster_id in (tmp_path / "fresh-logs" / "meta.properties").read_text()
+        coffee = fresh.broker.catalog.topics["coffee"]  # known to ZooKeeper, so taken in
+        assert (coffee.topic_id, len(coffee.partitions), coffee.configs) == (topic_id, 2, {"retention.ms": "60000"})
+    finally:
+        fresh.stop()
+
+
+def test_log_dir_of_another_cluster_is_refused(zookeeper, chroot, zk, tmp_path):
+    run_in_thread(zk_config(zookeeper, chroot, tmp_path / "logs")).stop()
+    other = tmp_path / "other-logs"
+    other.mkdir()
+    (other / "meta.properties").write_text("node.id=0\nversion=1\ncluster.id=AAAAAAAAAAAAAAAAAAAAAA\n")
+    with pytest.raises(ZooKeeperError) as info:
+        run_in_thread(zk_config(zookeeper, chroot, other))
+    assert "doesn't match stored clusterId AAAAAAAAAAAAAAAAAAAAAA in meta.properties" in str(info.value)
+    assert zk.get_children("/brokers/ids") == []
+
+
+def test_an_expired_session_registers_again(zookeeper, chroot, zk, tmp_path):
+    broker = run_in_thread(zk_config(zookeeper, chroot, tmp_path / "logs"))
+    try:
+        create_topic(broker, "coffee")
+        wait_for(lambda: zk.exists("/brokers/topics/coffee/partitions/0/state"), what="coffee")
+        old_owner = zk.exists("/brokers/ids/0").ephemeralOwner
+        # Expire the broker's session the way ZooKeeper's own tests do: take it over with its id and password, then close it.
+        thief = KazooClient(zookeeper.address, client_id=broker.broker.zookeeper.client_id)
+        thief.start(10)
+        thief.stop()
+        thief.close()
+
+        def registered_again():
+            stat = zk.exists("/brokers/ids/0")
+            return stat is not None and stat.ephemeralOwner != old_owner
+
+        wait_for(registered_again, 10, "a new registration")
+        assert zk.exists("/controller").ephemeralOwner == zk.exists("/brokers/ids/0").ephemeralOwner
+        assert zk.get("/controller_epoch")[0] == b"2"
+        create_topic(broker, "tea")  # the worker still follows the catalog on the new session
+        wait_for(lambda: zk.exists("/brokers/topics/tea/partitions/0/state"), what="tea")
+    finally:
+        broker.stop()
+    assert zk.exists("/brokers/ids/0") is None
+
+
+def test_survives_a_zookeeper_restart_and_stops_while_it_is_down(tmp_path):
+    server = RealZooKeeper(tmp_path / "zookeeper")
+    broker = run_in_thread(zk_config(server, "", tmp_path / "logs"))
+    owner = broker.broker.zookeeper.session_id
+    server.stop()
+    server = RealZooKeeper(tmp_path / "zookeeper", server.port)  # same data: ZooKeeper keeps the session
+    client = KazooClient(server.address)
+    client.start(10)
+    try:
+        assert client.exists("/brokers/ids/0").ephemeralOwner == owner
+        wait_for(lambda: broker.broker.zookeeper.session_id == owner, 10, "the broker to reconnect")
+        create_topic(broker, "coffee")
+        wait_for(lambda: client.exists("/brokers/topics/coffee/partitions/0/state"), what="coffee after the restart")
+        server.stop()
+        began = time.monotonic()
+        broker.stop()
+        assert time.monotonic() - began < 5  # no waiting on a ZooKeeper that is gone
+    finally:
+        client.stop()
+        client.close()
+        if server.proc.poll() is None:
+            server.stop()
+
+
+def test_a_second_broker_with_the_same_id_is_refused(zookeeper, chroot, zk, tmp_path):
+    first = run_in_thread(zk_config(zookeeper, chroot, tmp_path / "logs"))
+    try:
+        owner = zk.exists("/brokers/ids/0").ephemeralOwner
+        began = time.monotonic()
+        with pytest.raises(ZooKeeperError) as info:
+            run_in_thread(zk_config(zookeeper, chroot, tmp_path / "other-logs"))
+        assert time.monotonic() - began >= SESSION_MS / 1000  # it waited in case the holder was a killed broker
+        assert f"Error while creating ephemeral at /brokers/ids/0, node already exists and owner '0x{owner:x}'" in str(info.value)
+        assert "broker.id=0" in str(info.value)
+        assert zk.exists("/brokers/ids/0").ephemeralOwner == owner
+    finally:
+        first.stop()
+
+
+# -- as a process: kill -9, restart, unreachable ZooKeeper ---------------------------
+
+
+class BrokerProcess:
+    """``python -m kcli server-start`` in a subprocess; waits for its ``started`` line."""
+
+    def __init__(self, *args: str):
+        self.proc = subprocess.Popen([sys.executable, "-m", "kcli", "server-start", *args], stderr=subprocess.PIPE, text=True)
+        self.lines: list[str] = []
+        for line in self.proc.stderr:
+            self.lines.append(line)
+            if STARTED.search(line):
+                break
+        threading.Thread(target=lambda: self.lines.extend(self.proc.stderr), daemon=True).start()
+
+    @property
+    def started(self) -> bool:
+        return any(STARTED.search(line) for line in self.lines)
+
+
+def process_args(zookeeper, chroot, tmp_path, *extra):
+    props = {
+        "listeners": "PLAINTEXT://127.0.0.1:0", "log.dirs": str(tmp_path / "logs"),
+        "zookeeper.connect": zookeeper.address + chroot, "zookeeper.session.timeout.ms": str(SESSION_MS),
+    }
+    args = [a for k, v in props.items() for a in ("--override", f"{k}={v}")]
+    return [*args, *extra]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_kill_9_leaves_the_registration_until_the_session_expires(zookeeper, chroot, zk, tmp_path):
+    broker = BrokerProcess(*process_args(zookeeper, chroot, tmp_path))
+    assert broker.started, "".join(broker.lines)
+    assert zk.get_children("/brokers/ids") == ["0"]
+    broker.proc.send_signal(signal.SIGKILL)
+    broker.proc.wait(10)
+    killed = time.monotonic()
+    assert zk.exists("/brokers/ids/0")  # still there: nobody closed the session
+    wait_for(lambda: zk.exists("/brokers/ids/0") is None, 5 * SESSION_MS / 1000, "the session to expire")
+    elapsed = time.monotonic() - killed
+    assert SESSION_MS / 1000 * 0.5 < elapsed < SESSION_MS / 1000 * 2 + 2.0, elapsed  # ZooKeeper expires between timeout and timeout + ticks
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_restart_right_after_kill_9_waits_for_the_old_session(zookeeper, chroot, zk, tmp_path):
+    first = BrokerProcess(*process_args(zookeeper, chroot, tmp_path))
+    assert first.started, "".join(first.lines)
+    old_owner = zk.exists("/brokers/ids/0").ephemeralOwner
+    first.proc.send_signal(signal.SIGKILL)
+    first.proc.wait(10)
+    began = time.monotonic()
+    second = BrokerProcess(*process_args(zookeeper, chroot, tmp_path))
+    try:
+        assert second.started, "".join(second.lines)
+        assert time.monotonic() - began < SESSION_MS / 1000 * 2 + 5
+        assert zk.exists("/brokers/ids/0").ephemeralOwner != old_owner
+        assert any("still held by session" in line for line in second.lines)
+        port = int(STARTED.search("".join(second.lines)).group(2))
+        assert get_json(zk, "/brokers/ids/0")["port"] == port
+    finally:
+        second.proc.send_signal(signal.SIGTERM)
+        assert second.proc.wait(30) == 0
+    assert zk.exists("/brokers/ids/0") is None  # SIGTERM closes the session at once
+
+
+def test_unreachable_zookeeper_is_one_line_and_exit_1(tmp_path):
+    port = free_port()  # nothing listens there
+    began = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "kcli", "server-start", "--override", f"zookeeper.connect=127.0.0.1:{port}",
+         "--override", "zookeeper.connection.timeout.ms=1500", "--override", f"log.dirs={tmp_path / 'logs'}",
+         "--override", "listeners=PLAINTEXT://127.0.0.1:0"],
+        capture_output=True, text=True, timeout=60,
+    )
+    elapsed = time.monotonic() - began
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "Timed out waiting for connection to ZooKeeper at 127.0.0.1:%d while in state: CONNECTING" % port in lines[0]
+    assert "zookeeper.connection.timeout.ms=1500" in lines[0]
+    assert 1.5 <= elapsed < 15, elapsed
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_while_waiting_for_zookeeper_exits_at_once(tmp_path):
+    with socket.socket() as silent:  # accepts the connection, never answers the handshake
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        silent.settimeout(20)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kcli", "server-start", "--override", f"zookeeper.connect=127.0.0.1:{silent.getsockname()[1]}",
+             "--override", f"log.dirs={tmp_path / 'logs'}", "--override", "listeners=PLAINTEXT://127.0.0.1:0"],
+            stderr=subprocess.PIPE, text=True,
+        )
+        connection, _ = silent.accept()  # the broker is now waiting for ZooKeeper (18 s by default)
+        proc.send_signal(signal.SIGINT)
+        began = time.monotonic()
+        _, err = proc.communicate(timeout=30)
+        connection.close()
+    assert time.monotonic() - began < 5, "Ctrl+C must not wait for zookeeper.connection.timeout.ms"
+    assert "Traceback" not in err
+    assert not (tmp_path / "logs" / "kcli-broker.pid").exists()
+
+
+def test_shipped_server_properties_runs_the_tutorial(zookeeper, chroot, zk, tmp_path):
+    """``server-start config/server.properties`` (kcli's ZooKeeper-mode file), then topics, producer, consumer."""
+    from kcli.config import shipped
+
+    config = tmp_path / "config" / "server.properties"
+    config.parent.mkdir()
+    config.write_text(shipped("server.properties").replace("zookeeper.connect=localhost:2181", f"zookeeper.connect={zookeeper.address}{chroot}"))
+    broker = BrokerProcess(str(config), "--override", "listeners=PLAINTEXT://127.0.0.1:0", "--override", f"log.dirs={tmp_path / 'logs'}")
+    assert broker.started, "".join(broker.lines)
+    bootstrap = "127.0.0.1:%s" % STARTED.search("".join(broker.lines)).group(2)
+
+    def kcli(*args, stdin=None):
+        return subprocess.run([sys.executable, "-m", "kcli", *args, "--bootstrap-server", bootstrap], input=stdin, capture_output=True, text=True, timeout=60)
+
+    try:
+        assert zk.get_children("/brokers/ids") == ["0"]
+        assert kcli("topics", "--create", "--topic", "coffee").stdout == "Created topic coffee.\n"
+        assert kcli("console-producer", "--topic", "coffee", stdin="first event\nsecond event\n").returncode == 0
+        consumed = kcli("console-consumer", "--topic", "coffee", "--from-beginning", "--max-messages", "2")
+        assert consumed.stdout == "first event\nsecond event\n"
+        assert get_json(zk, "/brokers/topics/coffee")["partitions"] == {"0": [0]}
+    finally:
+        stopped = subprocess.run([sys.executable, "-m", "kcli", "server-stop", str(config), "--override", f"log.dirs={tmp_path / 'logs'}"],
+                                 capture_output=True, text=True, timeout=60)
+        assert broker.proc.wait(30) == 0 and stopped.returncode == 0, stopped.stderr
+    assert zk.exists("/brokers/ids/0") is None  # kcli server-stop closes the session
