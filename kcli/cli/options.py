@@ -39,3 +39,14 @@ def client_properties(config_file: Path | None, items: list[str]) -> dict[str, s
     props = read_properties(config_file) if config_file else {}
     props.update(parse_key_values(items))
     return props
+
+
+def tutorial_config(properties: Path | None) -> Path | None:
+    """The tutorial's ``config/server.properties`` works as typed: kcli's shipped file stands in, and says so."""
+    from kcli.cli import render
+    from kcli.config import tutorial_path
+
+    path, shipped_name = tutorial_path(properties)
+    if shipped_name:
+        render.err(f"Using kcli's shipped {shipped_name} ({path}): there is no {properties} here")
+    return path

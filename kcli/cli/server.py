@@ -8,6 +8,8 @@ from typing import List, Optional
 
 import typer
 
+from kcli.cli.options import tutorial_config
+
 _LAUNCHED = time.perf_counter()
 
 
@@ -31,6 +33,7 @@ def server_start(
     from kcli.broker.config import BrokerConfig, ConfigError
 
     try:
+        properties = tutorial_config(properties)
         config = BrokerConfig.load(properties, override)
         render.config_warnings(config.unknown_keys)
         process.serve(config, render.broker_started, _LAUNCHED)
@@ -49,6 +52,7 @@ def server_stop(
     from kcli.cli import render
 
     try:
+        properties = tutorial_config(properties)
         config = BrokerConfig.load(properties, override)
     except ConfigError as exc:
         render.fail(str(exc))
@@ -57,3 +61,4 @@ def server_stop(
         render.fail("No kafka server to stop")
     if not process.wait_stopped(config.log_dir, pid):
         render.fail(f"The kafka server (pid {pid}) did not stop within 30 seconds")
+

@@ -8,6 +8,8 @@ from typing import Optional
 
 import typer
 
+from kcli.cli.options import tutorial_config
+
 _LAUNCHED = time.perf_counter()
 
 
@@ -30,6 +32,7 @@ def zookeeper_start(
     from kcli.zookeeper.config import ConfigError, ZooKeeperConfig
 
     try:
+        properties = tutorial_config(properties)
         config = ZooKeeperConfig.load(properties)
         render.config_warnings(config.unknown_keys)
         process.serve(config, render.zookeeper_started, _LAUNCHED)
@@ -47,6 +50,7 @@ def zookeeper_stop(
     from kcli.zookeeper.config import ConfigError, ZooKeeperConfig
 
     try:
+        properties = tutorial_config(properties)
         config = ZooKeeperConfig.load(properties)
     except ConfigError as exc:
         render.fail(str(exc))
@@ -55,3 +59,4 @@ def zookeeper_stop(
         render.fail("No zookeeper server to stop")
     if not process.wait_stopped(config.data_dir, pid):
         render.fail(f"The zookeeper server (pid {pid}) did not stop within 30 seconds")
+
