@@ -19,21 +19,30 @@ def kcli(*args, **kw):
 class ServerProcess:
     """``kcli server-start`` in a subprocess; waits for its ``started`` line."""
 
-    def __init__(self, *args):
+    def __init__(self, *args, start_timeout_s: float = 60):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kcli", "server-start", *args],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         self.lines: list[str] = []
         self.address = None
-        for line in self.proc.stderr:
-            self.lines.append(line)
-            match = STARTED.search(line)
-            if match:
-                self.address = (match.group(1), int(match.group(2)))
-                break
-        self._drain = threading.Thread(target=lambda: self.lines.extend(self.proc.stderr), daemon=True)
+        started = threading.Event()
+
+        def read() -> None:
+            for line in self.proc.stderr:
+                self.lines.append(line)
+                match = STARTED.search(line)
+                if match and self.address is None:
+                    self.address = (match.group(1), int(match.group(2)))
+                    started.set()
+            started.set()  # exited before starting
+
+        self._drain = threading.Thread(target=read, daemon=True)
         self._drain.start()
+        if not started.wait(start_timeout_s):
+            self.proc.kill()
+            self._drain.join(10)
+            raise AssertionError(f"no 'started' line in {start_timeout_s} s; the broker printed:\n{''.join(self.lines)}")
 
     def wait(self):
         code = self.proc.wait(30)

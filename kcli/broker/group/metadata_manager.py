@@ -104,15 +104,16 @@ class GroupMetadataManager:
         for partition in topic.partitions:
             offset = partition.log_start_offset
             while offset < partition.log_end_offset:
-                data = partition.read(offset, 1 << 20)
-                if not data:
-                    break
-                records = MemoryRecords(data)
+                records = MemoryRecords(partition.read(offset, 1 << 20))
+                start = offset
                 while records.has_next():
                     batch = records.next_batch()
                     for record in batch:
-                        self._apply(coordinator, record.key, record.value, now)
-                        offset = record.offset + 1
+                        if record.offset >= offset:  # the first batch read may begin before ``offset``
+                            self._apply(coordinator, record.key, record.value, now)
+                    offset = max(offset, batch.next_offset)
+                if offset == start:  # nothing whole to read: never spin
+                    break
         return len(coordinator.groups)
 
     @staticmethod
