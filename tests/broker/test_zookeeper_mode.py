@@ -468,13 +468,19 @@ def test_shipped_server_properties_runs_the_tutorial(zookeeper, chroot, zk, tmp_
     def kcli(*args, stdin=None):
         return subprocess.run([sys.executable, "-m", "kcli", *args, "--bootstrap-server", bootstrap], input=stdin, capture_output=True, text=True, timeout=60)
 
+    def zookeeper_shell(*command):
+        return subprocess.run([sys.executable, "-m", "kcli", "zookeeper-shell", f"{zookeeper.address}{chroot}", *command],
+                              capture_output=True, text=True, timeout=60).stdout
+
     try:
         assert zk.get_children("/brokers/ids") == ["0"]
+        assert zookeeper_shell("ls", "/brokers/ids") == "[0]\n"
         assert kcli("topics", "--create", "--topic", "coffee").stdout == "Created topic coffee.\n"
         assert kcli("console-producer", "--topic", "coffee", stdin="first event\nsecond event\n").returncode == 0
         consumed = kcli("console-consumer", "--topic", "coffee", "--from-beginning", "--max-messages", "2")
         assert consumed.stdout == "first event\nsecond event\n"
         assert get_json(zk, "/brokers/topics/coffee")["partitions"] == {"0": [0]}
+        assert json.loads(zookeeper_shell("get", "/brokers/topics/coffee"))["partitions"] == {"0": [0]}
     finally:
         stopped = subprocess.run([sys.executable, "-m", "kcli", "server-stop", str(config), "--override", f"log.dirs={tmp_path / 'logs'}"],
                                  capture_output=True, text=True, timeout=60)
