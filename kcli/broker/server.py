@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from kcli.broker.config import BrokerConfig
+from kcli.process import ServingThread, serve_in_thread
 from kcli.broker.context import AppendSignal, BrokerState, RequestContext
 from kcli.broker.dispatch import ROUTES
 from kcli.broker.group.service import GroupService
@@ -149,16 +148,12 @@ class Broker:
         return frame.encode_response(response, head.correlation_id)
 
 
-@dataclass
-class RunningBroker:
+class RunningBroker(ServingThread):
     """A broker serving on a background thread (tests, quickstart)."""
 
-    broker: Broker
-    host: str
-    port: int
-    _loop: asyncio.AbstractEventLoop
-    _thread: threading.Thread
-    _stop: asyncio.Event
+    @property
+    def broker(self) -> Broker:
+        return self.server
 
     @property
     def bootstrap(self) -> str:
@@ -168,35 +163,7 @@ class RunningBroker:
     def log_dir(self) -> Path:
         return self.broker.config.log_dir
 
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._stop.set)
-            self._thread.join(30)
-
 
 def run_in_thread(config: BrokerConfig) -> RunningBroker:
     """Start a broker on its own thread and event loop; returns once it accepts connections."""
-    ready = threading.Event()
-    holder: dict = {}
-
-    async def main() -> None:
-        broker = Broker(config)
-        stop = asyncio.Event()
-        try:
-            holder["address"] = await broker.start()
-        except BaseException as exc:
-            holder["error"] = exc
-            ready.set()
-            return
-        holder.update(broker=broker, loop=asyncio.get_running_loop(), stop=stop)
-        ready.set()
-        await stop.wait()
-        await broker.stop()
-
-    thread = threading.Thread(target=asyncio.run, args=(main(),), name="kcli-broker", daemon=True)
-    thread.start()
-    ready.wait()
-    if "error" in holder:
-        raise holder["error"]
-    host, port = holder["address"]
-    return RunningBroker(holder["broker"], host, port, holder["loop"], thread, holder["stop"])
+    return serve_in_thread(lambda: Broker(config), "kcli-broker", RunningBroker)

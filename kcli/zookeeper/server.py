@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
 from collections import deque
-from dataclasses import dataclass
 from pathlib import Path
 
 from kcli.protocol.zookeeper import errors, frame
 from kcli.protocol.zookeeper import opcodes as op
+from kcli.process import ServingThread, serve_in_thread
 from kcli.zookeeper import four_letter
 from kcli.zookeeper.config import ZooKeeperConfig
 from kcli.zookeeper.database import Database
@@ -295,16 +294,8 @@ class ZooKeeperServer:
                     self._emit(peer, None)
 
 
-@dataclass
-class RunningZooKeeper:
+class RunningZooKeeper(ServingThread):
     """A ZooKeeper server serving on a background thread (tests)."""
-
-    server: ZooKeeperServer
-    host: str
-    port: int
-    _loop: asyncio.AbstractEventLoop
-    _thread: threading.Thread
-    _stop: asyncio.Event
 
     @property
     def connect_string(self) -> str:
@@ -315,35 +306,7 @@ class RunningZooKeeper:
     def data_dir(self) -> Path:
         return self.server.config.data_dir
 
-    def stop(self) -> None:
-        if self._thread.is_alive():
-            self._loop.call_soon_threadsafe(self._stop.set)
-            self._thread.join(30)
-
 
 def run_in_thread(config: ZooKeeperConfig) -> RunningZooKeeper:
     """Start a server on its own thread and event loop; returns once it accepts connections."""
-    ready = threading.Event()
-    holder: dict = {}
-
-    async def main() -> None:
-        server = ZooKeeperServer(config)
-        stop = asyncio.Event()
-        try:
-            holder["address"] = await server.start()
-        except BaseException as exc:
-            holder["error"] = exc
-            ready.set()
-            return
-        holder.update(server=server, loop=asyncio.get_running_loop(), stop=stop)
-        ready.set()
-        await stop.wait()
-        await server.stop()
-
-    thread = threading.Thread(target=asyncio.run, args=(main(),), name="kcli-zookeeper", daemon=True)
-    thread.start()
-    ready.wait()
-    if "error" in holder:
-        raise holder["error"]
-    host, port = holder["address"]
-    return RunningZooKeeper(holder["server"], host, port, holder["loop"], thread, holder["stop"])
+    return serve_in_thread(lambda: ZooKeeperServer(config), "kcli-zookeeper", RunningZooKeeper)
