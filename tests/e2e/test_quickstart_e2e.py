@@ -1,13 +1,7 @@
 """The tutorial as a user runs it, every step a ``kcli`` process; then ``kill -9`` and a restart lose nothing."""
 
-import subprocess
-import sys
-
 from tests.e2e.test_server_process import ServerProcess, overrides
-
-
-def kcli(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "kcli", *args], input=stdin, capture_output=True, text=True, timeout=90)
+from tests.processes import kcli
 
 
 def test_tutorial_survives_kill_9(tmp_path):
@@ -18,7 +12,7 @@ def test_tutorial_survives_kill_9(tmp_path):
         created = kcli("topics", "--create", "--topic", "coffee", "--bootstrap-server", bootstrap)
         assert created.stdout == "Created topic coffee.\n", created.stderr
         produced = kcli("console-producer", "--topic", "coffee", "--bootstrap-server", bootstrap,
-                        stdin="first event\nsecond event\nthird event\n")
+                        input="first event\nsecond event\nthird event\n")
         assert produced.returncode == 0, produced.stderr
         consumed = kcli("console-consumer", "--topic", "coffee", "--from-beginning", "--max-messages", "3",
                         "--bootstrap-server", bootstrap)

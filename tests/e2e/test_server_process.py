@@ -1,53 +1,24 @@
 """``kcli server-start`` / ``server-stop`` as processes: banner, clean stop, errors worded for people."""
 
-import re
 import signal
 import socket
-import subprocess
 import sys
-import threading
 
 import pytest
 
-STARTED = re.compile(r"started on (\S+):(\d+)")
+from tests.processes import KcliProcess, kcli
 
 
-def kcli(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "kcli", *args], capture_output=True, text=True, timeout=60, **kw)
 
 
-class ServerProcess:
-    """``kcli server-start`` in a subprocess; waits for its ``started`` line."""
+
+class ServerProcess(KcliProcess):
+    """``kcli server-start`` in a subprocess; ``address`` is (host, port) once it has started."""
 
     def __init__(self, *args, start_timeout_s: float = 60):
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kcli", "server-start", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        self.lines: list[str] = []
-        self.address = None
-        started = threading.Event()
-
-        def read() -> None:
-            for line in self.proc.stderr:
-                self.lines.append(line)
-                match = STARTED.search(line)
-                if match and self.address is None:
-                    self.address = (match.group(1), int(match.group(2)))
-                    started.set()
-            started.set()  # exited before starting
-
-        self._drain = threading.Thread(target=read, daemon=True)
-        self._drain.start()
-        if not started.wait(start_timeout_s):
-            self.proc.kill()
-            self._drain.join(10)
-            raise AssertionError(f"no 'started' line in {start_timeout_s} s; the broker printed:\n{''.join(self.lines)}")
-
-    def wait(self):
-        code = self.proc.wait(30)
-        self._drain.join(10)
-        return code
+        super().__init__("server-start", *args, start_timeout_s=start_timeout_s)
+        assert self.host is not None, f"no 'started' line; the broker printed:\n{self.output}"
+        self.address = (self.host, self.port)
 
 
 def overrides(tmp_path, port=0):

@@ -8,43 +8,13 @@ with zookeeper-shell looking at what the broker registered, and a clean stop rem
 from __future__ import annotations
 
 import json
-import re
-import subprocess
-import sys
-import threading
 
-STARTED = re.compile(r"started on (\S+):(\d+)")
+from tests.processes import KcliProcess, kcli
 
-
-def kcli(*args, stdin=None, cwd=None):
-    return subprocess.run([sys.executable, "-m", "kcli", *args], input=stdin, capture_output=True, text=True,
-                          timeout=90, cwd=cwd)
-
-
-class Started:
-    """A long-running ``kcli`` command; waits for its ``started on host:port`` line on stderr."""
-
-    def __init__(self, *args, cwd=None):
-        self.proc = subprocess.Popen([sys.executable, "-m", "kcli", *args], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, cwd=cwd)
-        self.lines: list[str] = []
-        self.address = None
-        for line in self.proc.stderr:
-            self.lines.append(line)
-            match = STARTED.search(line)
-            if match:
-                self.address = f"{match.group(1)}:{match.group(2)}"
-                break
-        assert self.address, "".join(self.lines)
-        self._drain = threading.Thread(target=lambda: self.lines.extend(self.proc.stderr), daemon=True)
-        self._drain.start()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        code = self.proc.wait(30)
-        self._drain.join(10)
-        return code
+def Started(*args, cwd=None) -> KcliProcess:
+    process = KcliProcess(*args, cwd=cwd)
+    assert process.connect, process.output
+    return process
 
 
 def test_the_five_steps_with_zookeeper(tmp_path):
@@ -54,18 +24,18 @@ def test_the_five_steps_with_zookeeper(tmp_path):
     zookeeper = Started("zookeeper-start", str(zk_props))
     broker = None
     try:
-        zk = zookeeper.address.replace("0.0.0.0", "127.0.0.1")
+        zk = zookeeper.connect.replace("0.0.0.0", "127.0.0.1")
         broker = Started(
             "server-start", "config/server.properties",  # no such file in cwd: kcli's shipped ZooKeeper-mode file
             "--override", f"zookeeper.connect={zk}", "--override", "listeners=PLAINTEXT://127.0.0.1:0",
             "--override", f"log.dirs={tmp_path / 'kafka-logs'}", cwd=tmp_path,
         )
         assert any("Using kcli's shipped config/server.properties" in line for line in broker.lines)
-        bootstrap = broker.address
+        bootstrap = broker.connect
 
         assert kcli("topics", "--create", "--topic", "coffee", "--bootstrap-server", bootstrap).stdout == "Created topic coffee.\n"
         produced = kcli("console-producer", "--topic", "coffee", "--bootstrap-server", bootstrap,
-                        stdin="This is my first event\nThis is my second event\n")
+                        input="This is my first event\nThis is my second event\n")
         assert produced.returncode == 0, produced.stderr
         consumed = kcli("console-consumer", "--topic", "coffee", "--from-beginning", "--max-messages", "2",
                         "--bootstrap-server", bootstrap)

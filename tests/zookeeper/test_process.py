@@ -1,21 +1,17 @@
 """``kcli zookeeper-start`` / ``zookeeper-stop`` as processes: banner, clean stop, kill -9 durability, errors."""
 
-import re
 import signal
 import socket
-import subprocess
 import sys
-import threading
 import time
 
 import pytest
 from kazoo.client import KazooClient
 
-STARTED = re.compile(r"started on (\S+):(\d+)")
+from tests.processes import KcliProcess, kcli
 
 
-def kcli(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "kcli", *args], capture_output=True, text=True, timeout=60, **kw)
+
 
 
 def properties(tmp_path, port=0, **extra):
@@ -26,29 +22,12 @@ def properties(tmp_path, port=0, **extra):
     return path
 
 
-class ZooKeeperProcess:
-    """``kcli zookeeper-start`` in a subprocess; waits for its ``started`` line."""
+class ZooKeeperProcess(KcliProcess):
+    """``kcli zookeeper-start`` in a subprocess; ``address`` is its host:port once it has started."""
 
     def __init__(self, *args):
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kcli", "zookeeper-start", *map(str, args)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )
-        self.lines: list[str] = []
-        self.address = None
-        for line in self.proc.stderr:
-            self.lines.append(line)
-            match = STARTED.search(line)
-            if match:
-                self.address = f"{match.group(1)}:{match.group(2)}"
-                break
-        self._drain = threading.Thread(target=lambda: self.lines.extend(self.proc.stderr), daemon=True)
-        self._drain.start()
-
-    def wait(self):
-        code = self.proc.wait(30)
-        self._drain.join(10)
-        return code
+        super().__init__("zookeeper-start", *args)
+        self.address = self.connect
 
 
 def test_banner_then_zookeeper_stop_shuts_down_cleanly(tmp_path):
