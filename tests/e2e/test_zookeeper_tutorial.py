@@ -11,7 +11,7 @@ import json
 
 from tests.processes import KcliProcess, kcli
 
-def Started(*args, cwd=None) -> KcliProcess:
+def started(*args, cwd=None) -> KcliProcess:
     process = KcliProcess(*args, cwd=cwd)
     assert process.connect, process.output
     return process
@@ -21,11 +21,11 @@ def test_the_five_steps_with_zookeeper(tmp_path):
     zk_props = tmp_path / "zookeeper.properties"
     zk_props.write_text(f"dataDir={(tmp_path / 'zookeeper').as_posix()}\nclientPort=0\nclientPortAddress=127.0.0.1\n"
                         "maxClientCnxns=0\nadmin.enableServer=false\n")
-    zookeeper = Started("zookeeper-start", str(zk_props))
+    zookeeper = started("zookeeper-start", str(zk_props))
     broker = None
     try:
         zk = zookeeper.connect.replace("0.0.0.0", "127.0.0.1")
-        broker = Started(
+        broker = started(
             "server-start", "config/server.properties",  # no such file in cwd: kcli's shipped ZooKeeper-mode file
             "--override", f"zookeeper.connect={zk}", "--override", "listeners=PLAINTEXT://127.0.0.1:0",
             "--override", f"log.dirs={tmp_path / 'kafka-logs'}", cwd=tmp_path,
