@@ -6,16 +6,8 @@ import itertools
 
 import pytest
 
-from kcli.broker.group.coordinator import (
-    EMPTY_CONSUMER_ASSIGNMENT,
-    CommittedOffset,
-    GroupConfig,
-    GroupCoordinator,
-    GroupState,
-    JoinRequest,
-    JoinResult,
-    SyncResult,
-)
+from kcli.broker.group.coordinator import EMPTY_CONSUMER_ASSIGNMENT, GroupCoordinator
+from kcli.broker.group.metadata import CommittedOffset, GroupConfig, GroupState, JoinRequest, JoinResult, SyncResult
 from kcli.protocol.kafka.errors import ErrorCode
 
 SESSION = 10_000

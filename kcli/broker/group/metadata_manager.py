@@ -13,7 +13,8 @@ from __future__ import annotations
 from kafka.record.default_records import DefaultRecordBatchBuilder
 from kafka.record.memory_records import MemoryRecords
 
-from kcli.broker.group.coordinator import CommittedOffset, Group, GroupCoordinator, GroupState, Member
+from kcli.broker.group.coordinator import GroupCoordinator
+from kcli.broker.group.metadata import CommittedOffset, Group, GroupState, Member
 from kcli.broker.log.catalog import Catalog
 from kcli.protocol.kafka import consumer_offsets as schema
 

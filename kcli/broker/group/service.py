@@ -12,15 +12,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-from kcli.broker.group.coordinator import (
-    CommittedOffset,
-    GroupConfig,
-    GroupCoordinator,
-    GroupState,
-    JoinRequest,
-    JoinResult,
-    SyncResult,
-)
+from kcli.broker.group.coordinator import GroupCoordinator
+from kcli.broker.group.metadata import CommittedOffset, GroupConfig, GroupState, JoinRequest, JoinResult, SyncResult
 from kcli.broker.group.metadata_manager import GroupMetadataManager
 from kcli.broker.log.catalog import Catalog
 

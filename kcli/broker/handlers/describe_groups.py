@@ -7,7 +7,7 @@ Member metadata and assignments are shown once the group is Stable.
 from kafka.protocol.admin import DescribeGroupsRequest as Request
 from kafka.protocol.admin import DescribeGroupsResponse as Response
 
-from kcli.broker.group.coordinator import GroupState
+from kcli.broker.group.metadata import GroupState
 from kcli.protocol.kafka.errors import ErrorCode
 
 ADVERTISED = (0, 4)

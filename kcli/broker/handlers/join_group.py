@@ -7,7 +7,7 @@ timeout passes); the coordinator decides, this module only translates.
 from kafka.protocol.consumer.group import JoinGroupRequest as Request
 from kafka.protocol.consumer.group import JoinGroupResponse as Response
 
-from kcli.broker.group.coordinator import JoinRequest
+from kcli.broker.group.metadata import JoinRequest
 
 ADVERTISED = (0, 5)
 

@@ -8,7 +8,7 @@ exist are refused with UNKNOWN_TOPIC_OR_PARTITION, as Kafka refuses them.
 from kafka.protocol.consumer.group import OffsetCommitRequest as Request
 from kafka.protocol.consumer.group import OffsetCommitResponse as Response
 
-from kcli.broker.group.coordinator import CommittedOffset
+from kcli.broker.group.metadata import CommittedOffset
 from kcli.protocol.kafka.errors import ErrorCode
 
 ADVERTISED = (2, 7)

@@ -3,7 +3,7 @@
 from kafka.protocol.consumer.group import OffsetDeleteRequest as Request
 from kafka.protocol.consumer.group import OffsetDeleteResponse as Response
 
-from kcli.broker.group.coordinator import CONSUMER, GroupState
+from kcli.broker.group.metadata import CONSUMER, GroupState
 from kcli.protocol.kafka.consumer_offsets import subscribed_topics
 from kcli.protocol.kafka.errors import ErrorCode
 
