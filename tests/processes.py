@@ -54,8 +54,15 @@ class KcliProcess:
     def output(self) -> str:
         return "".join(self.lines)
 
-    def wait(self) -> int:
-        code = self.proc.wait(30)
+    def wait(self, timeout_s: float = 30) -> int:
+        """Its exit code; one still running after ``timeout_s`` is killed (never left behind) and reported."""
+        try:
+            code = self.proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+            self._drain.join(10)
+            raise AssertionError(f"still running {timeout_s} s after it was asked to stop; it printed:\n{self.output}") from None
         self._drain.join(10)
         return code
 
