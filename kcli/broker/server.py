@@ -124,7 +124,7 @@ class Broker:
         except frame.MalformedFrame as exc:
             log.warning("Closing connection from %s: %s", peer, exc)
         except asyncio.CancelledError:
-            pass
+            writer.transport.abort()  # shutting down: do not wait on a peer that is not reading
         except Exception:
             log.exception("Closing connection from %s after an unexpected error", peer)
         finally:
