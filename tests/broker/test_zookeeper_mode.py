@@ -28,20 +28,12 @@ from kazoo.client import KazooClient
 from kcli.broker.config import BrokerConfig
 from kcli.broker.server import run_in_thread
 from kcli.broker.znodes import ZooKeeperError
+from tests.waiting import wait_for
 
 ZOOKEEPER_JARS = [Path("/usr/share/java/zookeeper.jar"), Path("/usr/share/java/slf4j-nop.jar")]
 SESSION_MS = 2000  # tickTime 500 → ZooKeeper allows 1000–10000 ms
 STARTED = re.compile(r"started on (\S+):(\d+)")
 
-
-def wait_for(condition, timeout_s=10.0, what="condition"):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def free_port() -> int:

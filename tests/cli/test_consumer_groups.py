@@ -15,6 +15,7 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from kcli.broker.server import run_in_thread
 from tests.conftest import broker_config
+from tests.waiting import wait_for
 
 NO_EXECUTE = (
     "WARN: No action will be performed as the --execute option is missing.In a future major release, the default "
@@ -43,13 +44,6 @@ def cluster(tmp_path_factory):
     admin.close()
     running.stop()
 
-
-def wait_for(condition, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while not (result := condition()):
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
-    return result
 
 
 def member(cluster, group, committed, topic="coffee", client_id="cli-1", **config) -> KafkaConsumer:

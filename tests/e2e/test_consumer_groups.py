@@ -15,6 +15,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from kcli.broker.server import run_in_thread
 from tests.conftest import broker_config
 from tests.e2e.test_server_process import ServerProcess, kcli, overrides
+from tests.waiting import wait_for as until
 
 
 @pytest.fixture
@@ -36,15 +37,6 @@ def produce(bootstrap, topic, values, partitions=1):
         producer.produce(topic, value, partition=i % partitions)
     assert producer.flush(10) == 0
 
-
-def until(condition, timeout=15.0, step=0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"condition not met in {timeout} s")
 
 
 def poll_values(consumer, count, timeout=15.0) -> list[bytes]:

@@ -13,15 +13,8 @@ from kcli.protocol.zookeeper import opcodes as op
 from kcli.protocol.zookeeper import records as r
 from kcli.zookeeper.config import ZooKeeperConfig
 from kcli.zookeeper.server import run_in_thread
+from tests.waiting import wait_for
 
-
-def wait_for(condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def four_letter(address, word: bytes) -> bytes:

@@ -1,0 +1,17 @@
+"""Waiting on a condition with a deadline: the tests' only way to wait."""
+
+from __future__ import annotations
+
+import time
+
+
+def wait_for(condition, timeout: float = 10.0, what: str = "condition", step: float = 0.02):
+    """``condition()``'s first truthy value, polled every ``step`` seconds; AssertionError after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(step)
