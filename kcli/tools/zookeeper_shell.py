@@ -460,7 +460,9 @@ def connect(server: str, on_event: Callable[[ZkEvent], None], path: str = "/", t
     logger.addHandler(logging.NullHandler())
     logger.propagate = False  # kazoo's reconnect chatter would land between the shell's lines
     try:
-        client = KazooClient(hosts=server, timeout=30.0, logger=logger)
+        # zkCli pauses under a second between reconnect attempts; kazoo's default backoff grows to an hour
+        reconnect = {"max_tries": -1, "delay": 0.1, "backoff": 2, "max_delay": 1.0}
+        client = KazooClient(hosts=server, timeout=30.0, logger=logger, connection_retry=reconnect)
     except ValueError as exc:
         raise ZkCliError(f"Invalid ZooKeeper connect string {server!r}: {exc}") from None
     lost = ZkCliError(f"KeeperErrorCode = ConnectionLoss for {path}")
