@@ -1,37 +1,18 @@
 """RequestContext: exactly what a handler may use — broker state, the request's version, and the time.
 
 The clock is read once per request by the server loop and handed in as
-``now_ms``; handlers never read it themselves. ``wait_for_append`` is the one
+``now_ms``; handlers never read it themselves. ``state.appends.wait`` is the one
 thing a handler may await (the Fetch long-poll).
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 
 from kcli.broker.config import BrokerConfig
 from kcli.broker.group.service import GroupService
 from kcli.broker.log.catalog import Catalog
-
-
-class AppendSignal:
-    """Wakes long-polling fetches when any partition's log grows."""
-
-    def __init__(self):
-        self._event = asyncio.Event()
-
-    def notify(self) -> None:
-        self._event.set()
-        self._event = asyncio.Event()
-
-    async def wait(self, timeout_s: float) -> bool:
-        event = self._event
-        try:
-            await asyncio.wait_for(event.wait(), timeout_s)
-            return True
-        except asyncio.TimeoutError:
-            return False
+from kcli.broker.wakeup import Wakeup
 
 
 @dataclass
@@ -40,7 +21,7 @@ class BrokerState:
 
     config: BrokerConfig
     catalog: Catalog
-    appends: AppendSignal
+    appends: Wakeup  # notified when any partition's log grows
     advertised_port: int
     next_producer_id: int
     api_versions: tuple[tuple[int, int, int], ...]  # (api_key, min, max), from dispatch.ROUTES

@@ -16,11 +16,12 @@ from pathlib import Path
 
 from kcli.broker.config import BrokerConfig
 from kcli.process import ServingThread, serve_in_thread
-from kcli.broker.context import AppendSignal, BrokerState, RequestContext
+from kcli.broker.context import BrokerState, RequestContext
 from kcli.broker.dispatch import ROUTES
 from kcli.broker.group.service import GroupService
 from kcli.broker.handlers import api_versions
 from kcli.broker.log.catalog import Catalog
+from kcli.broker.wakeup import Wakeup
 from kcli.protocol.kafka import frame
 
 log = logging.getLogger("kcli.broker")
@@ -64,7 +65,7 @@ class Broker:
                 f"Cannot write to log directory {self.config.log_dir}: {exc.strerror or exc}. "
                 "Choose another with --override log.dirs=DIR"
             ) from None
-        appends = AppendSignal()
+        appends = Wakeup()
         groups = GroupService(self.catalog, self.config.props, on_append=appends.notify)
         groups.load(int(time.time() * 1000))
         host = self.config.listener_host or None

@@ -16,6 +16,7 @@ from kcli.broker.group.coordinator import GroupCoordinator
 from kcli.broker.group.metadata import CommittedOffset, GroupConfig, GroupState, JoinRequest, JoinResult, SyncResult
 from kcli.broker.group.metadata_manager import GroupMetadataManager
 from kcli.broker.log.catalog import Catalog
+from kcli.broker.wakeup import Wakeup
 
 _MAX_SLEEP_S = 1.0
 
@@ -30,7 +31,7 @@ class GroupService:
         self.manager = GroupMetadataManager(catalog, int(props.get("offsets.topic.num.partitions", "1")))
         self._on_append = on_append
         self._waiters: dict[object, asyncio.Future] = {}
-        self._wake: asyncio.Event | None = None
+        self._wake: Wakeup | None = None
         self._timer: asyncio.Task | None = None
 
     @property
@@ -41,7 +42,7 @@ class GroupService:
         return self.manager.load(self.coordinator, now)
 
     def start(self) -> None:
-        self._wake = asyncio.Event()
+        self._wake = Wakeup()
         self._timer = asyncio.get_running_loop().create_task(self._run_timer())
 
     async def stop(self) -> None:
@@ -97,7 +98,7 @@ class GroupService:
         if changed or expired:
             self._on_append()
         if self._wake is not None:
-            self._wake.set()
+            self._wake.notify()
 
     def commit(self, group_id: str, offsets: dict[tuple[str, int], CommittedOffset], now: int) -> None:
         """Write the commit to the log, then make it visible: nothing acknowledged is lost."""
@@ -114,14 +115,10 @@ class GroupService:
 
     async def _run_timer(self) -> None:
         while True:
-            self._wake.clear()
             deadline = self.coordinator.next_deadline()
             delay = _MAX_SLEEP_S if deadline is None else min(max((deadline - _now_ms()) / 1000, 0), _MAX_SLEEP_S)
-            try:
-                await asyncio.wait_for(self._wake.wait(), delay)
-                continue
-            except asyncio.TimeoutError:
-                pass
+            if await self._wake.wait(delay):
+                continue  # the group changed: its next deadline may be sooner
             now = _now_ms()
             self.coordinator.tick(now)
             self.settle(now)
