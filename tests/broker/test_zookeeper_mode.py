@@ -28,6 +28,7 @@ from kazoo.client import KazooClient
 from kcli.broker.config import BrokerConfig
 from kcli.broker.server import run_in_thread
 from kcli.broker.znodes import ZooKeeperError
+from tests.relay import Relay
 from tests.waiting import wait_for
 
 ZOOKEEPER_JARS = [Path("/usr/share/java/zookeeper.jar"), Path("/usr/share/java/slf4j-nop.jar")]
@@ -306,10 +307,13 @@ def test_an_expired_session_registers_again(zookeeper, chroot, zk, tmp_path):
 
 def test_survives_a_zookeeper_restart_and_stops_while_it_is_down(tmp_path, zookeeper_server):
     server = zookeeper_server(tmp_path / "zookeeper")
-    broker = run_in_thread(zk_config(server, "", tmp_path / "logs"))
+    relay = Relay(("127.0.0.1", server.port))  # open only while a server serves (tests/relay.py says why)
+    broker = run_in_thread(zk_config(relay, "", tmp_path / "logs"))
     owner = broker.broker.zookeeper.session_id
     server.stop()
+    relay.close()
     server = zookeeper_server(tmp_path / "zookeeper", server.port)  # same data: ZooKeeper keeps the session
+    relay.open()
     client = KazooClient(server.address)
     client.start(10)
     try:
@@ -318,6 +322,7 @@ def test_survives_a_zookeeper_restart_and_stops_while_it_is_down(tmp_path, zooke
         create_topic(broker, "coffee")
         wait_for(lambda: client.exists("/brokers/topics/coffee/partitions/0/state"), what="coffee after the restart")
         server.stop()
+        relay.close()
         began = time.monotonic()
         broker.stop()
         assert time.monotonic() - began < 5  # no waiting on a ZooKeeper that is gone
@@ -325,6 +330,7 @@ def test_survives_a_zookeeper_restart_and_stops_while_it_is_down(tmp_path, zooke
         client.stop()
         client.close()
         server.stop()  # a no-op when already stopped
+        relay.close()
 
 
 def test_a_second_broker_with_the_same_id_is_refused(zookeeper, chroot, zk, tmp_path):

@@ -6,7 +6,6 @@ zkcli_shell_cmds.txt`` printed (stderr merged, SLF4J noise dropped) against a fr
 
 import io
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -26,6 +25,7 @@ from prompt_toolkit.output.plain_text import PlainTextOutput
 from kcli.cli import render
 from kcli.cli.zookeeper_shell import run_interactive, znode_completer
 from kcli.tools import zookeeper_shell as tool
+from tests.relay import Relay
 from tests.zk_real import real_zookeeper  # noqa: F401 - the fixture
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -271,72 +271,6 @@ def test_get_w_prints_the_watch_as_zkcli_does(real_zookeeper, zk):
     assert screen.count("WatchedEvent") == 3  # one per fired watch, then Closed
 
 
-class Relay:
-    """A TCP relay on its own loopback port to ``target``, a stand-in address for a server being restarted.
-
-    ``close()`` drops every relayed connection and refuses new ones, as a stopped server does; ``open()``
-    takes connections again on the same port. Apache ZooKeeper 3.8 now and then accepts a connection while
-    it starts and never answers it (seen in 2 of 5 start-ups), which holds a client for its whole 30 s
-    connect timeout; opening the relay only once the server serves keeps that race out of a test that
-    restarts it.
-    """
-
-    def __init__(self, target: tuple[str, int]):
-        self.target = target
-        self.port = 0
-        self._sockets: list[socket.socket] = []
-        self._listener: socket.socket | None = None
-        self.open()
-
-    def open(self) -> None:
-        self._listener = socket.create_server(("127.0.0.1", self.port))
-        self._listener.settimeout(0.05)
-        self.port = self._listener.getsockname()[1]
-        threading.Thread(target=self._accept, args=(self._listener,), daemon=True).start()
-
-    def close(self) -> None:
-        listener, self._listener = self._listener, None
-        listener.close()
-        for sock in self._sockets:
-            _hang_up(sock)
-        self._sockets.clear()
-
-    def _accept(self, listener: socket.socket) -> None:
-        while self._listener is listener:
-            try:
-                client, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            client.settimeout(None)
-            try:
-                upstream = socket.create_connection(self.target)
-            except OSError:
-                client.close()
-                continue
-            self._sockets += [client, upstream]
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
-
-    @staticmethod
-    def _pump(source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        _hang_up(sink)
-
-
-def _hang_up(sock: socket.socket) -> None:
-    try:
-        sock.shutdown(socket.SHUT_RDWR)  # wakes the pump blocked in recv; close alone would not
-    except OSError:
-        pass
-    sock.close()
-
-
 def test_watches_outlive_a_server_restart_as_zkclis_do(real_zookeeper, zk):
     """``get -w``, ``ls -w`` and ``stat -w`` held across a ZooKeeper restart fire as they did for zkCli.
 
@@ -348,7 +282,7 @@ def test_watches_outlive_a_server_restart_as_zkclis_do(real_zookeeper, zk):
     zk.create("/jw/c1", makepath=True)
     zk.set("/jw", b"d")
     relay = Relay(("127.0.0.1", real_zookeeper.port))
-    server = f"127.0.0.1:{relay.port}"
+    server = relay.address
     shell = tool.connect(server, render.zk_event)  # the first SyncConnected comes before the prompt's screen
 
     def steps(send, seen):
