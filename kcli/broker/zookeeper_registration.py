@@ -23,7 +23,7 @@ import threading
 import time
 
 from kazoo.client import KazooClient, KazooState
-from kazoo.exceptions import KazooException, NodeExistsError, NoNodeError
+from kazoo.exceptions import BadVersionError, KazooException, NodeExistsError, NoNodeError
 from kazoo.handlers.threading import KazooTimeoutError
 from kazoo.retry import KazooRetry
 
@@ -214,22 +214,38 @@ class ZooKeeperRegistration:
         log.info("Registered broker %d at path %s with addresses: PLAINTEXT://%s:%d", node_id, znodes.broker_path(node_id), host, port)
 
     def _elect(self, node_id: int, now_ms: int) -> None:
-        """Become the controller: ephemeral ``/controller``, then ``/controller_epoch`` + 1 (as Kafka's election)."""
-        try:
-            epoch_data, epoch_stat = self._client.get(znodes.CONTROLLER_EPOCH)
-            epoch = int(epoch_data or b"0")
-        except NoNodeError:
-            self._client.create(znodes.CONTROLLER_EPOCH, b"0")
-            epoch, epoch_stat = 0, self._client.exists(znodes.CONTROLLER_EPOCH)
-        try:
-            self._client.create(znodes.CONTROLLER, znodes.controller_json(node_id, now_ms), ephemeral=True)
-        except NodeExistsError:
-            data = self._get(znodes.CONTROLLER)
-            log.info("Broker %s is the controller; broker %d follows it", znodes.parse_controller(data) if data else "?", node_id)
+        """Become the controller: create ephemeral ``/controller`` and bump ``/controller_epoch`` in one multi, as Kafka does."""
+        while True:
+            try:
+                epoch_data, epoch_stat = self._client.get(znodes.CONTROLLER_EPOCH)
+                epoch = int(epoch_data or b"0")
+            except NoNodeError:
+                try:
+                    self._client.create(znodes.CONTROLLER_EPOCH, b"0")
+                except NodeExistsError:
+                    pass  # another broker created it first
+                continue
+            election = self._client.transaction()
+            election.create(znodes.CONTROLLER, znodes.controller_json(node_id, now_ms), ephemeral=True)
+            election.set_data(znodes.CONTROLLER_EPOCH, str(epoch + 1).encode(), version=epoch_stat.version)
+            created, bumped = election.commit()
+            if not isinstance(created, Exception) and not isinstance(bumped, Exception):
+                self.controller_epoch = epoch + 1
+                return
+            if isinstance(bumped, BadVersionError):
+                continue  # another election moved the epoch between the read and the multi: read it again
+            if not isinstance(created, NodeExistsError):
+                raise created if isinstance(created, Exception) else bumped
+            try:
+                data, stat = self._client.get(znodes.CONTROLLER)
+            except NoNodeError:
+                continue  # the controller went away meanwhile: stand again
+            if stat.ephemeralOwner == self.session_id:  # our own multi, applied before a lost connection was retried
+                self.controller_epoch = epoch
+                return
+            log.info("Broker %s is the controller; broker %d follows it", znodes.parse_controller(data), node_id)
             self.controller_epoch = epoch
             return
-        self.controller_epoch = epoch + 1
-        self._client.set(znodes.CONTROLLER_EPOCH, str(self.controller_epoch).encode(), version=epoch_stat.version)
 
     def _create_ephemeral(self, path: str, data: bytes, starting: bool) -> None:
         """Create ``path`` for this session; wait out one a killed broker's session still holds."""

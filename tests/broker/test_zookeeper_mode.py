@@ -279,6 +279,21 @@ def test_log_dir_of_another_cluster_is_refused(zookeeper, chroot, zk, tmp_path):
     assert zk.get_children("/brokers/ids") == []
 
 
+def test_a_second_broker_follows_the_controller(zookeeper, chroot, zk, tmp_path):
+    first = run_in_thread(zk_config(zookeeper, chroot, tmp_path / "logs"))
+    try:
+        second = run_in_thread(zk_config(zookeeper, chroot, tmp_path / "other-logs", **{"broker.id": "1"}))
+        try:
+            assert sorted(zk.get_children("/brokers/ids")) == ["0", "1"]
+            assert json.loads(zk.get("/controller")[0])["brokerid"] == 0
+            assert zk.get("/controller_epoch")[0] == b"1"  # the follower's election changed nothing
+            assert second.broker.zookeeper.controller_epoch == 1
+        finally:
+            second.stop()
+    finally:
+        first.stop()
+
+
 def test_an_expired_session_registers_again(zookeeper, chroot, zk, tmp_path):
     broker = run_in_thread(zk_config(zookeeper, chroot, tmp_path / "logs"))
     try:
@@ -292,12 +307,11 @@ def test_an_expired_session_registers_again(zookeeper, chroot, zk, tmp_path):
         thief.close()
 
         def registered_again():
-            stat = zk.exists("/brokers/ids/0")
-            return stat is not None and stat.ephemeralOwner != old_owner
+            broker_id, controller = zk.exists("/brokers/ids/0"), zk.exists("/controller")
+            return broker_id and controller and broker_id.ephemeralOwner != old_owner and controller.ephemeralOwner == broker_id.ephemeralOwner
 
-        wait_for(registered_again, 10, "a new registration")
-        assert zk.exists("/controller").ephemeralOwner == zk.exists("/brokers/ids/0").ephemeralOwner
-        assert zk.get("/controller_epoch")[0] == b"2"
+        wait_for(registered_again, 10, "a new registration as broker and controller")
+        assert zk.get("/controller_epoch")[0] == b"2"  # bumped in the same multi that created /controller
         create_topic(broker, "tea")  # the worker still follows the catalog on the new session
         wait_for(lambda: zk.exists("/brokers/topics/tea/partitions/0/state"), what="tea")
     finally:
