@@ -26,6 +26,7 @@ from kcli.cli import render
 from kcli.cli.zookeeper_shell import run_interactive, znode_completer
 from kcli.tools import zookeeper_shell as tool
 from tests.relay import Relay
+from tests.waiting import wait_for
 from tests.zk_real import real_zookeeper  # noqa: F401 - the fixture
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -298,10 +299,8 @@ def test_watches_outlive_a_server_restart_as_zkclis_do(real_zookeeper, zk):
         real_zookeeper.start()
         relay.open()
         seen("state:SyncConnected type:None")
-        deadline = time.monotonic() + 15
-        while not all(p in four_letter_word(real_zookeeper.port, "wchp") for p in ("/jw\n", "/jw/new\n")):
-            assert time.monotonic() < deadline, "the shell did not set its watches again"
-            time.sleep(0.05)
+        wait_for(lambda: all(p in four_letter_word(real_zookeeper.port, "wchp") for p in ("/jw\n", "/jw/new\n")), 15,
+                 "the shell to set its watches again", step=0.05)
         zk.retry(zk.set, "/jw", b"changed")
         seen("NodeDataChanged")
         zk.retry(zk.create, "/jw/new")

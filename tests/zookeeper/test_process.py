@@ -3,12 +3,12 @@
 import signal
 import socket
 import sys
-import time
 
 import pytest
 from kazoo.client import KazooClient
 
 from tests.processes import KcliProcess, kcli
+from tests.waiting import wait_for
 
 
 
@@ -107,10 +107,7 @@ def test_kill_9_after_an_acknowledged_write_loses_nothing(tmp_path):
         restarted = ZooKeeperProcess(config)
         assert restarted.address is not None, "".join(restarted.lines)
         client.set_hosts(restarted.address)
-        deadline = time.monotonic() + 20
-        while not client.connected and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert client.connected, "kazoo did not reattach"
+        wait_for(lambda: client.connected, 20, "kazoo to reattach", step=0.05)
         assert client.client_id[0] == session_id  # the same session, not a new one
         data, stat = client.get("/durable")
         assert data == b"acknowledged twice" and stat.version == 1
