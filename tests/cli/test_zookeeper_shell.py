@@ -171,7 +171,10 @@ def test_no_server_is_zkclis_connection_loss(kcli):
 
 
 def drive_prompt(shell, server, steps):
-    """Run the ``[zk: ...]`` prompt on a pipe; ``steps(send, seen)`` types into it from another thread."""
+    """Run the ``[zk: ...]`` prompt on a pipe; ``steps(send, seen)`` types into it from another thread.
+
+    The shell's session is closed when the prompt ends, whether the steps passed or not.
+    """
     screen = io.StringIO()
 
     def seen(text, seconds=15):
@@ -189,11 +192,14 @@ def drive_prompt(shell, server, steps):
             failures.append(exc)
             send("\x03")  # Ctrl+C ends the prompt, so the test fails now rather than at its timeout
 
-    with create_pipe_input() as pipe:
-        typist = threading.Thread(target=type_steps, args=(pipe.send_text,), daemon=True)
-        typist.start()
-        run_interactive(shell, server, input=pipe, output=PlainTextOutput(screen), history=InMemoryHistory())
-        typist.join(timeout=5)
+    try:
+        with create_pipe_input() as pipe:
+            typist = threading.Thread(target=type_steps, args=(pipe.send_text,), daemon=True)
+            typist.start()
+            run_interactive(shell, server, input=pipe, output=PlainTextOutput(screen), history=InMemoryHistory())
+            typist.join(timeout=5)
+    finally:
+        shell.close()
     if failures:
         raise failures[0]
     return screen.getvalue()
@@ -217,10 +223,7 @@ def test_interactive_prompt_completes_paths_and_keeps_history(real_zookeeper, zk
         seen("Created /mocha")
         send("quit\r")
 
-    try:
-        screen = drive_prompt(shell, server, steps)
-    finally:
-        shell.close()
+    screen = drive_prompt(shell, server, steps)
     assert f"[zk: {server}(CONNECTED) 0] " in screen
     assert f"[zk: {server}(CONNECTED) 3] quit" in screen  # numbered as zkCli numbers commands
     assert screen.count("shot\n") == 2
@@ -263,10 +266,7 @@ def test_get_w_prints_the_watch_as_zkcli_does(real_zookeeper, zk):
         seen("NodeChildrenChanged")
         send("quit\r")
 
-    try:
-        screen = drive_prompt(shell, server, steps)
-    finally:
-        shell.close()
+    screen = drive_prompt(shell, server, steps)
     assert watcher_block("SyncConnected", "NodeDataChanged", "/latte") in screen
     assert watcher_block("SyncConnected", "NodeChildrenChanged", "/latte") in screen
     assert screen.count("WatchedEvent") == 3  # one per fired watch, then Closed
@@ -310,7 +310,6 @@ def test_watches_outlive_a_server_restart_as_zkclis_do(real_zookeeper, zk):
     try:
         screen = drive_prompt(shell, server, steps)
     finally:
-        shell.close()
         relay.close()
     events = [line for line in screen.splitlines() if line.startswith("WatchedEvent")]
     zkcli = [line for line in (FIXTURES / "zkcli_watch_out.txt").read_text(encoding="utf-8").splitlines() if line.startswith("WatchedEvent")]
