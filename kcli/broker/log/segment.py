@@ -124,12 +124,18 @@ class LogSegment:
                     return f"{corrupt} it missing the entries after position {start}"
             self._advance(header)
             end = header.position + header.size
-        if end == start and entry is not None:
+        if end == start and entry is not None and not self._names_batch(entry):
             return f"{corrupt} its last entry (offset {entry[0]}, position {start}) pointing at no valid batch"
         if end != self.size:
             return f"Found an invalid or torn batch in log segment {self.log_path} at byte offset {end}"
         self._bytes_since_index = pending
         return None
+
+    def _names_batch(self, entry: tuple[int, int]) -> bool:
+        """Whether the header at an entry's position ends at the entry's offset (the batch itself may be damaged)."""
+        self._reader.seek(entry[1])
+        header = record_batch.unpack_header(self._reader.read(record_batch.HEADER_BYTES))
+        return header is not None and _plausible(header, self.base_offset) and header.last_offset == entry[0]
 
     def _recover(self) -> int:
         """Rebuild the index from the log; returns the byte length of the valid prefix."""
