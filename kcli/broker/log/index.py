@@ -119,13 +119,10 @@ class OffsetIndex:
             f.truncate(keep * _ENTRY.size)
         self._open()
 
-    def first_position_at_or_after(self, position: int) -> int | None:
-        """The first indexed batch position at or after ``position``, if any."""
+    def first_entry_at_or_after(self, position: int) -> tuple[int, int] | None:
+        """(offset, position) of the first entry at or after ``position``, if any."""
         i = bisect.bisect_left(self._positions, position)
-        return self._positions[i] if i < len(self._positions) else None
-
-    def last_position(self) -> int:
-        return self._positions[-1] if self._positions else 0
+        return (self._offsets[i], self._positions[i]) if i < len(self._positions) else None
 
     def __len__(self) -> int:
         return len(self._offsets)

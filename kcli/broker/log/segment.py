@@ -185,12 +185,12 @@ class LogSegment:
 
     def tail_headers(self, max_bytes: int):
         """Headers of the batches in about the last ``max_bytes`` of the segment (batch-aligned via the index)."""
-        start = 0
-        if self.size > max_bytes:
-            start = self.index.first_position_at_or_after(self.size - max_bytes)
-            if start is None:
-                start = self.index.last_position()
-        return self._headers(start, validate=False)
+        if self.size <= max_bytes:
+            return self._headers(0, validate=False)
+        entry = self.index.first_entry_at_or_after(self.size - max_bytes) or self.index.last_entry()
+        if entry is not None and not self._names_batch(entry) and self._rebuild_index(f"position {entry[1]}"):
+            entry = self.index.first_entry_at_or_after(self.size - max_bytes) or self.index.last_entry()
+        return self._headers(entry[1] if entry else 0, validate=False)
 
     def _advance(self, header) -> None:
         self.next_offset = header.next_offset
@@ -253,12 +253,7 @@ class LogSegment:
         (once per opening: a log damaged past that point reads as ending there).
         """
         position = self._scan_for(offset)
-        if position == _BAD_INDEX and not self._rebuilt_for_reads:
-            log.warning(
-                "Found a corrupted index file corresponding to log file %s while reading offset %d, rebuilding index files...",
-                self.log_path, offset,
-            )
-            self._rebuild_index()
+        if position == _BAD_INDEX and self._rebuild_index(f"offset {offset}"):
             position = self._scan_for(offset)
         return None if position == _BAD_INDEX else position
 
@@ -274,13 +269,23 @@ class LogSegment:
             end = header.position + header.size
         return None if end == self.size else _BAD_INDEX
 
-    def _rebuild_index(self) -> None:
-        """Write the index again from the batches' headers (no CRC check, nothing cut: the log is being served)."""
+    def _rebuild_index(self, reading: str) -> bool:
+        """Write the index again from the batches' headers (no CRC check, nothing cut: the log is being served).
+
+        Once per opening; returns whether it rebuilt.
+        """
+        if self._rebuilt_for_reads:
+            return False
+        log.warning(
+            "Found a corrupted index file corresponding to log file %s while reading %s, rebuilding index files...",
+            self.log_path, reading,
+        )
         self._rebuilt_for_reads = True
         self.index.reset()
         self._bytes_since_index = 0
         for header in self._headers(0, validate=False):
             self._maybe_index(header.last_offset, header.position, header.size)
+        return True
 
     def find_timestamp(self, timestamp: int) -> int | None:
         """First offset of the first batch with max_timestamp >= ``timestamp``."""
