@@ -133,9 +133,8 @@ class LogSegment:
 
     def _names_batch(self, entry: tuple[int, int]) -> bool:
         """Whether the header at an entry's position ends at the entry's offset (the batch itself may be damaged)."""
-        self._reader.seek(entry[1])
-        header = record_batch.unpack_header(self._reader.read(record_batch.HEADER_BYTES))
-        return header is not None and _plausible(header, self.base_offset) and header.last_offset == entry[0]
+        header = next(self._headers(entry[1], validate=False), None)
+        return header is not None and header.last_offset == entry[0]
 
     def _recover(self) -> int:
         """Rebuild the index from the log; returns the byte length of the valid prefix."""
