@@ -128,7 +128,7 @@ def test_a_shifted_entry_met_by_a_read_gets_the_index_rebuilt(tmp_path, caplog):
     target = items[len(items) // 2][0] + 1  # an offset whose lookup lands on a shifted entry
     with caplog.at_level(logging.WARNING, logger="kcli.broker.log"):
         got = values(p.read(target, 1))
-    assert got[0][0] <= target <= got[-1][0] and got == [v for v in expected if v[0] in {o for o, _ in got}]
+    assert got[0][0] <= target <= got[-1][0] and set(got) <= set(expected)
     assert "while reading offset" in caplog.text
     assert index.read_bytes() == whole
     assert contents(p) == expected
