@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import struct
+import time
 
+import confluent_kafka
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
@@ -48,6 +50,21 @@ def consume_from(bootstrap: str, offset: int, count: int) -> list[tuple[int, byt
         records.append((record.offset, record.value))
         if len(records) == count:
             break
+    consumer.close()
+    return records
+
+
+def consume_with_librdkafka(bootstrap: str, offset: int, count: int) -> list[tuple[int, bytes]]:
+    consumer = confluent_kafka.Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": "unused", "enable.auto.commit": False, "check.crcs": True}
+    )
+    consumer.assign([confluent_kafka.TopicPartition(TOPIC, 0, offset)])
+    records, deadline = [], time.monotonic() + 20
+    while len(records) < count and time.monotonic() < deadline:
+        msg = consumer.poll(0.5)
+        if msg is not None:
+            assert msg.error() is None, msg.error()
+            records.append((msg.offset(), msg.value()))
     consumer.close()
     return records
 
@@ -128,6 +145,7 @@ def test_a_damaged_index_is_rebuilt_on_start(filled, damage, which, caplog):
         assert end_offset(running.bootstrap) == RECORDS
         assert consume_from(running.bootstrap, 0, RECORDS) == [(i, value(i)) for i in range(RECORDS)]
         assert consume_from(running.bootstrap, middle, 3) == [(i, value(i)) for i in range(middle, middle + 3)]
+        assert consume_with_librdkafka(running.bootstrap, middle, 3) == [(i, value(i)) for i in range(middle, middle + 3)]
         assert produce(running.bootstrap, [b"after"]) == [RECORDS]
     finally:
         running.stop()
