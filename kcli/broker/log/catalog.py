@@ -11,7 +11,8 @@ Layout under ``log.dirs``::
 rename) whenever a topic is created, altered or deleted; then each of
 ``listeners`` is called with the topic's name (ZooKeeper mode mirrors topics
 that way). Without the clean shutdown marker, each partition's last segment is
-recovered on open.
+recovered on open; every other segment, and the last one after a clean stop,
+has its index and its tail checked and is recovered if they fail (LogSegment).
 """
 
 from __future__ import annotations

@@ -7,10 +7,16 @@ Format (as Kafka's): a flat run of 8-byte entries, big-endian::
 
 Entries are appended in offset order, one every ``index.interval.bytes`` of
 log, so a lookup finds the greatest entry at or below the target and the
-segment scans forward from there. The file holds no checksum: it is rebuilt
-from the log when recovery runs. Unlike Kafka, kcli does not preallocate or
-memory-map it; entries are kept in memory and appended to an unbuffered file,
-which keeps Windows happy when the segment is deleted.
+segment scans forward from there. Both columns strictly ascend: an entry
+names the last offset of the batch that starts at its position.
+
+The file holds no checksum, so it is checked when the log opens: Kafka's
+sanity check (a length that is a multiple of 8, a last offset not below the
+base offset), plus kcli's own cheap ones (relative offsets and positions
+ascending, every position inside the log). A missing or failing index is
+rebuilt from its segment (see ``LogSegment``). Unlike Kafka, kcli does not
+preallocate or memory-map it; entries are kept in memory and appended to an
+unbuffered file, which keeps Windows happy when the segment is deleted.
 """
 
 from __future__ import annotations
@@ -23,6 +29,10 @@ from pathlib import Path
 _ENTRY = struct.Struct(">ii")
 
 
+class CorruptIndexError(Exception):
+    """An index file that fails its sanity check (Kafka's CorruptIndexException)."""
+
+
 class OffsetIndex:
     def __init__(self, path: Path, base_offset: int):
         self.path = path
@@ -31,17 +41,42 @@ class OffsetIndex:
         self._positions = array("q")
         self._file = None
 
-    def load(self) -> None:
-        """Read entries from disk, keeping only the well-formed, ascending prefix."""
-        data = self.path.read_bytes() if self.path.exists() else b""
-        data = data[: len(data) - len(data) % _ENTRY.size]
-        last = -1
+    def load(self, log_size: int) -> None:
+        """Read the entries from disk and sanity-check them against a log of ``log_size`` bytes.
+
+        Raises FileNotFoundError when the file is missing and CorruptIndexError
+        when it fails a check; either way nothing is loaded and the caller rebuilds.
+        """
+        data = self.path.read_bytes()
+        if len(data) % _ENTRY.size:
+            raise CorruptIndexError(
+                f"Index file {self.path} is corrupt, found {len(data)} bytes which is neither positive "
+                f"nor a multiple of {_ENTRY.size}."
+            )
+        last_rel = _ENTRY.unpack_from(data, len(data) - _ENTRY.size)[0] if data else 0
+        if last_rel < 0:  # Kafka's OffsetIndex.sanityCheck
+            raise CorruptIndexError(
+                f"Corrupt index found, index file ({self.path}) has non-zero size but the last offset is "
+                f"{self.base_offset + last_rel} which is less than the base offset {self.base_offset}."
+            )
+        offsets, positions = array("q"), array("q")
+        last_rel = last_pos = -1
         for rel, pos in _ENTRY.iter_unpack(data):
-            if rel <= last and self._offsets:
-                break
-            self._offsets.append(self.base_offset + rel)
-            self._positions.append(pos)
-            last = rel
+            if rel <= last_rel or pos <= last_pos:
+                raise CorruptIndexError(
+                    f"Index file {self.path} is corrupt: entry {len(offsets)} (relative offset {rel}, position {pos}) "
+                    f"does not follow relative offset {last_rel}, position {last_pos}"
+                )
+            if pos >= log_size:
+                raise CorruptIndexError(
+                    f"Index file {self.path} is corrupt: entry {len(offsets)} points at position {pos}, "
+                    f"past the end of its log ({log_size} bytes)"
+                )
+            offsets.append(self.base_offset + rel)
+            positions.append(pos)
+            last_rel, last_pos = rel, pos
+        self.close()
+        self._offsets, self._positions = offsets, positions
         self._open()
 
     def reset(self) -> None:
@@ -62,10 +97,15 @@ class OffsetIndex:
         self._positions.append(position)
         self._file.write(_ENTRY.pack(offset - self.base_offset, position))
 
-    def lookup(self, offset: int) -> int:
-        """File position to start scanning from to find ``offset``."""
+    def lookup(self, offset: int) -> tuple[int, int] | None:
+        """(indexed offset, position) of the greatest entry at or below ``offset``; None if there is none
+        (scan from position 0)."""
         i = bisect.bisect_right(self._offsets, offset)
-        return self._positions[i - 1] if i else 0
+        return (self._offsets[i - 1], self._positions[i - 1]) if i else None
+
+    def last_entry(self) -> tuple[int, int] | None:
+        """(offset, position) of the last entry, or None when the index is empty."""
+        return (self._offsets[-1], self._positions[-1]) if self._offsets else None
 
     def truncate_to_position(self, position: int) -> None:
         """Drop entries pointing at or past ``position`` (after a log truncation)."""
@@ -79,13 +119,10 @@ class OffsetIndex:
             f.truncate(keep * _ENTRY.size)
         self._open()
 
-    def first_position_at_or_after(self, position: int) -> int | None:
-        """The first indexed batch position at or after ``position``, if any."""
+    def first_entry_at_or_after(self, position: int) -> tuple[int, int] | None:
+        """(offset, position) of the first entry at or after ``position``, if any."""
         i = bisect.bisect_left(self._positions, position)
-        return self._positions[i] if i < len(self._positions) else None
-
-    def last_position(self) -> int:
-        return self._positions[-1] if self._positions else 0
+        return (self._offsets[i], self._positions[i]) if i < len(self._positions) else None
 
     def __len__(self) -> int:
         return len(self._offsets)

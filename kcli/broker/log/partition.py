@@ -57,7 +57,7 @@ class Partition:
 
     @classmethod
     def open(cls, directory: Path, topic: str, index: int, config: LogConfig, recover: bool) -> "Partition":
-        """Open (or create) the partition directory; recovery checks the last segment."""
+        """Open (or create) the partition directory; ``recover`` recovers the last segment, the others are checked."""
         directory.mkdir(parents=True, exist_ok=True)
         partition = cls(directory, topic, index, config)
         bases = sorted(int(p.stem) for p in directory.glob("*.log") if p.stem.isdigit())

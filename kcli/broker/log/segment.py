@@ -8,18 +8,35 @@ in the file, so a fetch is a byte slice of it.
 Appends go through an unbuffered file object: once ``append`` returns, the
 bytes are in the operating system's page cache and survive ``kill -9`` of the
 broker. ``flush`` adds an fsync for clean shutdowns and rolls.
+
+Opening never trusts the ``.index`` blindly. After an unclean stop the last
+segment is recovered: every batch validated (CRC included), a torn or invalid
+tail cut, the index rebuilt. Every other segment (and the last one after a
+clean stop) gets Kafka's index sanity check, then kcli's cheap ones: the last
+entry must point at a batch ending at its offset, and the batches from there
+to the end of the file must be whole and valid (CRC included) and no more
+than ``index.interval.bytes`` past the last entry, as the writer leaves them.
+A segment failing any check is recovered as after an unclean stop, so a
+damaged index is rebuilt and a damaged tail never lends its offsets to the
+log end offset. Reads verify each indexed position they start from the same
+way and rebuild the index from the log if it points at anything but the
+batch it names.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
-from kcli.broker.log.index import OffsetIndex
+from kcli.broker.log.index import CorruptIndexError, OffsetIndex
 from kcli.protocol.kafka import record_batch
 
 INDEX_INTERVAL_BYTES = 4096
 _SCAN_CHUNK = 64 * 1024
+_BAD_INDEX = -1  # _scan_for's answer when an index entry or a header on the way is impossible
+
+log = logging.getLogger("kcli.broker.log")
 
 
 def segment_name(base_offset: int) -> str:
@@ -38,38 +55,91 @@ class LogSegment:
         self._bytes_since_index = 0
         self._writer = None
         self._reader = None
+        self._rebuilt_for_reads = False
 
     # -- opening and recovery ------------------------------------------------
 
     def open(self, recover: bool) -> int:
         """Open the files; with ``recover``, validate every batch and cut a torn tail.
 
-        Returns how many bytes were cut.
+        Without ``recover`` the index and the tail are checked (see the module
+        docstring) and the segment recovered if they fail. Returns how many
+        bytes were cut.
         """
         self.log_path.touch(exist_ok=True)
         self._reader = open(self.log_path, "rb")
         self.size = os.fstat(self._reader.fileno()).st_size
+        if self.size == 0:
+            recover = False
+            self.index.reset()  # a new (or empty) segment: nothing to check
+        elif not recover:
+            problem = self._check()
+            if problem is not None:
+                log.warning("%s, recovering segment and rebuilding index files...", problem)
+                recover = True
         cut = 0
         if recover:
             valid = self._recover()
             if valid < self.size:
                 cut = self.size - valid
+                log.warning(
+                    "Found invalid messages in log segment %s at byte offset %d: truncated %d bytes",
+                    self.log_path, valid, cut,
+                )
                 self._reader.close()
                 with open(self.log_path, "r+b") as f:
                     f.truncate(valid)
                 self._reader = open(self.log_path, "rb")
                 self.size = valid
-        else:
-            self.index.load()
-            start = self.index.last_position()
-            for header in self._headers(start, validate=False):
-                self._advance(header)
         self._writer = open(self.log_path, "ab", buffering=0)
         return cut
+
+    def _check(self) -> str | None:
+        """Load and check the index and the tail after its last entry; why the segment needs recovery, or None.
+
+        Leaves the offsets, the max timestamp and the bytes since the last index
+        entry as the writer had them, so the index goes on exactly as a rebuild
+        would write it.
+        """
+        corrupt = f"Found a corrupted index file corresponding to log file {self.log_path} due to"
+        try:
+            self.index.load(self.size)
+        except FileNotFoundError:
+            return f"Could not find offset index file corresponding to log file {self.log_path}"
+        except CorruptIndexError as exc:
+            return f"{corrupt} {exc}"
+        entry = self.index.last_entry()
+        start = entry[1] if entry else 0
+        end, pending = start, 0
+        for header in self._headers(start, validate=True):
+            if entry is not None and header.position == start:
+                if header.last_offset != entry[0]:
+                    return (
+                        f"{corrupt} its last entry (offset {entry[0]}, position {start}) pointing at a batch "
+                        f"of offsets {header.base_offset} to {header.last_offset}"
+                    )
+            else:
+                pending += header.size
+                if pending > self.index_interval_bytes:
+                    return f"{corrupt} it missing the entries after position {start}"
+            self._advance(header)
+            end = header.position + header.size
+        if end == start and entry is not None and not self._names_batch(entry):
+            return f"{corrupt} its last entry (offset {entry[0]}, position {start}) pointing at no valid batch"
+        if end != self.size:
+            return f"Found an invalid or torn batch in log segment {self.log_path} at byte offset {end}"
+        self._bytes_since_index = pending
+        return None
+
+    def _names_batch(self, entry: tuple[int, int]) -> bool:
+        """Whether the header at an entry's position ends at the entry's offset (the batch itself may be damaged)."""
+        header = next(self._headers(entry[1], validate=False), None)
+        return header is not None and header.last_offset == entry[0]
 
     def _recover(self) -> int:
         """Rebuild the index from the log; returns the byte length of the valid prefix."""
         self.index.reset()
+        self.next_offset, self.max_timestamp, self._bytes_since_index = self.base_offset, -1, 0
         end = 0
         for header in self._headers(0, validate=True):
             self._advance(header)
@@ -86,14 +156,16 @@ class LogSegment:
         """
         f = self._reader
         chunk, chunk_start = b"", position
+        expected = self.base_offset
         while position + record_batch.HEADER_BYTES <= self.size:
             rel = position - chunk_start
             if rel + record_batch.HEADER_BYTES > len(chunk):
                 f.seek(position)
                 chunk, chunk_start, rel = f.read(_SCAN_CHUNK), position, 0
             header = record_batch.unpack_header(chunk, rel)
-            if header is None or position + header.size > self.size:
+            if header is None or position + header.size > self.size or not _plausible(header, expected):
                 return
+            expected = header.next_offset
             header.position = position
             if validate:
                 if rel + header.size <= len(chunk):
@@ -112,12 +184,12 @@ class LogSegment:
 
     def tail_headers(self, max_bytes: int):
         """Headers of the batches in about the last ``max_bytes`` of the segment (batch-aligned via the index)."""
-        start = 0
-        if self.size > max_bytes:
-            start = self.index.first_position_at_or_after(self.size - max_bytes)
-            if start is None:
-                start = self.index.last_position()
-        return self._headers(start, validate=False)
+        if self.size <= max_bytes:
+            return self._headers(0, validate=False)
+        entry = self.index.first_entry_at_or_after(self.size - max_bytes) or self.index.last_entry()
+        if entry is not None and not self._names_batch(entry) and self._rebuild_index(f"position {entry[1]}"):
+            entry = self.index.first_entry_at_or_after(self.size - max_bytes) or self.index.last_entry()
+        return self._headers(entry[1] if entry else 0, validate=False)
 
     def _advance(self, header) -> None:
         self.next_offset = header.next_offset
@@ -140,7 +212,8 @@ class LogSegment:
         self.next_offset = last_offset + 1
         if max_timestamp > self.max_timestamp:
             self.max_timestamp = max_timestamp
-        self._maybe_index(last_offset, position, len(data))
+        for header in record_batch.iter_headers(data):  # per batch, as Kafka's LogSegment.append and _recover
+            self._maybe_index(header.last_offset, position + header.position, header.size)
         return position
 
     # -- reading -------------------------------------------------------------
@@ -172,11 +245,46 @@ class LogSegment:
         return data[:end]
 
     def find_position(self, offset: int) -> int | None:
-        """Position of the first batch whose last offset is >= ``offset``, or None."""
-        for header in self._headers(self.index.lookup(offset), validate=False):
+        """Position of the first batch whose last offset is >= ``offset``, or None.
+
+        An index that points anywhere but at the batch its entry names, or a scan
+        that meets an impossible header, gets the index rebuilt from the log
+        (once per opening: a log damaged past that point reads as ending there).
+        """
+        position = self._scan_for(offset)
+        if position == _BAD_INDEX and self._rebuild_index(f"offset {offset}"):
+            position = self._scan_for(offset)
+        return None if position == _BAD_INDEX else position
+
+    def _scan_for(self, offset: int) -> int | None:
+        entry = self.index.lookup(offset)
+        start = entry[1] if entry else 0
+        end = start
+        for header in self._headers(start, validate=False):
+            if entry is not None and header.position == start and header.last_offset != entry[0]:
+                return _BAD_INDEX
             if header.last_offset >= offset:
                 return header.position
-        return None
+            end = header.position + header.size
+        return None if end == self.size else _BAD_INDEX
+
+    def _rebuild_index(self, reading: str) -> bool:
+        """Write the index again from the batches' headers (no CRC check, nothing cut: the log is being served).
+
+        Once per opening; returns whether it rebuilt.
+        """
+        if self._rebuilt_for_reads:
+            return False
+        log.warning(
+            "Found a corrupted index file corresponding to log file %s while reading %s, rebuilding index files...",
+            self.log_path, reading,
+        )
+        self._rebuilt_for_reads = True
+        self.index.reset()
+        self._bytes_since_index = 0
+        for header in self._headers(0, validate=False):
+            self._maybe_index(header.last_offset, header.position, header.size)
+        return True
 
     def find_timestamp(self, timestamp: int) -> int | None:
         """First offset of the first batch with max_timestamp >= ``timestamp``."""
@@ -204,3 +312,12 @@ class LogSegment:
         self.close()
         self.log_path.unlink(missing_ok=True)
         self.index.path.unlink(missing_ok=True)
+
+
+def _plausible(header, expected_offset: int) -> bool:
+    """A header that can start a kcli batch: magic 2, offsets not going backwards.
+
+    Cheap enough for every scan; it stops one that started off a batch
+    boundary (a damaged index) before garbage offsets leak out of it.
+    """
+    return header.magic == 2 and header.last_offset_delta >= 0 and header.base_offset >= expected_offset
