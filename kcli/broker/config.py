@@ -60,7 +60,7 @@ KNOWN_KEYS = frozenset(DEFAULTS) | {
     "unclean.leader.election.enable", "log.preallocate", "log.cleaner.enable", "log.segment.delete.delay.ms",
     "auto.leader.rebalance.enable", "share.coordinator.state.topic.replication.factor",
     "share.coordinator.state.topic.min.isr", "cluster.id", "metadata.log.dir", "group.max.size", "zookeeper.set.acl",
-    "zookeeper.max.in.flight.requests",
+    "zookeeper.max.in.flight.requests", "log.flush.scheduler.interval.ms", "log.initial.task.delay.ms",
 }
 
 

@@ -7,11 +7,18 @@ in the file, so a fetch is a byte slice of it.
 
 Appends go through an unbuffered file object: once ``append`` returns, the
 bytes are in the operating system's page cache and survive ``kill -9`` of the
-broker. ``flush`` adds an fsync for clean shutdowns and rolls.
+broker. ``flush`` adds an fsync (for clean shutdowns, rolls and the flush
+policy); every fsync of the log goes through the module's ``fsync``.
+
+An append is all or nothing: a failed or short write of the log or of its
+index entry (a full disk, an I/O error) cuts both files back to where they
+were before the OSError is raised, so the file always ends at a batch
+boundary and the index never points past what was written.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -24,6 +31,22 @@ _SCAN_CHUNK = 64 * 1024
 
 def segment_name(base_offset: int) -> str:
     return f"{base_offset:020d}"
+
+
+def fsync(fd: int) -> None:
+    """The one place the log is fsynced (tests wrap it to count calls)."""
+    os.fsync(fd)
+
+
+def write_all(f, data) -> None:
+    """Write all of ``data`` to the unbuffered file ``f``; a short write that cannot be completed raises OSError."""
+    view = memoryview(data)
+    done = 0
+    while done < len(view):
+        n = f.write(view[done:])
+        if not n:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        done += n
 
 
 class LogSegment:
@@ -133,15 +156,32 @@ class LogSegment:
     # -- appending -----------------------------------------------------------
 
     def append(self, data, last_offset: int, max_timestamp: int) -> int:
-        """Write batches whose offsets are already assigned; returns their position."""
+        """Write batches whose offsets are already assigned; returns their position.
+
+        The log bytes are written first and the index entry (if one is due) after them; if
+        either write fails, both files are cut back and the OSError is raised.
+        """
         position = self.size
-        self._writer.write(data)
+        index_due = self._bytes_since_index + len(data) > self.index_interval_bytes
+        try:
+            write_all(self._writer, data)
+            if index_due:
+                self.index.append(last_offset, position)
+        except OSError:
+            self._cut(position)
+            raise
         self.size += len(data)
         self.next_offset = last_offset + 1
         if max_timestamp > self.max_timestamp:
             self.max_timestamp = max_timestamp
-        self._maybe_index(last_offset, position, len(data))
+        self._bytes_since_index = 0 if index_due else self._bytes_since_index + len(data)
         return position
+
+    def _cut(self, position: int) -> None:
+        """Cut the log file back to ``position`` after a failed append (raises OSError if even that fails)."""
+        os.ftruncate(self._writer.fileno(), position)
+        self._reader.close()  # its buffer may hold bytes of the batch that was cut
+        self._reader = open(self.log_path, "rb")
 
     # -- reading -------------------------------------------------------------
 
@@ -191,7 +231,11 @@ class LogSegment:
 
     def flush(self) -> None:
         if self._writer is not None:
-            os.fsync(self._writer.fileno())
+            fsync(self._writer.fileno())
+
+    def duplicate_fd(self) -> int | None:
+        """A descriptor of the log file of the caller's own, for an fsync on another thread (None once closed)."""
+        return None if self._writer is None else os.dup(self._writer.fileno())
 
     def close(self) -> None:
         for f in (self._writer, self._reader):
