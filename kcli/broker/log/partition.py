@@ -203,7 +203,7 @@ class Partition:
                 self.roll()
             self.active.append(data, last_offset, max_timestamp)
         except OSError as exc:
-            self._go_offline(exc, f"write to {self.active.log_path}")
+            self._go_offline(exc, f"append to {self.active.log_path}")
             raise AppendError(ErrorCode.KAFKA_STORAGE_ERROR, self.offline) from None
         if self.last_flush_ms is None:
             self.last_flush_ms = now_ms
