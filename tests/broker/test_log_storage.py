@@ -10,6 +10,8 @@ import errno
 import os
 
 import pytest
+from kafka.protocol.consumer.group import OffsetCommitRequest, OffsetCommitResponse
+from kafka.protocol.metadata import MetadataRequest, MetadataResponse
 from kafka.record.memory_records import MemoryRecordsBuilder
 
 from kcli.broker.log import segment as segment_file
@@ -17,7 +19,10 @@ from kcli.broker.log.catalog import CLEAN_SHUTDOWN, Catalog
 from kcli.broker.log.index import OffsetIndex
 from kcli.broker.log.partition import AppendError, LogConfig, Partition
 from kcli.protocol.kafka import record_batch
+from kcli.broker.server import run_in_thread
 from kcli.protocol.kafka.errors import ErrorCode
+from tests.broker.test_wire import Wire, create
+from tests.conftest import broker_config
 from tests.small_disk import fill, free_bytes, tmpfs
 
 
@@ -44,6 +49,15 @@ def whole_batches_end(path) -> int:
     for header in record_batch.iter_headers(data):
         end = header.position + header.size
     return end
+
+
+def commit(wire, group, topic, offset, metadata="m"):
+    Topic = OffsetCommitRequest.OffsetCommitRequestTopic
+    partition = Topic.OffsetCommitRequestPartition(partition_index=0, committed_offset=offset, committed_leader_epoch=-1,
+                                                   committed_metadata=metadata)
+    request = OffsetCommitRequest(group_id=group, generation_id_or_member_epoch=-1, member_id="", group_instance_id=None,
+                                  retention_time_ms=-1, topics=[Topic(name=topic, partitions=[partition])])
+    return wire.call(request, OffsetCommitResponse, 7).topics[0].partitions[0].error_code
 
 
 @pytest.fixture
@@ -152,3 +166,19 @@ def test_a_clean_shutdown_fsyncs_and_marks(tmp_path, monkeypatch):
     assert calls == []  # Kafka's default: the page cache, no fsync per append
     catalog.close()
     assert calls and (tmp_path / "logs" / CLEAN_SHUTDOWN).exists()
+
+
+def test_a_commit_on_a_full_disk_answers_not_coordinator_on_an_open_connection(tmp_path):
+    """Kafka's GroupMetadataManager answers a commit whose append failed with KAFKA_STORAGE_ERROR as NOT_COORDINATOR."""
+    with tmpfs(tmp_path / "disk", "1m") as disk:
+        running = run_in_thread(broker_config(disk / "logs", offset_metadata_max_bytes=32767))
+        try:
+            wire = Wire(running)
+            create(wire, "t")
+            assert commit(wire, "g", "t", 1) == ErrorCode.NONE  # __consumer_offsets exists now
+            fill(disk / "filler")
+            assert commit(wire, "g", "t", 2, metadata="m" * 30_000) == ErrorCode.NOT_COORDINATOR
+            answer = wire.call(MetadataRequest(topics=None, allow_auto_topic_creation=False), MetadataResponse, 7)
+            assert "t" in [t.name for t in answer.topics]  # the same connection still serves
+        finally:
+            running.stop()
