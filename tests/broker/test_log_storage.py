@@ -18,8 +18,8 @@ from kcli.broker.log import segment as segment_file
 from kcli.broker.log.catalog import CLEAN_SHUTDOWN, Catalog
 from kcli.broker.log.index import OffsetIndex
 from kcli.broker.log.partition import AppendError, LogConfig, Partition
-from kcli.protocol.kafka import record_batch
 from kcli.broker.server import run_in_thread
+from kcli.protocol.kafka import record_batch
 from kcli.protocol.kafka.errors import ErrorCode
 from tests.broker.test_wire import Wire, create
 from tests.conftest import broker_config
