@@ -268,7 +268,8 @@ class Partition:
         """What an fsync up to the log end covers now, or None when nothing is unflushed.
 
         The segments from the one holding the recovery point on, and (POSIX) the directory
-        when one of them is new since the last fsync, so its name survives a power loss too.
+        when one of them is new since the last fsync, so its name survives a power loss too
+        (and the log directory, for the partition's own name, before its first fsync).
         """
         target = self.log_end_offset
         if target <= self.recovery_point or self.offline is not None:
@@ -282,6 +283,8 @@ class Partition:
                     fds.append(fd)
             if os.name != "nt" and any(s.base_offset >= self.recovery_point for s in segments):
                 fds.append(os.open(self.directory, os.O_RDONLY))
+                if self.recovery_point == 0:  # nothing fsynced yet: the partition's own directory entry too
+                    fds.append(os.open(self.directory.parent, os.O_RDONLY))
         except OSError:
             for fd in fds:
                 os.close(fd)
