@@ -18,6 +18,7 @@ from kafka.protocol.consumer import FetchResponse
 from kafka.protocol.metadata import MetadataRequest, MetadataResponse
 from kafka.protocol.producer import ProduceRequest, ProduceResponse
 
+from kcli.broker.config import ConfigError
 from kcli.broker.log import flush_policy
 from kcli.broker.log import segment as segment_file
 from kcli.broker.log.catalog import Catalog
@@ -119,6 +120,13 @@ def test_broker_settings_feed_the_schedule_and_flush_ms_defaults_to_the_schedule
     assert Catalog(tmp_path, {**props, "log.flush.interval.ms": "50"}).log_config({}).flush_ms == 50
     assert catalog.log_config({"flush.ms": "7"}).flush_ms == 7
     assert Catalog(tmp_path, {}).log_config({}).flush_messages == LONG_MAX
+
+
+def test_flush_settings_are_checked_at_start_up(tmp_path):
+    with pytest.raises(ConfigError, match="log.flush.interval.messages: Value must be at least 1"):
+        broker_config(tmp_path, log_flush_interval_messages=0)
+    with pytest.raises(ConfigError, match="Invalid value soon for configuration log.flush.scheduler.interval.ms"):
+        broker_config(tmp_path, log_flush_scheduler_interval_ms="soon")
 
 
 # -- a broker, a real client, fsyncs counted -----------------------------------------------------
