@@ -87,7 +87,9 @@ class Catalog:
         self._load_meta(node_id, cluster_id)
         marker = self.log_dir / CLEAN_SHUTDOWN
         recover = not marker.exists()
-        marker.unlink(missing_ok=True)
+        if not recover:
+            marker.unlink()
+            _fsync_directory(self.log_dir)  # a marker back from the dead after a power loss would skip recovery
         path = self.log_dir / TOPICS_FILE
         stored = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         for name, meta in stored.items():
@@ -199,6 +201,17 @@ def _replace(path: Path, text: str) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def _fsync_directory(path: Path) -> None:
+    """Make a name's removal or creation in ``path`` durable (POSIX; Windows cannot open a directory)."""
+    if os.name == "nt":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _cluster_id() -> str:
