@@ -252,8 +252,6 @@ class Partition:
                     return record.offset, record.timestamp
         return None
 
-    # -- lifecycle -----------------------------------------------------------
-
     # -- flushing ------------------------------------------------------------
 
     @property
@@ -308,6 +306,8 @@ class Partition:
         self.flushed(job, error, now_ms)
         if error is not None:
             raise error
+
+    # -- lifecycle -----------------------------------------------------------
 
     def close(self) -> None:
         for segment in self.segments:
