@@ -43,6 +43,11 @@ _NUMBERS = {
     "offsets.retention.minutes": 1, "offsets.retention.check.interval.ms": 1, "offsets.topic.num.partitions": 1,
     "offset.metadata.max.bytes": 0,
 }
+# Keys without a default that must be whole numbers of at least this when set (the flush policy's).
+_OPTIONAL_NUMBERS = {
+    "log.flush.interval.messages": 1, "log.flush.interval.ms": 0, "log.flush.scheduler.interval.ms": 1,
+    "log.initial.task.delay.ms": 0,
+}
 DEFAULTS: dict[str, str] = {**BUILT_IN, **SHIPPED}
 
 # Keys kcli reads, plus keys of Kafka's shipped configs it accepts silently.
@@ -60,7 +65,7 @@ KNOWN_KEYS = frozenset(DEFAULTS) | {
     "unclean.leader.election.enable", "log.preallocate", "log.cleaner.enable", "log.segment.delete.delay.ms",
     "auto.leader.rebalance.enable", "share.coordinator.state.topic.replication.factor",
     "share.coordinator.state.topic.min.isr", "cluster.id", "metadata.log.dir", "group.max.size", "zookeeper.set.acl",
-    "zookeeper.max.in.flight.requests",
+    "zookeeper.max.in.flight.requests", "log.flush.scheduler.interval.ms", "log.initial.task.delay.ms",
 }
 
 
@@ -108,6 +113,9 @@ class BrokerConfig:
         log_dir = Path(log_dirs.split(",")[0].strip()).expanduser() if log_dirs else default_log_dir()
         for key, minimum in _NUMBERS.items():
             _int(merged, key, minimum)
+        for key, minimum in _OPTIONAL_NUMBERS.items():
+            if key in merged:
+                _int(merged, key, minimum)
         node_key = "broker.id" if "broker.id" in props and "node.id" not in props else "node.id"
         return cls(
             props=merged,

@@ -1,8 +1,9 @@
 """RequestContext: exactly what a handler may use — broker state, the request's version, and the time.
 
 The clock is read once per request by the server loop and handed in as
-``now_ms``; handlers never read it themselves. ``state.appends.wait`` is the one
-thing a handler may await (the Fetch long-poll).
+``now_ms``; handlers never read it themselves. A handler may await
+``state.appends.wait`` (the Fetch long-poll) and ``state.flusher.flush`` (an
+fsync the flush policy asks for before an acknowledgement).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from kcli.broker.config import BrokerConfig
 from kcli.broker.group.service import GroupService
 from kcli.broker.log.catalog import Catalog
+from kcli.broker.log.flusher import LogFlusher
 from kcli.broker.wakeup import Wakeup
 
 
@@ -26,6 +28,7 @@ class BrokerState:
     next_producer_id: int
     api_versions: tuple[tuple[int, int, int], ...]  # (api_key, min, max), from dispatch.ROUTES
     groups: GroupService
+    flusher: LogFlusher  # fsyncs the flush policy asks for, grouped across requests
 
 
 @dataclass

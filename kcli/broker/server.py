@@ -21,6 +21,8 @@ from kcli.broker.dispatch import ROUTES
 from kcli.broker.group.service import GroupService
 from kcli.broker.handlers import api_versions
 from kcli.broker.log.catalog import Catalog
+from kcli.broker.log.flush_policy import FlushSchedule
+from kcli.broker.log.flusher import LogFlusher
 from kcli.broker.wakeup import Wakeup
 from kcli.protocol.kafka import frame
 
@@ -66,7 +68,8 @@ class Broker:
                 "Choose another with --override log.dirs=DIR"
             ) from None
         appends = Wakeup()
-        groups = GroupService(self.catalog, self.config.props, on_append=appends.notify)
+        flusher = LogFlusher(self.catalog, FlushSchedule.from_properties(self.config.props))
+        groups = GroupService(self.catalog, self.config.props, on_append=appends.notify, flush=flusher.flush)
         groups.load(int(time.time() * 1000))
         host = self.config.listener_host or None
         self._server = await asyncio.start_server(self._serve, host, self.config.listener_port, reuse_address=True)
@@ -80,8 +83,10 @@ class Broker:
             next_producer_id=int(time.time() * 1000) * 10,
             api_versions=tuple((r.api_key, r.min_version, r.max_version) for r in sorted(ROUTES.values(), key=lambda r: r.api_key)),
             groups=groups,
+            flusher=flusher,
         )
         groups.start()
+        flusher.start()
         if self.zookeeper is not None:
             await self.zookeeper.register(self.config.advertised_host, self.state.advertised_port)
         return self.address
@@ -103,6 +108,8 @@ class Broker:
             self._server = None
         if self.zookeeper is not None:
             await self.zookeeper.aclose()
+        if self.state is not None:
+            await self.state.flusher.stop()
         self.catalog.close()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

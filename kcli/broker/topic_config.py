@@ -105,6 +105,9 @@ def broker_defaults(broker_props: dict[str, str]) -> dict[str, tuple[str, Config
     # Derived from a synonym with a multiplier: the value follows the broker, the
     # source stays DEFAULT (Kafka's quickstart describe shows only segment.bytes
     # although its server.properties sets log.retention.hours).
+    # flush.ms: log.flush.interval.ms, which Kafka defaults to log.flush.scheduler.interval.ms.
+    if "log.flush.interval.ms" not in broker_props and "log.flush.scheduler.interval.ms" in broker_props:
+        out["flush.ms"] = (broker_props["log.flush.scheduler.interval.ms"], ConfigSource.STATIC_BROKER_CONFIG)
     for name, synonyms in _MULTIPLIED.items():
         for key, factor in synonyms:
             if key in broker_props:

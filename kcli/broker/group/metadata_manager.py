@@ -2,8 +2,9 @@
 
 As in Kafka, the internal topic is created on first use, a group lives in
 partition ``abs(hashCode(group)) % offsets.topic.num.partitions``, every
-commit is a record batch appended there before the commit is acknowledged,
-and on start the log is replayed to rebuild the coordinator's groups. A null
+commit is a record batch appended there before the commit is acknowledged
+(a failed append answers with the error Kafka maps it to: a full disk is
+NOT_COORDINATOR), and on start the log is replayed to rebuild the coordinator's groups. A null
 value is a tombstone, so the topic's ``cleanup.policy=compact`` keeps its
 meaning.
 """
@@ -16,10 +17,23 @@ from kafka.record.memory_records import MemoryRecords
 from kcli.broker.group.coordinator import GroupCoordinator
 from kcli.broker.group.metadata import CommittedOffset, Group, GroupState, Member
 from kcli.broker.log.catalog import Catalog
+from kcli.broker.log.partition import Partition
 from kcli.protocol.kafka import consumer_offsets as schema
+from kcli.protocol.kafka.errors import ErrorCode
 
 TOPIC = "__consumer_offsets"
 TOPIC_CONFIGS = {"cleanup.policy": "compact", "compression.type": "producer", "segment.bytes": "104857600"}
+
+
+def commit_error(code: ErrorCode) -> ErrorCode:
+    """The error a commit is answered with when its append failed with ``code`` (Kafka's GroupMetadataManager)."""
+    if code in (ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,):
+        return ErrorCode.COORDINATOR_NOT_AVAILABLE
+    if code in (ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.KAFKA_STORAGE_ERROR):
+        return ErrorCode.NOT_COORDINATOR
+    if code in (ErrorCode.MESSAGE_TOO_LARGE, ErrorCode.RECORD_LIST_TOO_LARGE, ErrorCode.INVALID_FETCH_SIZE):
+        return ErrorCode.INVALID_COMMIT_OFFSET_SIZE
+    return code
 
 
 def java_string_hash(text: str) -> int:
@@ -55,14 +69,19 @@ class GroupMetadataManager:
 
     # -- writing -----------------------------------------------------------------
 
-    def append(self, group_id: str, records: list[tuple[bytes, bytes | None]], now: int) -> None:
-        """Write ``(key, value)`` records of one group as one batch (a null value is a tombstone)."""
+    def append(self, group_id: str, records: list[tuple[bytes, bytes | None]], now: int) -> Partition | None:
+        """Write ``(key, value)`` records of one group as one batch (a null value is a tombstone); the partition written.
+
+        Raises AppendError (KAFKA_STORAGE_ERROR when the disk refused the write).
+        """
         if not records:
-            return
+            return None
         builder = DefaultRecordBatchBuilder(2, 0, False, -1, -1, -1, batch_size=1 << 30)
         for i, (key, value) in enumerate(records):
             builder.append(i, timestamp=now, key=key, value=value, headers=[])
-        self._partition(group_id).append(bytes(builder.build()), now)
+        partition = self._partition(group_id)
+        partition.append(bytes(builder.build()), now)
+        return partition
 
     def commit_records(self, group_id: str, offsets: dict[tuple[str, int], CommittedOffset]) -> list[tuple[bytes, bytes]]:
         return [

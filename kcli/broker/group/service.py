@@ -16,7 +16,9 @@ from kcli.broker.group.coordinator import GroupCoordinator
 from kcli.broker.group.metadata import CommittedOffset, GroupConfig, GroupState, JoinRequest, JoinResult, SyncResult
 from kcli.broker.group.metadata_manager import GroupMetadataManager
 from kcli.broker.log.catalog import Catalog
+from kcli.broker.log.partition import AppendError
 from kcli.broker.wakeup import Wakeup
+from kcli.protocol.kafka.errors import ErrorCode
 
 _MAX_SLEEP_S = 1.0
 
@@ -26,10 +28,11 @@ def _now_ms() -> int:
 
 
 class GroupService:
-    def __init__(self, catalog: Catalog, props: dict[str, str], on_append=lambda: None):
+    def __init__(self, catalog: Catalog, props: dict[str, str], on_append=lambda: None, flush=None):
         self.coordinator = GroupCoordinator(GroupConfig.from_properties(props))
         self.manager = GroupMetadataManager(catalog, int(props.get("offsets.topic.num.partitions", "1")))
         self._on_append = on_append
+        self._flush = flush  # LogFlusher.flush: partitions -> future of the failed ones
         self._waiters: dict[object, asyncio.Future] = {}
         self._wake: Wakeup | None = None
         self._timer: asyncio.Task | None = None
@@ -87,27 +90,50 @@ class GroupService:
         by_group: dict[str, list] = {}
         for group_id, topic, partition in expired:
             by_group.setdefault(group_id, []).append((topic, partition))
+        written: set = set()
         for group_id, partitions in by_group.items():
-            self.manager.append(group_id, self.manager.tombstones(group_id, partitions), now or 0)
+            self._write_state(written, group_id, self.manager.tombstones(group_id, partitions), now or 0)
         changed, coordinator.changed = coordinator.changed, {}
         for group in changed.values():
             records = [self.manager.group_record(group)]
             if group.state == GroupState.DEAD:
                 records = self.manager.tombstones(group.group_id, group.offsets) + records
-            self.manager.append(group.group_id, records, now if now is not None else group.state_timestamp_ms)
+            self._write_state(written, group.group_id, records, now if now is not None else group.state_timestamp_ms)
         if changed or expired:
             self._on_append()
+        due = [p for p in written if p.flush_due()]
+        if due and self._flush is not None:
+            self._flush(due)  # nobody waits: these records answer no request
         if self._wake is not None:
             self._wake.notify()
 
-    def commit(self, group_id: str, offsets: dict[tuple[str, int], CommittedOffset], now: int) -> None:
-        """Write the commit to the log, then make it visible: nothing acknowledged is lost."""
-        self.manager.append(group_id, self.manager.commit_records(group_id, offsets), now)
-        for (topic, partition), offset in offsets.items():
-            self.coordinator.commit(group_id, topic, partition, offset)
+    def _write_state(self, written: set, group_id: str, records, now: int) -> None:
+        """Append group state nobody waits on; a full disk is logged by the partition, and the group goes on in memory."""
+        try:
+            partition = self.manager.append(group_id, records, now)
+        except AppendError as exc:
+            if exc.code != ErrorCode.KAFKA_STORAGE_ERROR:
+                raise
+            return
+        if partition is not None:
+            written.add(partition)
+
+    def commit(self, group_id: str, offsets: dict[tuple[str, int], CommittedOffset], now: int) -> asyncio.Future | None:
+        """Write the commit to the log, then make it visible: nothing acknowledged is lost.
+
+        Raises AppendError when the write fails. Returns a future to await before answering when
+        the flush policy asks for an fsync first (its result: the partitions whose fsync failed).
+        """
+        partition = self.manager.append(group_id, self.manager.commit_records(group_id, offsets), now)
+        for (topic, p), offset in offsets.items():
+            self.coordinator.commit(group_id, topic, p, offset)
         self._on_append()
+        if partition is not None and partition.flush_due() and self._flush is not None:
+            return self._flush([partition])
+        return None
 
     def forget_offsets(self, group_id: str, partitions: list[tuple[str, int]], now: int) -> None:
+        """Write tombstones for the offsets (raises AppendError when the write fails)."""
         self.manager.append(group_id, self.manager.tombstones(group_id, partitions), now)
         self._on_append()
 

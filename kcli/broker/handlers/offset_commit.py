@@ -1,14 +1,18 @@
 """OffsetCommit (key 8): v2–v7 (v6 leader epoch, v7 static membership).
 
 A commit is appended to ``__consumer_offsets`` before it is answered, so a
-committed offset survives ``kill -9``. Offsets for partitions that do not
-exist are refused with UNKNOWN_TOPIC_OR_PARTITION, as Kafka refuses them.
+committed offset survives ``kill -9`` (and, when the flush policy asks, is
+fsynced first). Offsets for partitions that do not exist are refused with
+UNKNOWN_TOPIC_OR_PARTITION, as Kafka refuses them; a failed append (a full
+disk) answers with the error Kafka maps it to, NOT_COORDINATOR.
 """
 
 from kafka.protocol.consumer.group import OffsetCommitRequest as Request
 from kafka.protocol.consumer.group import OffsetCommitResponse as Response
 
 from kcli.broker.group.metadata import CommittedOffset
+from kcli.broker.group.metadata_manager import commit_error
+from kcli.broker.log.partition import AppendError
 from kcli.protocol.kafka.errors import ErrorCode
 
 ADVERTISED = (2, 7)
@@ -17,7 +21,7 @@ _Topic = Response.OffsetCommitResponseTopic
 _Partition = _Topic.OffsetCommitResponsePartition
 
 
-def handle(request, ctx):
+async def handle(request, ctx):
     v = ctx.api_version
     groups = ctx.state.groups
     group_code = groups.coordinator.check_commit(
@@ -41,7 +45,15 @@ def handle(request, ctx):
                 accepted[key] = CommittedOffset(p.committed_offset, epoch, metadata, ctx.now_ms)
                 codes[key] = ErrorCode.NONE
     if accepted:
-        groups.commit(request.group_id, accepted, ctx.now_ms)
+        failure = ErrorCode.NONE
+        try:
+            flushed = groups.commit(request.group_id, accepted, ctx.now_ms)
+            if flushed is not None and await flushed:
+                failure = commit_error(ErrorCode.KAFKA_STORAGE_ERROR)
+        except AppendError as exc:
+            failure = commit_error(exc.code)
+        if failure != ErrorCode.NONE:
+            codes.update(dict.fromkeys(accepted, failure))
     topics = [
         _Topic(name=t.name, partitions=[
             _Partition(partition_index=p.partition_index, error_code=codes[(t.name, p.partition_index)]) for p in t.partitions

@@ -4,6 +4,8 @@ from kafka.protocol.consumer.group import OffsetDeleteRequest as Request
 from kafka.protocol.consumer.group import OffsetDeleteResponse as Response
 
 from kcli.broker.group.metadata import CONSUMER, GroupState
+from kcli.broker.group.metadata_manager import commit_error
+from kcli.broker.log.partition import AppendError
 from kcli.protocol.kafka.consumer_offsets import subscribed_topics
 from kcli.protocol.kafka.errors import ErrorCode
 
@@ -26,7 +28,10 @@ def handle(request, ctx):
     codes = dict(zip(asked, groups.coordinator.delete_offsets(request.group_id, asked, subscribed)))
     deleted = [key for key, code in codes.items() if code == ErrorCode.NONE]
     if deleted:
-        groups.forget_offsets(request.group_id, deleted, ctx.now_ms)
+        try:
+            groups.forget_offsets(request.group_id, deleted, ctx.now_ms)
+        except AppendError as exc:
+            return Response(version=0, error_code=commit_error(exc.code), throttle_time_ms=0, topics=[])
     topics = [
         _Topic(name=t.name, partitions=[_Partition(partition_index=p.partition_index, error_code=codes[(t.name, p.partition_index)]) for p in t.partitions])
         for t in request.topics

@@ -6,6 +6,10 @@ KAFKA-18659); they are refused if sent. v3 adds transactional_id (record
 batch v2 only); v5 log_start_offset; v4, v6 and v7 change only error
 semantics. acks=0 gets no response at all. Internal topics
 (``__consumer_offsets``) are written by the broker only, as in Kafka.
+
+When a partition's ``flush.messages`` is reached, the response waits for the
+fsync (shared with concurrent requests, run off the event loop); a failed
+write or fsync answers KAFKA_STORAGE_ERROR for that partition.
 """
 
 from kafka.protocol.producer import ProduceRequest as Request
@@ -21,9 +25,10 @@ _Topic = Response.TopicProduceResponse
 _Partition = _Topic.PartitionProduceResponse
 
 
-def handle(request, ctx):
+async def handle(request, ctx):
     acks_ok = request.acks in (-1, 0, 1)
     appended = False
+    durable = []  # (results, i, partition): answers that wait for an fsync
     topics = []
     for t in request.topic_data:
         topic = ctx.catalog.topics.get(t.name)
@@ -45,6 +50,8 @@ def handle(request, ctx):
                     result = partition.append(p.records, ctx.now_ms)
                     base, append_time = result.base_offset, result.log_append_time
                     appended = True
+                    if partition.flush_due():
+                        durable.append((results, len(results), partition))
                 except AppendError as exc:
                     code = exc.code
                 start = partition.log_start_offset
@@ -52,6 +59,15 @@ def handle(request, ctx):
         topics.append(_Topic(name=t.name, partition_responses=results))
     if appended:
         ctx.state.appends.notify()
+    if durable:
+        flushed = ctx.state.flusher.flush(p for _, _, p in durable)
+        if request.acks == 0:
+            return None
+        failed = await flushed
+        for results, i, partition in durable:
+            if partition in failed:
+                results[i] = _Partition(index=results[i].index, error_code=ErrorCode.KAFKA_STORAGE_ERROR, base_offset=-1,
+                                        log_append_time_ms=-1, log_start_offset=partition.log_start_offset)
     if request.acks == 0:
         return None
     return Response(version=ctx.api_version, responses=topics, throttle_time_ms=0)

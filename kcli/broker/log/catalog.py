@@ -13,11 +13,13 @@ rename) whenever a topic is created, altered or deleted; then each of
 that way). Without the clean shutdown marker, each partition's last segment is
 recovered on open; every other segment, and the last one after a clean stop,
 has its index and its tail checked and is recovered if they fail (LogSegment).
+The marker is left out when a write or fsync failed.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import uuid
@@ -28,10 +30,12 @@ from typing import Callable
 from kcli.broker import topic_config
 from kcli.broker.log.partition import LogConfig, Partition
 
-CLEAN_SHUTDOWN = ".kafka_cleanshutdown"
+CLEAN_SHUTDOWN = ".kafka_cleanshutdown"  # written only when every partition was fsynced whole
 TOPICS_FILE = "kcli-topics.json"
 MAX_TOPIC_NAME = 249
 _LEGAL = re.compile(r"^[a-zA-Z0-9._-]+$")
+
+log = logging.getLogger("kcli.broker")
 
 
 def topic_name_problem(name: str) -> str | None:
@@ -85,7 +89,9 @@ class Catalog:
         self._load_meta(node_id, cluster_id)
         marker = self.log_dir / CLEAN_SHUTDOWN
         recover = not marker.exists()
-        marker.unlink(missing_ok=True)
+        if not recover:
+            marker.unlink()
+            _fsync_directory(self.log_dir)  # a marker back from the dead after a power loss would skip recovery
         path = self.log_dir / TOPICS_FILE
         stored = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         for name, meta in stored.items():
@@ -119,6 +125,8 @@ class Catalog:
             max_message_bytes=int(value("max.message.bytes")),
             log_append_time=value("message.timestamp.type") == "LogAppendTime",
             index_interval_bytes=int(value("index.interval.bytes")),
+            flush_messages=int(value("flush.messages")),
+            flush_ms=int(value("flush.ms")),
         )
 
     def _save(self, changed: str) -> None:
@@ -169,11 +177,23 @@ class Catalog:
         return topic.partitions[index]
 
     def close(self) -> None:
+        """Fsync and close every partition; mark a clean shutdown only if every log is whole and fsynced."""
+        clean = True
         for topic in self.topics.values():
             for partition in topic.partitions:
-                partition.flush()
+                try:
+                    partition.flush()
+                except OSError:
+                    pass  # the partition went offline and said why
+                clean = clean and partition.offline is None
                 partition.close()
-        (self.log_dir / CLEAN_SHUTDOWN).write_bytes(b"")
+        if not clean:
+            log.warning("Not marking a clean shutdown of %s: a write or fsync failed, so the logs are recovered at the next start", self.log_dir)
+            return
+        try:
+            (self.log_dir / CLEAN_SHUTDOWN).write_bytes(b"")
+        except OSError as exc:
+            log.warning("Cannot mark a clean shutdown of %s (%s): the logs are recovered at the next start", self.log_dir, exc.strerror or exc)
 
 
 def _replace(path: Path, text: str) -> None:
@@ -183,6 +203,17 @@ def _replace(path: Path, text: str) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def _fsync_directory(path: Path) -> None:
+    """Make a name's removal or creation in ``path`` durable (POSIX; Windows cannot open a directory)."""
+    if os.name == "nt":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _cluster_id() -> str:

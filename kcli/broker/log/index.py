@@ -22,6 +22,8 @@ unbuffered file, which keeps Windows happy when the segment is deleted.
 from __future__ import annotations
 
 import bisect
+import errno
+import os
 import struct
 from array import array
 from pathlib import Path
@@ -91,11 +93,19 @@ class OffsetIndex:
             self._file = open(self.path, "ab", buffering=0)
 
     def append(self, offset: int, position: int) -> None:
+        """Add an entry; if writing it fails or falls short, the file is cut back and the OSError raised."""
         if self._offsets and offset <= self._offsets[-1]:
             return
+        entry = _ENTRY.pack(offset - self.base_offset, position)
+        end = os.fstat(self._file.fileno()).st_size
+        try:
+            if self._file.write(entry) != len(entry):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        except OSError:
+            os.ftruncate(self._file.fileno(), end)
+            raise
         self._offsets.append(offset)
         self._positions.append(position)
-        self._file.write(_ENTRY.pack(offset - self.base_offset, position))
 
     def lookup(self, offset: int) -> tuple[int, int] | None:
         """(indexed offset, position) of the greatest entry at or below ``offset``; None if there is none

@@ -4,17 +4,27 @@ Offsets are assigned here. With a single replica the high watermark is the log
 end offset, and with no open transactions the last stable offset is too.
 Produce and fetch work per batch: validate the header and CRC, rewrite the
 base offset, write; read a byte range of whole batches.
+
+The recovery point is the offset below which the log is fsynced (Kafka's
+name); ``flush_due`` applies ``flush.messages`` to what lies above it. A write
+or fsync that fails (a full disk, an I/O error) takes the partition offline
+for writes until restart, as Kafka takes the log directory offline: appends
+are then refused with KAFKA_STORAGE_ERROR, reads go on.
 """
 
 from __future__ import annotations
 
 import bisect
+import logging
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from kafka.record.default_records import DefaultRecordBatch
 
+from kcli.broker.log import flush_policy
+from kcli.broker.log import segment as segment_file
 from kcli.broker.log.producer_state import BatchMetadata, ProducerStateError, ProducerStateManager
 from kcli.broker.log.segment import LogSegment
 from kcli.protocol.kafka import record_batch
@@ -22,6 +32,8 @@ from kcli.protocol.kafka.errors import ErrorCode
 
 
 PRODUCER_STATE_TAIL_BYTES = 4 * 1024 * 1024
+
+log = logging.getLogger("kcli.broker")
 
 
 class AppendError(Exception):
@@ -43,6 +55,32 @@ class LogConfig:
     max_message_bytes: int = 1048588
     log_append_time: bool = False
     index_interval_bytes: int = 4096
+    flush_messages: int = flush_policy.LONG_MAX
+    flush_ms: int = flush_policy.LONG_MAX
+
+
+@dataclass(slots=True)
+class FlushJob:
+    """One partition's share of an fsync: its own descriptors of the files to sync, and the offset it makes durable.
+
+    ``run`` may go on another thread: the descriptors are duplicates, so a roll or a
+    close on the event loop meanwhile does not pull them away.
+    """
+
+    partition: "Partition"
+    target: int
+    fds: list[int]
+
+    def run(self) -> OSError | None:
+        try:
+            for fd in self.fds:
+                segment_file.fsync(fd)
+        except OSError as exc:
+            return exc
+        finally:
+            for fd in self.fds:
+                os.close(fd)
+        return None
 
 
 class Partition:
@@ -54,6 +92,9 @@ class Partition:
         self.segments: list[LogSegment] = []
         self._bases: list[int] = []
         self.producers = ProducerStateManager()
+        self.recovery_point = 0  # offsets below it are fsynced
+        self.last_flush_ms: int | None = None  # None: not flushed since open (counts from the first append)
+        self.offline: str | None = None  # why writes are refused until restart
 
     @classmethod
     def open(cls, directory: Path, topic: str, index: int, config: LogConfig, recover: bool) -> "Partition":
@@ -65,6 +106,7 @@ class Partition:
             segment = LogSegment(directory, base, config.index_interval_bytes)
             segment.open(recover=recover and i == len(bases) - 1)
             partition._add(segment)
+        partition.recovery_point = partition.log_end_offset
         partition._load_producer_state()
         return partition
 
@@ -146,16 +188,37 @@ class Partition:
             max_timestamp = max(max_timestamp, header.max_timestamp)
             next_offset = header.next_offset
 
-        if self.active.size > 0 and self.active.size + len(data) > self.config.segment_bytes:
-            self.roll()
-        self.active.append(data, next_offset - 1, max_timestamp)
+        self._write(data, next_offset - 1, max_timestamp, now_ms)
 
         for header in headers:
             self._remember(header)
         return AppendResult(base_offset, append_time)
 
+    def _write(self, data, last_offset: int, max_timestamp: int, now_ms: int) -> None:
+        """Roll if the segment is full, then write; a storage error takes the partition offline."""
+        if self.offline is not None:
+            raise AppendError(ErrorCode.KAFKA_STORAGE_ERROR, self.offline)
+        try:
+            if self.active.size > 0 and self.active.size + len(data) > self.config.segment_bytes:
+                self.roll()
+            self.active.append(data, last_offset, max_timestamp)
+        except OSError as exc:
+            self._go_offline(exc, f"append to {self.active.log_path}")
+            raise AppendError(ErrorCode.KAFKA_STORAGE_ERROR, self.offline) from None
+        if self.last_flush_ms is None:
+            self.last_flush_ms = now_ms
+
+    def _go_offline(self, exc: OSError, doing: str) -> None:
+        if self.offline is None:
+            self.offline = f"Cannot {doing}: {exc.strerror or exc}"
+            log.error(
+                "%s. Partition %s-%d is read-only until the broker restarts; the failed write was not acknowledged.",
+                self.offline, self.topic, self.index,
+            )
+
     def roll(self) -> None:
         self.active.flush()
+        self.recovery_point = max(self.recovery_point, self.active.next_offset)
         self.active.index.close()
         segment = LogSegment(self.directory, self.log_end_offset, self.config.index_interval_bytes)
         segment.open(recover=False)
@@ -189,10 +252,62 @@ class Partition:
                     return record.offset, record.timestamp
         return None
 
-    # -- lifecycle -----------------------------------------------------------
+    # -- flushing ------------------------------------------------------------
 
-    def flush(self) -> None:
-        self.active.flush()
+    @property
+    def unflushed_messages(self) -> int:
+        return self.log_end_offset - self.recovery_point
+
+    def flush_due(self) -> bool:
+        """Whether ``flush.messages`` asks for an fsync before the last append is acknowledged."""
+        return flush_policy.due_by_count(self.unflushed_messages, self.config.flush_messages)
+
+    def flush_job(self) -> FlushJob | None:
+        """What an fsync up to the log end covers now, or None when nothing is unflushed.
+
+        The segments from the one holding the recovery point on, and (POSIX) the directory
+        when one of them is new since the last fsync, so its name survives a power loss too
+        (and the log directory, for the partition's own name, before its first fsync).
+        """
+        target = self.log_end_offset
+        if target <= self.recovery_point or self.offline is not None:
+            return None
+        segments = self.segments[max(bisect.bisect_right(self._bases, self.recovery_point) - 1, 0):]
+        fds: list[int] = []
+        try:
+            for segment in segments:
+                fd = segment.duplicate_fd()
+                if fd is not None:
+                    fds.append(fd)
+            if os.name != "nt" and any(s.base_offset >= self.recovery_point for s in segments):
+                fds.append(os.open(self.directory, os.O_RDONLY))
+                if self.recovery_point == 0:  # nothing fsynced yet: the partition's own directory entry too
+                    fds.append(os.open(self.directory.parent, os.O_RDONLY))
+        except OSError:
+            for fd in fds:
+                os.close(fd)
+            raise
+        return FlushJob(self, target, fds)
+
+    def flushed(self, job: FlushJob, error: OSError | None, now_ms: int) -> None:
+        """Record the outcome of ``job``: the recovery point moves on, or the partition goes offline."""
+        if error is not None:
+            self._go_offline(error, f"fsync {self.directory}")
+            return
+        self.recovery_point = max(self.recovery_point, job.target)
+        self.last_flush_ms = now_ms
+
+    def flush(self, now_ms: int = 0) -> None:
+        """Fsync everything unflushed, here and now (clean shutdown); raises OSError if that fails."""
+        job = self.flush_job()
+        if job is None:
+            return
+        error = job.run()
+        self.flushed(job, error, now_ms)
+        if error is not None:
+            raise error
+
+    # -- lifecycle -----------------------------------------------------------
 
     def close(self) -> None:
         for segment in self.segments:

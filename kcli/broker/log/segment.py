@@ -7,7 +7,13 @@ in the file, so a fetch is a byte slice of it.
 
 Appends go through an unbuffered file object: once ``append`` returns, the
 bytes are in the operating system's page cache and survive ``kill -9`` of the
-broker. ``flush`` adds an fsync for clean shutdowns and rolls.
+broker. ``flush`` adds an fsync (for clean shutdowns, rolls and the flush
+policy); every fsync of the log goes through the module's ``fsync``.
+
+An append is all or nothing: a failed or short write of the log or of its
+index entry (a full disk, an I/O error) cuts both files back to where they
+were before the OSError is raised, so the file always ends at a batch
+boundary and the index never points past what was written.
 
 Opening never trusts the ``.index`` blindly. After an unclean stop the last
 segment is recovered: every batch validated (CRC included), a torn or invalid
@@ -25,6 +31,7 @@ batch it names.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 from pathlib import Path
@@ -41,6 +48,22 @@ log = logging.getLogger("kcli.broker.log")
 
 def segment_name(base_offset: int) -> str:
     return f"{base_offset:020d}"
+
+
+def fsync(fd: int) -> None:
+    """The one place the log is fsynced (tests wrap it to count calls)."""
+    os.fsync(fd)
+
+
+def write_all(f, data) -> None:
+    """Write all of ``data`` to the unbuffered file ``f``; a short write that cannot be completed raises OSError."""
+    view = memoryview(data)
+    done = 0
+    while done < len(view):
+        n = f.write(view[done:])
+        if not n:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        done += n
 
 
 class LogSegment:
@@ -205,16 +228,45 @@ class LogSegment:
     # -- appending -----------------------------------------------------------
 
     def append(self, data, last_offset: int, max_timestamp: int) -> int:
-        """Write batches whose offsets are already assigned; returns their position."""
+        """Write batches whose offsets are already assigned; returns their position.
+
+        The log bytes are written first and the index entries they call for after them; if
+        either write fails, both files are cut back and the OSError is raised.
+        """
         position = self.size
-        self._writer.write(data)
+        entries, pending = self._index_entries(data, position)
+        try:
+            write_all(self._writer, data)
+            for offset, at in entries:
+                self.index.append(offset, at)
+        except OSError:
+            self._cut(position)
+            raise
         self.size += len(data)
         self.next_offset = last_offset + 1
         if max_timestamp > self.max_timestamp:
             self.max_timestamp = max_timestamp
-        for header in record_batch.iter_headers(data):  # per batch, as Kafka's LogSegment.append and _recover
-            self._maybe_index(header.last_offset, position + header.position, header.size)
+        self._bytes_since_index = pending
         return position
+
+    def _index_entries(self, data, position: int) -> tuple[list[tuple[int, int]], int]:
+        """The index entries ``data`` calls for at ``position`` — per batch, as Kafka's LogSegment.append
+        and recovery index — and the bytes left unindexed after them."""
+        entries = []
+        pending = self._bytes_since_index
+        for header in record_batch.iter_headers(data):
+            pending += header.size
+            if pending > self.index_interval_bytes:
+                entries.append((header.last_offset, position + header.position))
+                pending = 0
+        return entries, pending
+
+    def _cut(self, position: int) -> None:
+        """Cut the log file back to ``position`` after a failed append (raises OSError if even that fails)."""
+        os.ftruncate(self._writer.fileno(), position)
+        self.index.truncate_to_position(position)
+        self._reader.close()  # its buffer may hold bytes of the batch that was cut
+        self._reader = open(self.log_path, "rb")
 
     # -- reading -------------------------------------------------------------
 
@@ -299,7 +351,11 @@ class LogSegment:
 
     def flush(self) -> None:
         if self._writer is not None:
-            os.fsync(self._writer.fileno())
+            fsync(self._writer.fileno())
+
+    def duplicate_fd(self) -> int | None:
+        """A descriptor of the log file of the caller's own, for an fsync on another thread (None once closed)."""
+        return None if self._writer is None else os.dup(self._writer.fileno())
 
     def close(self) -> None:
         for f in (self._writer, self._reader):
