@@ -1,10 +1,12 @@
 """``kcli server-start`` / ``server-stop`` as processes: banner, clean stop, errors worded for people."""
 
+import os
 import signal
 import socket
 import sys
 
 import pytest
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from tests.processes import KcliProcess, kcli
 
@@ -84,3 +86,73 @@ def test_print_config_shows_the_shipped_file():
     result = kcli("server-start", "--print-config")
     assert result.returncode == 0
     assert "listeners=PLAINTEXT://localhost:9092" in result.stdout and "log.segment.bytes=1073741824" in result.stdout
+
+
+# -- one owner per log directory -----------------------------------------------------------------------------
+
+
+def tree(directory):
+    """Every file under ``directory`` with its size and modification time: what a refused start must not touch."""
+    return {str(p.relative_to(directory)): (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(directory.rglob("*"))}
+
+
+def produce_and_read(bootstrap, topic, values):
+    producer = KafkaProducer(bootstrap_servers=bootstrap)
+    offsets = [producer.send(topic, value).get(timeout=30).offset for value in values]
+    producer.close()
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest", consumer_timeout_ms=10000)
+    consumer.assign([TopicPartition(topic, 0)])
+    read = [(record.offset, record.value) for _, record in zip(values, consumer)]
+    consumer.close()
+    return offsets, read
+
+
+def test_a_second_broker_on_a_log_dir_in_use_is_refused(tmp_path):
+    """The README's second-listener example on the same log.dirs: refused before it touches the directory."""
+    first = ServerProcess(*overrides(tmp_path))
+    bootstrap = "%s:%d" % first.address
+    try:
+        created = kcli("topics", "--create", "--topic", "coffee", "--bootstrap-server", bootstrap)
+        assert created.returncode == 0, created.stderr
+        assert produce_and_read(bootstrap, "coffee", [b"a", b"b", b"c"])[0] == [0, 1, 2]
+        logs = tmp_path / "logs"
+        before = tree(logs)
+        assert (logs / "kcli-broker.pid").read_text().strip() == str(first.proc.pid)
+
+        second = KcliProcess("server-start", *overrides(tmp_path), start_timeout_s=60)
+        try:
+            assert second.host is None, f"a second broker started on {logs}:\n{second.output}"
+            assert second.wait() == 1
+        finally:
+            second.stop()
+        expected = (f"Failed to acquire lock on file .lock in {os.path.abspath(logs)}. "
+                    "A Kafka instance in another process or thread is using this directory.")
+        assert expected in second.output and "Traceback" not in second.output
+        assert len([line for line in second.lines if line.strip()]) == 1, second.output
+        assert tree(logs) == before  # no pid file, marker, recovery or meta.properties written by the refused one
+
+        offsets, read = produce_and_read(bootstrap, "coffee", [b"a", b"b", b"c", b"d"])
+        assert offsets == [3] and read == [(0, b"a"), (1, b"b"), (2, b"c"), (3, b"d")]  # the first still serves
+    finally:
+        stopped = kcli("server-stop", *overrides(tmp_path)[2:])
+        code = first.wait()
+    assert stopped.returncode == 0, stopped.stderr
+    assert code == 0
+    assert (tmp_path / "logs" / ".kafka_cleanshutdown").exists()
+    assert not (tmp_path / "logs" / "kcli-broker.pid").exists()
+
+
+def test_kill_9_releases_the_log_dir(tmp_path):
+    first = ServerProcess(*overrides(tmp_path))
+    first.proc.kill()  # SIGKILL on POSIX, TerminateProcess on Windows: the OS drops the lock
+    first.wait()
+    assert (tmp_path / "logs" / "kcli-broker.pid").read_text().strip() == str(first.proc.pid)  # stale, left behind
+
+    restarted = ServerProcess(*overrides(tmp_path))
+    try:
+        assert (tmp_path / "logs" / "kcli-broker.pid").read_text().strip() == str(restarted.proc.pid)
+    finally:
+        stopped = kcli("server-stop", *overrides(tmp_path)[2:])
+        code = restarted.wait()
+    assert stopped.returncode == 0, stopped.stderr
+    assert code == 0
