@@ -3,22 +3,20 @@
 One owner per data directory. A server first takes the exclusive lock on its
 directory (``lock()``, kcli/file_lock.py), before it reads, recovers or
 writes anything there; a second server on that directory, in any process or
-thread, is refused and touches nothing. So the files below are always the
-owner's:
+thread, is refused and touches nothing. So the pid file in the directory is
+always the owner's: written once the lock is held (a server still recovering
+or waiting for ZooKeeper can be stopped), removed at exit before the lock is
+let go. A stop request reads it and asks that process to stop: SIGTERM on
+POSIX; on Windows, where a signal cannot be delivered cleanly to another
+console process, it creates the stop file beside it, which the server
+watches. A pid file left by a killed server is ignored when the directory's
+lock is free: its pid may belong to another program by now.
 
-- the pid file: written once the lock is held, removed at exit before the
-  lock is let go. A stop request reads it and asks that process to stop:
-  SIGTERM on POSIX; on Windows, where a signal cannot be delivered cleanly to
-  another console process, it creates the stop file beside it, which the
-  server watches. A pid file left by a killed server is ignored when the
-  directory's lock is free: its pid may belong to another program by now.
-
-A stop requested while the server is still starting (recovering its logs,
-waiting for ZooKeeper) stops it there. Signals are installed with
-``signal.signal`` because ``loop.add_signal_handler`` does not exist on
-Windows. A server here is anything with ``lock()``/``unlock()`` (sync) and
-``start()`` → (host, port)/``stop()`` (async); ``start()`` takes the lock when
-its caller has not, and whoever runs the server lets it go with ``unlock()``.
+Signals are installed with ``signal.signal`` because
+``loop.add_signal_handler`` does not exist on Windows. A server here is
+anything with ``lock()``/``unlock()`` (sync) and ``start()`` → (host,
+port)/``stop()`` (async); ``start()`` takes the lock when its caller has not,
+and whoever runs the server lets it go with ``unlock()``.
 """
 
 from __future__ import annotations
