@@ -30,9 +30,9 @@ import time
 from collections import deque
 from pathlib import Path
 
+from kcli.file_lock import FileLock
 from kcli.protocol.zookeeper import errors, frame
 from kcli.protocol.zookeeper import opcodes as op
-from kcli.file_lock import FileLock
 from kcli.process import ServingThread, serve_in_thread
 from kcli.zookeeper import four_letter
 from kcli.zookeeper.config import ZooKeeperConfig
