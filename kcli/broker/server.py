@@ -5,16 +5,23 @@ awaits its handler and writes the response before reading the next, so the
 responses on a connection leave in request order (Kafka mutes a channel the
 same way). A frame that cannot be decoded, an unknown API key or an
 unsupported version closes that connection only.
+
+One broker per log directory: ``lock()`` takes the exclusive OS lock on
+``<log.dir>/.lock`` (Kafka's LogManager does the same) before anything in the
+directory is read or written; ``start()`` takes it when its caller has not.
+Whoever runs the broker lets it go with ``unlock()`` after ``stop()``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from pathlib import Path
 
 from kcli.broker.config import BrokerConfig
+from kcli.file_lock import FileLock
 from kcli.process import ServingThread, serve_in_thread
 from kcli.broker.context import BrokerState, RequestContext
 from kcli.broker.dispatch import ROUTES
@@ -27,10 +34,19 @@ from kcli.broker.wakeup import Wakeup
 from kcli.protocol.kafka import frame
 
 log = logging.getLogger("kcli.broker")
+LOCK_FILE = ".lock"  # Kafka's name
 
 
 class LogDirError(Exception):
     """The log directory cannot be created, read or written."""
+
+
+class LogDirLocked(LogDirError):
+    """Another broker, in this process or another, holds the log directory."""
+
+    def __init__(self, log_dir: Path):
+        super().__init__(f"Failed to acquire lock on file {LOCK_FILE} in {os.path.abspath(log_dir)}. "
+                         "A Kafka instance in another process or thread is using this directory.")
 
 
 class Broker:
@@ -46,9 +62,24 @@ class Broker:
         self._server: asyncio.base_events.Server | None = None
         self._connections: set[asyncio.Task] = set()
         self.address: tuple[str, int] | None = None
+        self._lock = FileLock(config.log_dir / LOCK_FILE)
+
+    def lock(self) -> None:
+        """Take the log directory (creating it); LogDirLocked when another broker holds it."""
+        try:
+            self.config.log_dir.mkdir(parents=True, exist_ok=True)
+            held = self._lock.try_lock()
+        except OSError as exc:
+            raise self._unwritable(exc) from None
+        if not held:
+            raise LogDirLocked(self.config.log_dir)
+
+    def unlock(self) -> None:
+        self._lock.unlock()
 
     async def start(self) -> tuple[str, int]:
-        """Open the logs, bind the listener (and register with ZooKeeper); returns the bound (host, port)."""
+        """Take the log directory, open the logs, bind the listener (and register with ZooKeeper); returns the bound (host, port)."""
+        self.lock()
         try:
             return await self._start()
         except BaseException:
@@ -63,10 +94,7 @@ class Broker:
             else:
                 self.catalog.open(self.config.node_id)
         except OSError as exc:
-            raise LogDirError(
-                f"Cannot write to log directory {self.config.log_dir}: {exc.strerror or exc}. "
-                "Choose another with --override log.dirs=DIR"
-            ) from None
+            raise self._unwritable(exc) from None
         appends = Wakeup()
         flusher = LogFlusher(self.catalog, FlushSchedule.from_properties(self.config.props))
         groups = GroupService(self.catalog, self.config.props, on_append=appends.notify, flush=flusher.flush)
@@ -90,6 +118,12 @@ class Broker:
         if self.zookeeper is not None:
             await self.zookeeper.register(self.config.advertised_host, self.state.advertised_port)
         return self.address
+
+    def _unwritable(self, exc: OSError) -> LogDirError:
+        return LogDirError(
+            f"Cannot write to log directory {self.config.log_dir}: {exc.strerror or exc}. "
+            "Choose another with --override log.dirs=DIR"
+        )
 
     async def serve_forever(self) -> None:
         await self._server.serve_forever()

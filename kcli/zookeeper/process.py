@@ -1,31 +1,31 @@
-"""Running the ZooKeeper server as a process: the pid file, stop requests, signals.
+"""Running the ZooKeeper server as a process: its files and its start-up errors, on kcli/process.py's skeleton.
 
-``<dataDir>/zookeeper_server.pid`` (the name zkServer.sh uses) holds the pid
-of the server using that data directory while it runs. ``kcli zookeeper-stop``
-reads it and asks that process to stop: SIGTERM on POSIX; on Windows, where a
-signal cannot be delivered cleanly to another console process, it creates
-``kcli-zookeeper.stop`` beside the pid file, which the server watches. Either
-way the server fsyncs its log and writes a snapshot before it exits. Signals
-are installed with ``signal.signal`` because ``loop.add_signal_handler`` does
-not exist on Windows.
+``<dataDir>/kcli-zookeeper.lock`` is locked by the server using that
+directory; ``<dataDir>/zookeeper_server.pid`` (the name zkServer.sh uses)
+holds its pid while it runs, and ``kcli-zookeeper.stop`` beside it is the
+stop request on Windows. Either way the server fsyncs its log and writes a
+snapshot before it exits.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from kcli import process
-
+from kcli.process import StartError
 from kcli.zookeeper.config import ZooKeeperConfig
-from kcli.zookeeper.server import DataDirError, ZooKeeperServer
+from kcli.zookeeper.server import (
+    LOCK_FILE,
+    DataDirError,
+    DataDirLocked,
+    ZooKeeperServer,
+)
 
 PID_FILE = "zookeeper_server.pid"
 STOP_FILE = "kcli-zookeeper.stop"
+_FIX = "Stop it with kcli zookeeper-stop or set another dataDir in zookeeper.properties"
 
 
 @dataclass(frozen=True)
@@ -41,56 +41,48 @@ class Started:
     four_letter_words: tuple
 
 
-class StartError(Exception):
-    """Start-up failed for a reason the user can fix; the message says how."""
+def files(data_dir: Path) -> process.ProcessFiles:
+    return process.ProcessFiles(data_dir, PID_FILE, STOP_FILE, LOCK_FILE)
 
 
 def serve(config: ZooKeeperConfig, on_started, launched_at: float | None = None) -> None:
     """Run a server until SIGINT/SIGTERM or a stop request; blocks."""
-    asyncio.run(_serve(config, on_started, launched_at or time.perf_counter()))
-
-
-async def _serve(config: ZooKeeperConfig, on_started, launched_at: float) -> None:
     server = ZooKeeperServer(config)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    try:
-        host, port = await server.start()
-    except DataDirError as exc:
-        raise StartError(str(exc)) from None
-    except OSError as exc:
-        address = config.client_port_address or "0.0.0.0"
-        raise StartError(
-            f"Unable to bind to {address}:{config.client_port}: {exc.strerror or exc}. Stop the other ZooKeeper "
-            "(kcli zookeeper-stop) or set another clientPort in zookeeper.properties"
-        ) from None
-    pid_path = config.data_dir / PID_FILE
-    stop_path = config.data_dir / STOP_FILE
-    stop_path.unlink(missing_ok=True)
-    pid_path.write_text(f"{os.getpid()}\n", encoding="ascii")
-    previous = process.install_signals(lambda: loop.call_soon_threadsafe(stop.set))
-    watcher = asyncio.create_task(process.watch_stop_file(stop_path, stop)) if sys.platform == "win32" else None
-    try:
+
+    def started(host: str, port: int, ready_ms: float) -> None:
         core = server.core
         on_started(Started(
-            host, port, config.data_dir, (time.perf_counter() - launched_at) * 1000, server.recovered_txns,
+            host, port, config.data_dir, ready_ms, server.recovered_txns,
             len(core.db.sessions.sessions), core.zxid, config.tick_time, tuple(sorted(config.four_letter_words)),
         ))
-        await stop.wait()
-    finally:
-        process.restore_signals(previous)
-        if watcher is not None:
-            watcher.cancel()
-        await server.stop()
-        pid_path.unlink(missing_ok=True)
-        stop_path.unlink(missing_ok=True)
 
+    process.serve(server, files(config.data_dir), started, lambda exc: _start_error(config, exc), launched_at or time.perf_counter())
+
+
+def _start_error(config: ZooKeeperConfig, exc: Exception) -> str | None:
+    if isinstance(exc, DataDirLocked):
+        pid = process.running_pid(files(config.data_dir))
+        if pid is None:  # its owner is still writing its pid file, or runs on a thread
+            return f"{exc} {_FIX}"
+        return f"zookeeper already running as process {pid} with dataDir {exc.data_dir}. {_FIX}"  # zkServer.sh's words
+    if isinstance(exc, DataDirError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        address = config.client_port_address or "0.0.0.0"
+        return (
+            f"Unable to bind to {address}:{config.client_port}: {exc.strerror or exc}. Stop the other ZooKeeper "
+            "(kcli zookeeper-stop) or set another clientPort in zookeeper.properties"
+        )
+    return None
 
 
 def request_stop(data_dir: Path) -> int | None:
     """Ask the server using ``data_dir`` to stop; its pid, or None when none runs."""
-    return process.request_stop(data_dir / PID_FILE, data_dir / STOP_FILE)
+    return process.request_stop(files(data_dir))
 
 
 def wait_stopped(data_dir: Path, pid: int, timeout_s: float = 30.0) -> bool:
-    return process.wait_stopped(data_dir / PID_FILE, pid, timeout_s)
+    return process.wait_stopped(files(data_dir), pid, timeout_s)
+
+
+__all__ = ["StartError", "Started", "request_stop", "serve", "wait_stopped"]

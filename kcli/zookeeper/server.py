@@ -13,16 +13,24 @@ writes that arrive together share one fsync, and no reply carries a zxid that
 a crash could take back. The fsync runs on the loop itself, as ZooKeeper's
 single SyncRequestProcessor thread does: handing it to a worker thread cost a
 single writer a quarter of its throughput (bench/zookeeper.py).
+
+One server per dataDir: ``lock()`` takes an exclusive OS lock on
+``<dataDir>/kcli-zookeeper.lock`` before anything there is read or written
+(Apache ZooKeeper takes none; kcli does, as Kafka does for its log
+directory); ``start()`` takes it when its caller has not. Whoever runs the
+server lets it go with ``unlock()`` after ``stop()``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections import deque
 from pathlib import Path
 
+from kcli.file_lock import FileLock
 from kcli.protocol.zookeeper import errors, frame
 from kcli.protocol.zookeeper import opcodes as op
 from kcli.process import ServingThread, serve_in_thread
@@ -33,10 +41,20 @@ from kcli.zookeeper.ops import Connection, Core, Limits
 from kcli.zookeeper.sessions import SessionTracker
 
 log = logging.getLogger("kcli.zookeeper")
+LOCK_FILE = "kcli-zookeeper.lock"
 
 
 class DataDirError(Exception):
     """The data directory cannot be created, read or written."""
+
+
+class DataDirLocked(DataDirError):
+    """Another server, in this process or another, holds the data directory."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = Path(os.path.abspath(data_dir))
+        super().__init__(f"Failed to acquire lock on file {LOCK_FILE} in {self.data_dir}. "
+                         "A ZooKeeper server in another process or thread is using this dataDir.")
 
 
 def _now() -> int:
@@ -80,13 +98,34 @@ class ZooKeeperServer:
         self._synced = 0
         self._flush_scheduled = False
         self._ticker: asyncio.Task | None = None
+        self._lock = FileLock(config.data_dir / LOCK_FILE)
+
+    def lock(self) -> None:
+        """Take the data directory (creating it); DataDirLocked when another server holds it."""
+        try:
+            self.config.data_dir.mkdir(parents=True, exist_ok=True)
+            held = self._lock.try_lock()
+        except OSError as exc:
+            raise self._unwritable(exc) from None
+        if not held:
+            raise DataDirLocked(self.config.data_dir)
+
+    def unlock(self) -> None:
+        self._lock.unlock()
+
+    def _unwritable(self, exc: OSError) -> DataDirError:
+        return DataDirError(
+            f"Unable to access datadir {self.config.data_dir}: {exc.strerror or exc}. "
+            "Set dataDir in zookeeper.properties to a writable directory"
+        )
 
     @property
     def connections(self) -> list[Connection]:
         return list(self._peers)
 
     async def start(self) -> tuple[str, int]:
-        """Recover the data directory, bind the client port; returns the bound (host, port)."""
+        """Take and recover the data directory, bind the client port; returns the bound (host, port)."""
+        self.lock()
         c = self.config
         now = _now()
         sessions = SessionTracker(c.tick_time, c.min_session_timeout, c.max_session_timeout, now)
@@ -94,9 +133,7 @@ class ZooKeeperServer:
         try:
             db.open(now)
         except OSError as exc:
-            raise DataDirError(
-                f"Unable to access datadir {c.data_dir}: {exc.strerror or exc}. Set dataDir in zookeeper.properties to a writable directory"
-            ) from None
+            raise self._unwritable(exc) from None
         self.recovered_txns = db.recovered_txns
         self.core = Core(db, Limits(c.tick_time, c.min_session_timeout, c.max_session_timeout, c.super_digest))
         self.stats.started = now

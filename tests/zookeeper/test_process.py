@@ -1,5 +1,6 @@
 """``kcli zookeeper-start`` / ``zookeeper-stop`` as processes: banner, clean stop, kill -9 durability, errors."""
 
+import os
 import signal
 import socket
 import sys
@@ -120,4 +121,66 @@ def test_kill_9_after_an_acknowledged_write_loses_nothing(tmp_path):
         client.stop()
         client.close()
     restarted.proc.terminate()
+    assert restarted.wait() == 0
+
+
+def test_a_second_zookeeper_on_a_data_dir_in_use_is_refused(tmp_path):
+    """Two servers on one dataDir: the second is refused before it reads or writes a file there."""
+    config = properties(tmp_path)
+    first = ZooKeeperProcess(config)
+    assert first.address is not None, first.output
+    client = KazooClient(first.address, timeout=20)
+    client.start(timeout=10)
+    try:
+        client.create("/acknowledged", b"first")
+        data_dir = tmp_path / "zk"
+        before = {str(p.relative_to(data_dir)): (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(data_dir.rglob("*"))}
+
+        second = KcliProcess("zookeeper-start", config)
+        try:
+            assert second.host is None, f"a second server started on {data_dir}:\n{second.output}"
+            assert second.wait() == 1
+        finally:
+            second.stop()
+        lines = [line for line in second.lines if line.strip()]
+        assert len(lines) == 1 and "Traceback" not in second.output, second.output
+        assert f"zookeeper already running as process {first.proc.pid}" in lines[0]
+        assert os.path.abspath(data_dir) in lines[0] and "kcli zookeeper-stop" in lines[0]
+        after = {str(p.relative_to(data_dir)): (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(data_dir.rglob("*"))}
+        assert after == before  # no pid file, no new log file, no snapshot from the refused one
+
+        client.set("/acknowledged", b"still served")  # the first still serves
+        assert client.get("/acknowledged")[0] == b"still served"
+    finally:
+        client.stop()
+        client.close()
+        stopped = kcli("zookeeper-stop", str(config))
+        code = first.wait()
+    assert stopped.returncode == 0, stopped.stderr
+    assert code == 0 and not (tmp_path / "zk" / "zookeeper_server.pid").exists()
+
+    restarted = ZooKeeperProcess(config)  # the write acknowledged by the first is there
+    assert restarted.address is not None, restarted.output
+    client = KazooClient(restarted.address, timeout=20)
+    client.start(timeout=10)
+    try:
+        assert client.get("/acknowledged")[0] == b"still served"
+    finally:
+        client.stop()
+        client.close()
+        restarted.stop()
+
+
+def test_kill_9_releases_the_data_dir(tmp_path):
+    config = properties(tmp_path)
+    first = ZooKeeperProcess(config)
+    assert first.address is not None, first.output
+    first.proc.kill()  # SIGKILL on POSIX, TerminateProcess on Windows: the OS drops the lock
+    first.wait()
+
+    restarted = ZooKeeperProcess(config)
+    assert restarted.address is not None, restarted.output
+    assert (tmp_path / "zk" / "zookeeper_server.pid").read_text().strip() == str(restarted.proc.pid)
+    stopped = kcli("zookeeper-stop", str(config))
+    assert stopped.returncode == 0, stopped.stderr
     assert restarted.wait() == 0

@@ -2,6 +2,7 @@
 
 Layout under ``log.dirs``::
 
+    .lock                    held by the broker using the directory (kcli/broker/server.py)
     meta.properties          cluster.id, node.id, version (as Kafka's)
     kcli-topics.json         {topic: {"topic_id": uuid, "partitions": n, "configs": {k: v}}}
     .kafka_cleanshutdown     present only after a clean shutdown
