@@ -7,7 +7,7 @@ thing a handler may await (the Fetch long-poll).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kcli.broker.config import BrokerConfig
 from kcli.broker.group.service import GroupService
@@ -26,6 +26,7 @@ class BrokerState:
     next_producer_id: int
     api_versions: tuple[tuple[int, int, int], ...]  # (api_key, min, max), from dispatch.ROUTES
     groups: GroupService
+    auto_create_refused: set[str] = field(default_factory=set)  # topics whose refusal was logged once
 
 
 @dataclass

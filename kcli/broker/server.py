@@ -14,6 +14,8 @@ import logging
 import time
 from pathlib import Path
 
+from kcli import accept_errors
+from kcli.broker import partition_bounds
 from kcli.broker.config import BrokerConfig
 from kcli.process import ServingThread, serve_in_thread
 from kcli.broker.context import BrokerState, RequestContext
@@ -44,6 +46,7 @@ class Broker:
         self._server: asyncio.base_events.Server | None = None
         self._connections: set[asyncio.Task] = set()
         self.address: tuple[str, int] | None = None
+        self.accept_errors: accept_errors.AcceptErrorLog | None = None
 
     async def start(self) -> tuple[str, int]:
         """Open the logs, bind the listener (and register with ZooKeeper); returns the bound (host, port)."""
@@ -55,6 +58,8 @@ class Broker:
             raise
 
     async def _start(self) -> tuple[str, int]:
+        partition_bounds.raise_open_files_limit()
+        self.accept_errors = accept_errors.install(log)
         try:
             if self.zookeeper is not None:
                 await self.zookeeper.open(self.catalog)  # raises ZooKeeperError

@@ -23,6 +23,7 @@ import time
 from collections import deque
 from pathlib import Path
 
+from kcli import accept_errors
 from kcli.protocol.zookeeper import errors, frame
 from kcli.protocol.zookeeper import opcodes as op
 from kcli.process import ServingThread, serve_in_thread
@@ -88,6 +89,7 @@ class ZooKeeperServer:
     async def start(self) -> tuple[str, int]:
         """Recover the data directory, bind the client port; returns the bound (host, port)."""
         c = self.config
+        accept_errors.install(log)
         now = _now()
         sessions = SessionTracker(c.tick_time, c.min_session_timeout, c.max_session_timeout, now)
         db = Database(c.data_dir, sessions, c.snap_count, c.snap_retain_count)
