@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import time
 
 ACCEPT_MESSAGES = ("socket.accept() out of system resource", "Accept failed on a socket")
@@ -35,8 +36,12 @@ class AcceptErrorLog:
             self.suppressed += 1
             return False
         also = f" ({self.suppressed} more since the last report)" if self.suppressed else ""
-        self.log.error("Cannot accept connections: %s%s; retrying every second", _describe(exc), also)
+        line = f"Cannot accept connections: {_describe(exc)}{also}; retrying every second"
         self._last, self.suppressed = now, 0
+        try:
+            self.log.error(line)
+        except Exception:  # a handler that needs a file of its own cannot have one now
+            sys.stderr.write(line + "\n")
         return True
 
     def handler(self, loop: asyncio.AbstractEventLoop, context: dict) -> None:
