@@ -58,3 +58,33 @@ def test_alter_configs_refuses_and_changes_nothing(broker, admin, incremental):
     assert "Invalid value 1.5 for configuration min.cleanable.dirty.ratio: Value must be no more than 1" in result["topic"]["tuned"]
     assert _topic_overrides(admin, "tuned") == before
     assert before["retention.ms"]["value"] == "60000" and "segment.bytes" not in before
+
+
+def test_topics_tool_refuses_a_bad_topic_config(broker):
+    result = kcli("topics", "--bootstrap-server", broker.bootstrap, "--create", "--topic", "big-segments", "--config", "segment.bytes=3000000000")
+    assert result.returncode == 1
+    assert result.stderr == f"Error while executing topic command : {SEGMENT_BYTES_MESSAGE}\n"
+    assert not (broker.log_dir / "big-segments-0").exists()
+
+
+def test_a_bad_config_stored_before_the_check_is_ignored_on_start(tmp_path, caplog):
+    from kcli.broker.server import run_in_thread
+    from tests.conftest import broker_config
+
+    log_dir = tmp_path / "kafka-logs"
+    broker = run_in_thread(broker_config(log_dir))
+    client = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+    client.create_topics([NewTopic("old", 1, 1, topic_configs={"retention.ms": "60000"})])
+    client.close()
+    broker.stop()
+    stored = (log_dir / "kcli-topics.json").read_text(encoding="utf-8")
+    (log_dir / "kcli-topics.json").write_text(stored.replace('"retention.ms": "60000"', '"retention.ms": "60000", "segment.bytes": "3000000000"'),
+                                              encoding="utf-8")  # as an older kcli accepted it
+    broker = run_in_thread(broker_config(log_dir))
+    try:
+        topic = broker.broker.catalog.topics["old"]
+        assert topic.configs == {"retention.ms": "60000"}
+        assert topic.partitions[0].config.segment_bytes == 1073741824
+        assert f"Topic old: ignoring its config segment.bytes=3000000000 ({SEGMENT_BYTES_MESSAGE})" in caplog.text
+    finally:
+        broker.stop()

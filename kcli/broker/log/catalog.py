@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import re
 import shutil
@@ -28,6 +29,8 @@ from typing import Callable
 
 from kcli.broker import topic_config
 from kcli.broker.log.partition import LogConfig, Partition
+
+log = logging.getLogger("kcli.broker")
 
 CLEAN_SHUTDOWN = ".kafka_cleanshutdown"
 TOPICS_FILE = "kcli-topics.json"
@@ -92,7 +95,7 @@ class Catalog:
         path = self.log_dir / TOPICS_FILE
         stored = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         for name, meta in stored.items():
-            topic = Topic(name, uuid.UUID(meta["topic_id"]), dict(meta.get("configs", {})))
+            topic = Topic(name, uuid.UUID(meta["topic_id"]), _valid_configs(name, meta.get("configs", {})))
             config = self.log_config(topic.configs)
             for i in range(meta["partitions"]):
                 topic.partitions.append(Partition.open(self._dir(name, i), name, i, config, recover))
@@ -220,6 +223,19 @@ class Catalog:
                 partition.flush()
                 partition.close()
         (self.log_dir / CLEAN_SHUTDOWN).write_bytes(b"")
+
+
+def _valid_configs(topic: str, configs: dict[str, str]) -> dict[str, str]:
+    """A stored topic's overrides without the ones Kafka would refuse (stored before kcli checked them):
+    the topic falls back to the broker's value rather than, say, a segment size past 2 GiB."""
+    valid = {}
+    for name, value in configs.items():
+        problem = topic_config.validate(name, value)
+        if problem:
+            log.warning("Topic %s: ignoring its config %s=%s (%s); the broker's value applies", topic, name, value, problem)
+        else:
+            valid[name] = value
+    return valid
 
 
 def _replace(path: Path, text: str) -> None:
