@@ -147,7 +147,7 @@ def _java_str(value) -> str:
         return "Infinity" if value > 0 else "-Infinity"
     if value == 0 or 1e-3 <= abs(value) < 1e7:
         return repr(value)
-    sign, digits, exponent = Decimal(repr(value)).normalize().as_tuple()
+    sign, digits, exponent = Decimal(repr(value)).normalize().as_tuple()  # finite here: exponent is an int
     mantissa = "".join(map(str, digits))
     head, tail = mantissa[0], mantissa[1:] or "0"
-    return f"{'-' if sign else ''}{head}.{tail}E{exponent + len(mantissa) - 1}"
+    return f"{'-' if sign else ''}{head}.{tail}E{int(exponent) + len(mantissa) - 1}"
