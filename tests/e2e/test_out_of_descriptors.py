@@ -1,4 +1,7 @@
-"""A broker out of file descriptors logs its failing accept() once, not a traceback per attempt, and recovers."""
+"""A server out of file descriptors logs its failing accept() once, not a traceback per attempt, and recovers.
+
+Both servers: the broker and the ZooKeeper server, each started with a low RLIMIT_NOFILE.
+"""
 
 import os
 import socket
@@ -22,9 +25,34 @@ def _limit_descriptors() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (DESCRIPTORS, DESCRIPTORS))
 
 
-def test_accept_failures_are_logged_once_per_interval(tmp_path):
-    server = KcliProcess("server-start", "--override", f"log.dirs={tmp_path / 'logs'}", "--override", "listeners=PLAINTEXT://127.0.0.1:0",
-                         preexec_fn=_limit_descriptors, env={**os.environ, "COLUMNS": "400"})
+class _Endpoint:
+    def __init__(self, server):
+        self.host, self.port = server.host, server.port
+
+
+def _broker(tmp_path):
+    args = ["server-start", "--override", f"log.dirs={tmp_path / 'logs'}", "--override", "listeners=PLAINTEXT://127.0.0.1:0"]
+
+    def served(server) -> bool:
+        return Wire(_Endpoint(server)).call(ApiVersionsRequest[0](), ApiVersionsResponse[0], 0).error_code == 0
+    return args, served
+
+
+def _zookeeper(tmp_path):
+    props = tmp_path / "zookeeper.properties"
+    props.write_text(f"dataDir={(tmp_path / 'zookeeper').as_posix()}\nclientPort=0\nclientPortAddress=127.0.0.1\nmaxClientCnxns=0\n")
+
+    def served(server) -> bool:
+        with socket.create_connection((server.host, server.port), timeout=15) as client:
+            client.sendall(b"srvr")
+            return client.recv(4096).startswith(b"Zookeeper version")
+    return ["zookeeper-start", props], served
+
+
+@pytest.mark.parametrize("kind", [_broker, _zookeeper], ids=["broker", "zookeeper"])
+def test_accept_failures_are_logged_once_per_interval(tmp_path, kind):
+    args, served = kind(tmp_path)
+    server = KcliProcess(*args, preexec_fn=_limit_descriptors, env={**os.environ, "COLUMNS": "400"})
     clients = []
     try:
         assert server.port, server.output
@@ -34,11 +62,7 @@ def test_accept_failures_are_logged_once_per_interval(tmp_path):
         for client in clients:
             client.close()
         clients.clear()
-
-        class Endpoint:  # once descriptors are free again, a retry of accept() (one a second) lets new clients in
-            host, port = server.host, server.port
-        versions = Wire(Endpoint).call(ApiVersionsRequest[0](), ApiVersionsResponse[0], 0)
-        assert versions.error_code == 0
+        assert served(server)  # descriptors are free again: a retry of accept() (one a second) lets clients in
     finally:
         for client in clients:
             client.close()
