@@ -94,3 +94,15 @@ def test_creating_partitions_leaves_other_connections_served(broker):
     assert len(_partition_dirs(broker.log_dir, "wide")) == 200 and _stored_partitions(broker.log_dir)["wide"] == 200
     creator.sock.close()
     other.sock.close()
+
+
+def test_a_name_given_twice_is_refused_as_kafka_does(broker, admin):
+    admin.create_topics([NewTopic("kept", 2, 1)])
+    response = admin.create_topics([NewTopic("twice", 1, 1), NewTopic("twice", 3, 1), NewTopic("kept", 1, 1)], raise_errors=False)
+    assert [(t["name"], t["error_code"], t["error_message"]) for t in response["topics"]] == [
+        ("twice", 42, "Duplicate topic name."), ("twice", 42, "Duplicate topic name."),  # INVALID_REQUEST
+        ("kept", 36, "Topic 'kept' already exists."),
+    ]
+    assert not list(broker.log_dir.glob("twice-*")) and _partition_dirs(broker.log_dir, "kept") == ["kept-0", "kept-1"]
+    response = admin.create_partitions({"kept": 3}, raise_errors=False)
+    assert [r.error_code for r in response.results] == [0] and len(_partition_dirs(broker.log_dir, "kept")) == 3

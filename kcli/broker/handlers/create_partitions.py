@@ -10,7 +10,7 @@ from kafka.protocol.admin import CreatePartitionsRequest as Request
 from kafka.protocol.admin import CreatePartitionsResponse as Response
 
 from kcli.broker import partition_bounds
-from kcli.broker.handlers.create_topics import broker_problem, open_partition_files
+from kcli.broker.handlers.create_topics import broker_problem, check_each, open_partition_files
 from kcli.protocol.kafka.errors import ErrorCode
 
 ADVERTISED = (0, 1)
@@ -21,7 +21,7 @@ log = logging.getLogger("kcli.broker")
 async def handle(request, ctx):
     catalog = ctx.catalog
     async with catalog.creation:
-        checked = [(t, *_check(ctx, t)) for t in request.topics]
+        checked = check_each(ctx, request.topics, _check)
         adding = sum(t.count - len(catalog.topics[t.name].partitions) for t, code, _ in checked if code is ErrorCode.NONE)
         too_many = partition_bounds.request_problem(adding, ctx.config.max_partitions_per_request)
         held, files = catalog.partition_count(), open_partition_files(catalog)

@@ -27,7 +27,7 @@ log = logging.getLogger("kcli.broker")
 
 async def handle(request, ctx):
     async with ctx.catalog.creation:
-        checked = [(t, *_check(ctx, t)) for t in request.topics]
+        checked = check_each(ctx, request.topics, _check)
         adding = sum(_partitions(ctx, t) for t, code, _ in checked if code is ErrorCode.NONE)
         too_many = partition_bounds.request_problem(adding, ctx.config.max_partitions_per_request)
         held, files = ctx.catalog.partition_count(), open_partition_files(ctx.catalog)
@@ -42,6 +42,15 @@ async def handle(request, ctx):
                     code, message = await _create(ctx, t.name, count, {c.name: c.value for c in t.configs if c.value is not None})
             results.append(Response.CreatableTopicResult(name=t.name, error_code=code, error_message=message))
     return Response(version=ctx.api_version, throttle_time_ms=0, topics=results)
+
+
+def check_each(ctx, topics, check) -> list[tuple]:
+    """(topic, code, message) per entry; a name given twice is refused each time, as Kafka's ControllerApis does."""
+    seen: set[str] = set()
+    twice: set[str] = set()
+    for t in topics:
+        (twice if t.name in seen else seen).add(t.name)
+    return [(t, ErrorCode.INVALID_REQUEST, "Duplicate topic name.") if t.name in twice else (t, *check(ctx, t)) for t in topics]
 
 
 def _partitions(ctx, t) -> int:

@@ -119,7 +119,7 @@ class Catalog:
         return self.log_dir / f"{topic}-{index}"
 
     def log_config(self, overrides: dict[str, str]) -> LogConfig:
-        value = lambda name: overrides.get(name, self.defaults[name][0])  # noqa: E731
+        value = lambda name: overrides.get(name, self.defaults[name][0]).strip()  # noqa: E731  (Kafka trims values)
         return LogConfig(
             segment_bytes=int(value("segment.bytes")),
             max_message_bytes=int(value("max.message.bytes")),
@@ -157,6 +157,8 @@ class Catalog:
     async def create_gradually(self, name: str, partitions: int, configs: dict[str, str]) -> Topic:
         """``create``, yielding to the event loop every few partitions; the topic is published
         (listed, saved) only once every partition exists, and nothing stays behind if it fails."""
+        if name in self.topics:  # the caller checks; never reuse (and clear) a live topic's directories
+            raise ValueError(f"Topic '{name}' already exists.")
         topic = Topic(name, uuid.uuid4(), dict(configs))
         topic.partitions = await self._open_gradually(name, 0, partitions, self.log_config(topic.configs))
         self.topics[name] = topic
