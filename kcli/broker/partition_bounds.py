@@ -29,7 +29,7 @@ from kcli.protocol.kafka.errors import ErrorCode
 
 FILES_PER_PARTITION = 3
 FILE_RESERVE = 256
-_WINDOWS_OPEN_FILES = 8192  # the C runtime's limit for open() (_setmaxstdio's maximum)
+_WINDOWS_OPEN_FILES = 8192  # the C runtime's limit on descriptors from open(), which Python's files use
 _MACOS_OPEN_MAX = 10240  # macOS refuses a soft limit above OPEN_MAX
 
 
