@@ -83,6 +83,7 @@ DEFINITIONS: dict[str, ConfigKey] = config_def.table(
     ConfigKey("group.initial.rebalance.delay.ms", I), ConfigKey("group.max.size", I, at_least(1)),
     ConfigKey("zookeeper.connect", S), ConfigKey("zookeeper.session.timeout.ms", I), ConfigKey("zookeeper.connection.timeout.ms", I),
     ConfigKey("zookeeper.set.acl", B), ConfigKey("zookeeper.max.in.flight.requests", I, at_least(1)),
+    ConfigKey("connections.max.idle.ms", L),
     ConfigKey("cluster.id", S),
     # kcli's own bounds (README: "Limits"): partitions one CreateTopics/CreatePartitions may add, and the broker may hold
     ConfigKey("kcli.max.partitions.per.request", I, at_least(1)), ConfigKey("kcli.max.partitions", I, at_least(1)),

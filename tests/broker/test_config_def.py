@@ -22,6 +22,10 @@ def test_every_default_is_valid():
             assert config_def.problem(DEFINITIONS[name], value) is None, name
 
 
+def test_every_key_with_a_default_has_a_definition():
+    assert set(DEFAULTS) <= set(DEFINITIONS), "add a ConfigKey line to config.DEFINITIONS"
+
+
 def test_every_topic_synonym_is_a_known_broker_key():
     for d in topic_config.TOPIC_CONFIGS:
         if d.broker_key:
