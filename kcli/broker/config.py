@@ -11,6 +11,8 @@ from pathlib import Path
 
 import platformdirs
 
+from kcli.broker import config_def, topic_config
+from kcli.broker.config_def import ConfigKey, ConfigType, at_least, between, one_of
 from kcli.config.properties import parse_properties
 
 # What kcli's shipped kraft/server.properties (standalone) sets: the configuration when no file is given.
@@ -36,37 +38,59 @@ BUILT_IN: dict[str, str] = {
     "offsets.retention.check.interval.ms": "600000",
     "offsets.topic.num.partitions": "1",
     "offset.metadata.max.bytes": "4096",
-}
-# Keys whose values must be whole numbers of at least this.
-_NUMBERS = {
-    "group.min.session.timeout.ms": 0, "group.max.session.timeout.ms": 0, "group.initial.rebalance.delay.ms": 0,
-    "offsets.retention.minutes": 1, "offsets.retention.check.interval.ms": 1, "offsets.topic.num.partitions": 1,
-    "offset.metadata.max.bytes": 0,
-}
-# Keys without a default that must be whole numbers of at least this when set (the flush policy's).
-_OPTIONAL_NUMBERS = {
-    "log.flush.interval.messages": 1, "log.flush.interval.ms": 0, "log.flush.scheduler.interval.ms": 1,
-    "log.initial.task.delay.ms": 0,
+    "kcli.max.partitions.per.request": "1000",
+    "kcli.max.partitions": "4000",
 }
 DEFAULTS: dict[str, str] = {**BUILT_IN, **SHIPPED}
 
+B, S, I, H, L, D, T = ConfigType.BOOLEAN, ConfigType.STRING, ConfigType.INT, ConfigType.SHORT, ConfigType.LONG, ConfigType.DOUBLE, ConfigType.LIST
+# Kafka's type and validator for each broker key kcli knows (Kafka 4.0's KafkaConfig, LogConfig.SERVER_CONFIG_DEF,
+# GroupCoordinatorConfig, ...; ZooKeeper-mode keys from 3.9), checked at start-up. One line per key.
+DEFINITIONS: dict[str, ConfigKey] = config_def.table(
+    ConfigKey("node.id", I), ConfigKey("broker.id", I), ConfigKey("process.roles", T, one_of("broker", "controller")),
+    ConfigKey("listeners", S), ConfigKey("advertised.listeners", S), ConfigKey("listener.security.protocol.map", S),
+    ConfigKey("inter.broker.listener.name", S), ConfigKey("controller.listener.names", S),
+    ConfigKey("controller.quorum.voters", T), ConfigKey("controller.quorum.bootstrap.servers", T),
+    ConfigKey("num.network.threads", I, at_least(1)), ConfigKey("num.io.threads", I, at_least(1)),
+    ConfigKey("socket.send.buffer.bytes", I), ConfigKey("socket.receive.buffer.bytes", I),
+    ConfigKey("socket.request.max.bytes", I, at_least(1)), ConfigKey("message.max.bytes", I, at_least(0)),
+    ConfigKey("log.dirs", S), ConfigKey("log.dir", S), ConfigKey("metadata.log.dir", S),
+    ConfigKey("num.partitions", I, at_least(1)), ConfigKey("default.replication.factor", I),
+    ConfigKey("num.recovery.threads.per.data.dir", I, at_least(1)), ConfigKey("auto.create.topics.enable", B),
+    ConfigKey("delete.topic.enable", B), ConfigKey("auto.leader.rebalance.enable", B), ConfigKey("unclean.leader.election.enable", B),
+    ConfigKey("min.insync.replicas", I, at_least(1)), ConfigKey("compression.type", S, one_of(*topic_config.COMPRESSION_TYPES)),
+    ConfigKey("log.segment.bytes", I, at_least(1024 * 1024)), ConfigKey("log.index.size.max.bytes", I, at_least(4)),
+    ConfigKey("log.index.interval.bytes", I, at_least(0)), ConfigKey("log.preallocate", B),
+    ConfigKey("log.roll.ms", L), ConfigKey("log.roll.hours", I, at_least(1)),
+    ConfigKey("log.roll.jitter.ms", L), ConfigKey("log.roll.jitter.hours", I, at_least(0)),
+    ConfigKey("log.retention.ms", L), ConfigKey("log.retention.minutes", I), ConfigKey("log.retention.hours", I),
+    ConfigKey("log.retention.bytes", L), ConfigKey("log.retention.check.interval.ms", L, at_least(1)),
+    ConfigKey("log.cleanup.policy", T, one_of("compact", "delete")), ConfigKey("log.segment.delete.delay.ms", L, at_least(0)),
+    ConfigKey("log.flush.interval.messages", L, at_least(1)), ConfigKey("log.flush.interval.ms", L),
+    ConfigKey("log.flush.scheduler.interval.ms", L), ConfigKey("log.initial.task.delay.ms", L, at_least(0)),
+    ConfigKey("log.message.timestamp.type", S, one_of("CreateTime", "LogAppendTime")),
+    ConfigKey("log.message.timestamp.before.max.ms", L, at_least(0)), ConfigKey("log.message.timestamp.after.max.ms", L, at_least(0)),
+    ConfigKey("log.cleaner.enable", B), ConfigKey("log.cleaner.delete.retention.ms", L, at_least(0)),
+    ConfigKey("log.cleaner.min.compaction.lag.ms", L, at_least(0)), ConfigKey("log.cleaner.max.compaction.lag.ms", L, at_least(1)),
+    ConfigKey("log.cleaner.min.cleanable.ratio", D, between(0, 1)),
+    ConfigKey("offsets.topic.replication.factor", H, at_least(1)), ConfigKey("offsets.topic.num.partitions", I, at_least(1)),
+    ConfigKey("offsets.retention.minutes", I, at_least(1)), ConfigKey("offsets.retention.check.interval.ms", L, at_least(1)),
+    ConfigKey("offset.metadata.max.bytes", I),
+    ConfigKey("transaction.state.log.replication.factor", H, at_least(1)), ConfigKey("transaction.state.log.min.isr", I, at_least(1)),
+    ConfigKey("share.coordinator.state.topic.replication.factor", H, at_least(1)),
+    ConfigKey("share.coordinator.state.topic.min.isr", H, at_least(1)),
+    ConfigKey("group.min.session.timeout.ms", I), ConfigKey("group.max.session.timeout.ms", I),
+    ConfigKey("group.initial.rebalance.delay.ms", I), ConfigKey("group.max.size", I, at_least(1)),
+    ConfigKey("zookeeper.connect", S), ConfigKey("zookeeper.session.timeout.ms", I), ConfigKey("zookeeper.connection.timeout.ms", I),
+    ConfigKey("zookeeper.set.acl", B), ConfigKey("zookeeper.max.in.flight.requests", I, at_least(1)),
+    ConfigKey("connections.max.idle.ms", L),
+    ConfigKey("cluster.id", S),
+    # kcli's own bounds (README: "Limits"): partitions one CreateTopics/CreatePartitions may add, and the broker may hold
+    ConfigKey("kcli.max.partitions.per.request", I, at_least(1)), ConfigKey("kcli.max.partitions", I, at_least(1)),
+)
+
 # Keys kcli reads, plus keys of Kafka's shipped configs it accepts silently.
-KNOWN_KEYS = frozenset(DEFAULTS) | {
-    "broker.id", "log.dirs", "log.dir", "advertised.listeners", "listener.security.protocol.map",
-    "inter.broker.listener.name", "process.roles", "controller.quorum.voters", "controller.quorum.bootstrap.servers",
-    "controller.listener.names", "num.network.threads", "num.io.threads", "socket.send.buffer.bytes",
-    "socket.receive.buffer.bytes", "socket.request.max.bytes", "num.recovery.threads.per.data.dir",
-    "transaction.state.log.replication.factor", "transaction.state.log.min.isr", "log.flush.interval.messages",
-    "log.flush.interval.ms", "log.retention.bytes", "log.retention.ms", "log.retention.minutes",
-    "log.retention.check.interval.ms", "log.cleanup.policy", "log.index.interval.bytes", "log.index.size.max.bytes",
-    "log.roll.ms", "log.roll.hours", "log.message.timestamp.type", "compression.type", "min.insync.replicas",
-    "delete.topic.enable", "zookeeper.connect", "zookeeper.connection.timeout.ms", "group.min.session.timeout.ms",
-    "group.max.session.timeout.ms", "offsets.retention.minutes", "offsets.topic.num.partitions",
-    "unclean.leader.election.enable", "log.preallocate", "log.cleaner.enable", "log.segment.delete.delay.ms",
-    "auto.leader.rebalance.enable", "share.coordinator.state.topic.replication.factor",
-    "share.coordinator.state.topic.min.isr", "cluster.id", "metadata.log.dir", "group.max.size", "zookeeper.set.acl",
-    "zookeeper.max.in.flight.requests", "log.flush.scheduler.interval.ms", "log.initial.task.delay.ms",
-}
+KNOWN_KEYS = frozenset(DEFAULTS) | frozenset(DEFINITIONS)
 
 
 class ConfigError(Exception):
@@ -96,6 +120,8 @@ class BrokerConfig:
     zookeeper_connect: str | None = None  # None: standalone; else host:port[,host:port][/chroot]
     zookeeper_session_timeout_ms: int = 18000
     zookeeper_connection_timeout_ms: int = 18000  # Kafka: unset means the session timeout
+    max_partitions_per_request: int = 1000  # kcli.max.partitions.per.request
+    max_partitions: int = 4000  # kcli.max.partitions
 
     @classmethod
     def from_properties(cls, props: dict[str, str], from_file: bool = False) -> "BrokerConfig":
@@ -111,11 +137,13 @@ class BrokerConfig:
             adv_host = "localhost"
         log_dirs = merged.get("log.dirs") or merged.get("log.dir")
         log_dir = Path(log_dirs.split(",")[0].strip()).expanduser() if log_dirs else default_log_dir()
-        for key, minimum in _NUMBERS.items():
-            _int(merged, key, minimum)
-        for key, minimum in _OPTIONAL_NUMBERS.items():
-            if key in merged:
-                _int(merged, key, minimum)
+        for key, value in merged.items():
+            definition = DEFINITIONS.get(key)
+            if definition is not None:
+                try:
+                    config_def.parse(definition, value)
+                except config_def.InvalidConfig as exc:
+                    raise ConfigError(str(exc)) from None
         node_key = "broker.id" if "broker.id" in props and "node.id" not in props else "node.id"
         return cls(
             props=merged,
@@ -134,6 +162,8 @@ class BrokerConfig:
             static=static,
             zookeeper_connect=merged.get("zookeeper.connect", "").strip() or None,
             zookeeper_session_timeout_ms=_int(merged, "zookeeper.session.timeout.ms", 1),
+            max_partitions_per_request=_int(merged, "kcli.max.partitions.per.request", 1),
+            max_partitions=_int(merged, "kcli.max.partitions", 1),
             zookeeper_connection_timeout_ms=_int(
                 merged, "zookeeper.connection.timeout.ms" if "zookeeper.connection.timeout.ms" in merged else "zookeeper.session.timeout.ms", 1
             ),
@@ -178,7 +208,7 @@ def _int(props: dict[str, str], key: str, minimum: int) -> int:
     try:
         value = int(props[key])
     except ValueError:
-        raise ConfigError(f"Invalid value {props[key]} for configuration {key}: Not a number; fix it in server.properties or with --override {key}=N") from None
+        raise ConfigError(f"Invalid value {props[key]} for configuration {key}: Not a number of type INT") from None
     if value < minimum:
         raise ConfigError(f"Invalid value {value} for configuration {key}: Value must be at least {minimum}")
     return value

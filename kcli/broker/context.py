@@ -8,7 +8,7 @@ fsync the flush policy asks for before an acknowledgement).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kcli.broker.config import BrokerConfig
 from kcli.broker.group.service import GroupService
@@ -29,6 +29,7 @@ class BrokerState:
     api_versions: tuple[tuple[int, int, int], ...]  # (api_key, min, max), from dispatch.ROUTES
     groups: GroupService
     flusher: LogFlusher  # fsyncs the flush policy asks for, grouped across requests
+    auto_create_refused: set[str] = field(default_factory=set)  # topics whose refusal was logged once
 
 
 @dataclass

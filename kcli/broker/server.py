@@ -20,6 +20,8 @@ import os
 import time
 from pathlib import Path
 
+from kcli import accept_errors
+from kcli.broker import partition_bounds
 from kcli.broker.config import BrokerConfig
 from kcli.file_lock import FileLock
 from kcli.process import ServingThread, serve_in_thread
@@ -63,6 +65,7 @@ class Broker:
         self._connections: set[asyncio.Task] = set()
         self.address: tuple[str, int] | None = None
         self._lock = FileLock(config.log_dir / LOCK_FILE)
+        self.accept_errors: accept_errors.AcceptErrorLog | None = None
 
     def lock(self) -> None:
         """Take the log directory (creating it); LogDirLocked when another broker holds it."""
@@ -88,6 +91,8 @@ class Broker:
             raise
 
     async def _start(self) -> tuple[str, int]:
+        partition_bounds.raise_open_files_limit()
+        self.accept_errors = accept_errors.install(log)
         try:
             if self.zookeeper is not None:
                 await self.zookeeper.open(self.catalog)  # raises ZooKeeperError

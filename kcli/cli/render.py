@@ -138,6 +138,8 @@ def broker_started(started) -> None:
 
     from kcli import __version__
 
+    import rich.table  # noqa: F401  RichHandler imports it at its first record, which fails once file descriptors run out
+
     logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(console=_console(), show_path=False, markup=False)])
     console = _console()
     console.print(f"[bold]kcli {__version__}[/] — Kafka-compatible broker")
@@ -372,6 +374,8 @@ def zookeeper_started(started) -> None:
     from rich.logging import RichHandler
 
     from kcli import __version__
+
+    import rich.table  # noqa: F401  RichHandler imports it at its first record, which fails once file descriptors run out
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(console=_console(), show_path=False, markup=False)])
     console = _console()

@@ -30,6 +30,7 @@ import time
 from collections import deque
 from pathlib import Path
 
+from kcli import accept_errors
 from kcli.file_lock import FileLock
 from kcli.protocol.zookeeper import errors, frame
 from kcli.protocol.zookeeper import opcodes as op
@@ -127,6 +128,7 @@ class ZooKeeperServer:
         """Take and recover the data directory, bind the client port; returns the bound (host, port)."""
         self.lock()
         c = self.config
+        accept_errors.install(log)
         now = _now()
         sessions = SessionTracker(c.tick_time, c.min_session_timeout, c.max_session_timeout, now)
         db = Database(c.data_dir, sessions, c.snap_count, c.snap_retain_count)

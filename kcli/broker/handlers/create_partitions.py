@@ -1,21 +1,52 @@
-"""CreatePartitions (key 37): v0–v1 (identical bodies). Partitions only grow, as in Kafka."""
+"""CreatePartitions (key 37): v0–v1 (identical bodies). Partitions only grow, as in Kafka.
+
+kcli's partition bounds apply as in CreateTopics (partition_bounds.py), and the
+new partitions are made a few at a time between turns of the event loop.
+"""
+
+import logging
 
 from kafka.protocol.admin import CreatePartitionsRequest as Request
 from kafka.protocol.admin import CreatePartitionsResponse as Response
 
+from kcli.broker import partition_bounds
+from kcli.broker.handlers.create_topics import broker_problem, check_each, open_partition_files
 from kcli.protocol.kafka.errors import ErrorCode
 
 ADVERTISED = (0, 1)
 
+log = logging.getLogger("kcli.broker")
 
-def handle(request, ctx):
-    results = []
-    for t in request.topics:
-        code, message = _check(ctx, t)
-        if code is ErrorCode.NONE and not request.validate_only:
-            ctx.catalog.add_partitions(t.name, t.count)
-        results.append(Response.CreatePartitionsTopicResult(name=t.name, error_code=code, error_message=message))
+
+async def handle(request, ctx):
+    catalog = ctx.catalog
+    async with catalog.creation:
+        checked = check_each(ctx, request.topics, _check)
+        adding = sum(t.count - len(catalog.topics[t.name].partitions) for t, code, _ in checked if code is ErrorCode.NONE)
+        too_many = partition_bounds.request_problem(adding, ctx.config.max_partitions_per_request)
+        held, files = catalog.partition_count(), open_partition_files(catalog)
+        results = []
+        for t, code, message in checked:
+            if code is ErrorCode.NONE:
+                more = t.count - len(catalog.topics[t.name].partitions)
+                code, message = too_many or broker_problem(ctx, held, files, more) or (ErrorCode.NONE, None)
+            if code is ErrorCode.NONE:
+                held, files = held + more, files + more * partition_bounds.FILES_PER_PARTITION
+                if not request.validate_only:
+                    code, message = await _add(ctx, t.name, t.count)
+            results.append(Response.CreatePartitionsTopicResult(name=t.name, error_code=code, error_message=message))
     return Response(version=ctx.api_version, throttle_time_ms=0, results=results)
+
+
+async def _add(ctx, name: str, total: int) -> tuple[ErrorCode, str | None]:
+    try:
+        added = await ctx.catalog.add_partitions_gradually(name, total)
+    except OSError as exc:
+        log.error("Could not add partitions to topic %s: %s", name, exc)
+        return ErrorCode.UNKNOWN_SERVER_ERROR, f"Could not create the files of the new partitions of {name}: {exc.strerror or exc}"
+    if not added:
+        return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, f"The topic '{name}' does not exist."
+    return ErrorCode.NONE, None
 
 
 def _check(ctx, t) -> tuple[ErrorCode, str | None]:

@@ -4,7 +4,9 @@ v1 adds controller_id, rack, is_internal; v2 cluster_id; v3 throttle_time_ms;
 v4 allow_auto_topic_creation; v5 offline_replicas; v7 leader_epoch (always -1
 here, so clients skip leader-epoch validation). One broker leads every
 partition. Unknown topics are created when the request allows it and
-``auto.create.topics.enable`` is true.
+``auto.create.topics.enable`` is true, within kcli's partition bounds (a topic
+they refuse is answered UNKNOWN_TOPIC_OR_PARTITION, and the broker logs why);
+the answer waits for the creation, which yields to the event loop as it goes.
 """
 
 from kafka.protocol.metadata import MetadataRequest as Request
@@ -20,7 +22,7 @@ _Topic = Response.MetadataResponseTopic
 _Partition = _Topic.MetadataResponsePartition
 
 
-def handle(request, ctx):
+async def handle(request, ctx):
     catalog = ctx.catalog
     node = ctx.config.node_id
     if request.topics is None or (ctx.api_version == 0 and not request.topics):
@@ -33,8 +35,8 @@ def handle(request, ctx):
         topic = catalog.topics.get(name)
         if topic is None:
             if allow_create and ctx.config.auto_create_topics and topic_name_problem(name) is None:
-                topic = create_topics.auto_create(ctx, name)
-            else:
+                topic = await create_topics.auto_create(ctx, name)
+            if topic is None:
                 code = ErrorCode.INVALID_TOPIC_EXCEPTION if topic_name_problem(name) else ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
                 topics.append(_Topic(error_code=code, name=name, is_internal=False, partitions=[]))
                 continue

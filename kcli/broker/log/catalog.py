@@ -19,10 +19,12 @@ The marker is left out when a write or fsync failed.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
 import re
+import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +36,7 @@ from kcli.broker.log.partition import LogConfig, Partition
 CLEAN_SHUTDOWN = ".kafka_cleanshutdown"  # written only when every partition was fsynced whole
 TOPICS_FILE = "kcli-topics.json"
 MAX_TOPIC_NAME = 249
+PARTITIONS_PER_STEP = 8  # partitions opened between two yields to the event loop
 _LEGAL = re.compile(r"^[a-zA-Z0-9._-]+$")
 
 log = logging.getLogger("kcli.broker")
@@ -83,6 +86,7 @@ class Catalog:
         self.cluster_id = ""
         self.recovered = False  # True when the last shutdown was unclean and logs were recovered
         self.listeners: list[Callable[[str], None]] = []
+        self.creation = asyncio.Lock()  # held by whoever checks and then creates partitions: one creation at a time
 
     def open(self, node_id: int, cluster_id: str | None = None) -> None:
         """Open the logs; ``cluster_id`` (ZooKeeper's) is adopted by a new directory and must match an old one."""
@@ -96,7 +100,7 @@ class Catalog:
         path = self.log_dir / TOPICS_FILE
         stored = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         for name, meta in stored.items():
-            topic = Topic(name, uuid.UUID(meta["topic_id"]), dict(meta.get("configs", {})))
+            topic = Topic(name, uuid.UUID(meta["topic_id"]), _valid_configs(name, meta.get("configs", {})))
             config = self.log_config(topic.configs)
             for i in range(meta["partitions"]):
                 topic.partitions.append(Partition.open(self._dir(name, i), name, i, config, recover))
@@ -120,7 +124,7 @@ class Catalog:
         return self.log_dir / f"{topic}-{index}"
 
     def log_config(self, overrides: dict[str, str]) -> LogConfig:
-        value = lambda name: overrides.get(name, self.defaults[name][0])  # noqa: E731
+        value = lambda name: overrides.get(name, self.defaults[name][0]).strip()  # noqa: E731  (Kafka trims values)
         return LogConfig(
             segment_bytes=int(value("segment.bytes")),
             max_message_bytes=int(value("max.message.bytes")),
@@ -156,6 +160,51 @@ class Catalog:
         for i in range(len(topic.partitions), total):
             topic.partitions.append(Partition.open(self._dir(name, i), name, i, config, recover=False))
         self._save(name)
+
+    async def create_gradually(self, name: str, partitions: int, configs: dict[str, str]) -> Topic:
+        """``create``, yielding to the event loop every few partitions; the topic is published
+        (listed, saved) only once every partition exists, and nothing stays behind if it fails."""
+        if name in self.topics:  # the caller checks; never reuse (and clear) a live topic's directories
+            raise ValueError(f"Topic '{name}' already exists.")
+        topic = Topic(name, uuid.uuid4(), dict(configs))
+        topic.partitions = await self._open_gradually(name, 0, partitions, self.log_config(topic.configs))
+        self.topics[name] = topic
+        self._save(name)
+        return topic
+
+    async def add_partitions_gradually(self, name: str, total: int) -> bool:
+        """``add_partitions``, yielding to the event loop; False (nothing added) if the topic was deleted meanwhile."""
+        topic = self.topics[name]
+        opened = await self._open_gradually(name, len(topic.partitions), total, self.log_config(topic.configs))
+        if self.topics.get(name) is not topic or len(topic.partitions) != total - len(opened):
+            for partition in opened:
+                partition.delete()
+            return False
+        config = self.log_config(topic.configs)  # the topic's configs may have changed meanwhile
+        for partition in opened:
+            partition.config = config
+        topic.partitions.extend(opened)
+        self._save(name)
+        return True
+
+    async def _open_gradually(self, name: str, start: int, stop: int, config: LogConfig) -> list[Partition]:
+        opened: list[Partition] = []
+        try:
+            for i in range(start, stop):
+                directory = self._dir(name, i)
+                if directory.exists():  # left by a creation that never finished: no topic lists it
+                    shutil.rmtree(directory)
+                opened.append(Partition.open(directory, name, i, config, recover=False))
+                if len(opened) % PARTITIONS_PER_STEP == 0:
+                    await asyncio.sleep(0)
+        except BaseException:
+            for partition in opened:
+                partition.delete()
+            raise
+        return opened
+
+    def partition_count(self) -> int:
+        return sum(len(t.partitions) for t in self.topics.values())
 
     def set_configs(self, name: str, configs: dict[str, str]) -> None:
         topic = self.topics[name]
@@ -195,6 +244,19 @@ class Catalog:
             (self.log_dir / CLEAN_SHUTDOWN).write_bytes(b"")
         except OSError as exc:
             log.warning("Cannot mark a clean shutdown of %s (%s): the logs are recovered at the next start", self.log_dir, exc.strerror or exc)
+
+
+def _valid_configs(topic: str, configs: dict[str, str]) -> dict[str, str]:
+    """A stored topic's overrides without the ones Kafka would refuse (stored before kcli checked them):
+    the topic falls back to the broker's value rather than, say, a segment size past 2 GiB."""
+    valid = {}
+    for name, value in configs.items():
+        problem = topic_config.validate(name, value)
+        if problem:
+            log.warning("Topic %s: ignoring its config %s=%s (%s); the broker's value applies", topic, name, value, problem)
+        else:
+            valid[name] = value
+    return valid
 
 
 def _replace(path: Path, text: str) -> None:

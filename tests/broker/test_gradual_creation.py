@@ -1,0 +1,59 @@
+"""Catalog.create_gradually / add_partitions_gradually: a topic is published only whole; a cut-short creation leaves nothing."""
+
+import asyncio
+import json
+
+import pytest
+
+from kcli.broker.log.catalog import PARTITIONS_PER_STEP, Catalog
+
+
+def _catalog(tmp_path):
+    catalog = Catalog(tmp_path, {})
+    catalog.open(0)
+    return catalog
+
+
+def test_cancelled_creation_leaves_no_topic_and_no_directories(tmp_path):
+    catalog = _catalog(tmp_path)
+
+    async def main():
+        task = asyncio.create_task(catalog.create_gradually("big", 10 * PARTITIONS_PER_STEP, {}))
+        for _ in range(3):  # a few steps in: some partitions exist on disk, the topic is not listed yet
+            await asyncio.sleep(0)
+        assert list(tmp_path.glob("big-*")) and "big" not in catalog.topics
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(main())
+    assert "big" not in catalog.topics and not list(tmp_path.glob("big-*"))
+    assert not (tmp_path / "kcli-topics.json").exists()  # never saved
+    catalog.close()
+
+
+def test_directories_left_by_an_unfinished_creation_are_not_reused(tmp_path):
+    stale = tmp_path / "ghost-1"  # e.g. the broker was killed while creating "ghost": no topic lists it
+    stale.mkdir()
+    (stale / "00000000000000000000.log").write_bytes(b"\0" * 100)
+    catalog = _catalog(tmp_path)
+    topic = asyncio.run(catalog.create_gradually("ghost", 2, {}))
+    assert [p.log_end_offset for p in topic.partitions] == [0, 0]
+    assert (stale / "00000000000000000000.log").stat().st_size == 0
+    assert json.loads((tmp_path / "kcli-topics.json").read_text())["ghost"]["partitions"] == 2
+    catalog.close()
+
+
+def test_partitions_added_to_a_topic_deleted_meanwhile_are_removed(tmp_path):
+    catalog = _catalog(tmp_path)
+
+    async def main():
+        await catalog.create_gradually("doomed", 1, {})
+        task = asyncio.create_task(catalog.add_partitions_gradually("doomed", 1 + 4 * PARTITIONS_PER_STEP))
+        await asyncio.sleep(0)
+        catalog.delete("doomed")  # DeleteTopics runs between two steps
+        return await task
+
+    assert asyncio.run(main()) is False
+    assert "doomed" not in catalog.topics and not list(tmp_path.glob("doomed-*"))
+    catalog.close()

@@ -1,0 +1,51 @@
+"""Partition bounds as numbers: per request, per broker, and by the open files partitions hold."""
+
+import os
+
+import pytest
+
+from kcli.broker import partition_bounds
+from kcli.broker.partition_bounds import FILE_RESERVE, FILES_PER_PARTITION, broker_problem, request_problem
+from kcli.protocol.kafka.errors import ErrorCode
+
+
+def test_request_bound_is_kafkas_policy_violation():
+    assert request_problem(1000, 1000) is None
+    code, message = request_problem(6639, 1000)
+    assert code is ErrorCode.POLICY_VIOLATION
+    assert message == ("Unable to perform excessively large batch operation. The request would add 6639 partitions; "
+                       "kcli.max.partitions.per.request is 1000.")
+
+
+def test_broker_bound():
+    assert broker_problem(held=3990, files=0, adding=10, max_partitions=4000, limit=None) is None
+    code, message = broker_problem(held=3990, files=0, adding=11, max_partitions=4000, limit=None)
+    assert code is ErrorCode.INVALID_PARTITIONS
+    assert message == "Adding 11 partition(s) would bring this broker to 4001 partitions; kcli.max.partitions is 4000."
+
+
+@pytest.mark.parametrize("limit", [1024, 20000])
+def test_open_file_bound_leaves_the_reserve(limit):
+    files = 300
+    fits = (limit - FILE_RESERVE - files) // FILES_PER_PARTITION
+    assert broker_problem(held=100, files=files, adding=fits, max_partitions=10**9, limit=limit) is None
+    code, message = broker_problem(held=100, files=files, adding=fits + 1, max_partitions=10**9, limit=limit)
+    assert code is ErrorCode.INVALID_PARTITIONS
+    assert f"may open {limit} (ulimit -n) and its partitions already hold {files}" in message
+
+
+def _open_fds():
+    return len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+
+
+def test_files_held_counts_what_a_partition_keeps_open(tmp_path):
+    from kcli.broker.log.partition import LogConfig, Partition
+
+    before = _open_fds()
+    partition = Partition.open(tmp_path / "t-0", "t", 0, LogConfig(), recover=False)
+    assert partition_bounds.files_held(partition) == 3
+    partition.roll()
+    assert partition_bounds.files_held(partition) == 5
+    if before is not None:  # Linux: count the process's descriptors
+        assert _open_fds() - before == 5
+    partition.close()
