@@ -1,9 +1,13 @@
 """Partition: one topic-partition's log, a directory ``<topic>-<partition>/`` of LogSegments.
 
-Offsets are assigned here. With a single replica the high watermark is the log
-end offset, and with no open transactions the last stable offset is too.
-Produce and fetch work per batch: validate the header and CRC, rewrite the
-base offset, write; read a byte range of whole batches.
+Offsets are assigned here, from the records each batch holds: a batch is
+appended only once log_validator has counted its records and found
+``last_offset_delta + 1`` equal to that count. With a single replica the high
+watermark is the log end offset, and with no open transactions the last stable
+offset is too. Produce and fetch work per batch: validate the header, CRC and
+record framing, rewrite the base offset, write (rolling the segment first when
+it is full or an offset would not fit its index); read a byte range of whole
+batches.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from kafka.record.default_records import DefaultRecordBatch
 
 from kcli.broker.log.producer_state import BatchMetadata, ProducerStateError, ProducerStateManager
 from kcli.broker.log.segment import LogSegment
-from kcli.protocol.kafka import record_batch
+from kcli.protocol.kafka import log_validator, record_batch
 from kcli.protocol.kafka.errors import ErrorCode
 
 
@@ -25,10 +29,11 @@ PRODUCER_STATE_TAIL_BYTES = 4 * 1024 * 1024
 
 
 class AppendError(Exception):
-    def __init__(self, code: ErrorCode, message: str = ""):
+    def __init__(self, code: ErrorCode, message: str = "", record_errors: list[tuple[int, str]] | None = None):
         super().__init__(message or code.name)
         self.code = code
         self.message = message
+        self.record_errors = record_errors or []  # (batch_index, message): Produce v8+ reports them
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +128,10 @@ class Partition:
                 record_batch.validate(data, header)
             except record_batch.InvalidBatch as exc:
                 raise AppendError(ErrorCode.CORRUPT_MESSAGE, str(exc)) from None
+            try:
+                log_validator.validate_batch(data, header, f"{self.topic}-{self.index}")
+            except log_validator.RecordValidationError as exc:
+                raise AppendError(exc.code, exc.message, exc.record_errors) from None
 
         first = headers[0]
         if first.producer_id >= 0 and first.base_sequence >= 0 and len(headers) == 1:
@@ -146,8 +155,11 @@ class Partition:
             max_timestamp = max(max_timestamp, header.max_timestamp)
             next_offset = header.next_offset
 
-        if self.active.size > 0 and self.active.size + len(data) > self.config.segment_bytes:
-            self.roll()
+        if self.active.size > 0 and (
+            self.active.size + len(data) > self.config.segment_bytes
+            or not self.active.can_convert_to_relative_offset(next_offset - 1)
+        ):
+            self.roll()  # as Kafka, also before an offset would overflow the segment's int32 index entries
         self.active.append(data, next_offset - 1, max_timestamp)
 
         for header in headers:
