@@ -48,6 +48,8 @@ import re
 import sys
 import zlib
 
+from kafka import codec as kafka_codec
+
 from kcli.protocol.kafka.errors import ErrorCode
 from kcli.protocol.kafka.record_batch import (
     ATTR_CODEC_MASK,
@@ -140,15 +142,13 @@ def _decompress(codec: int, data: memoryview) -> bytes:
     try:
         if codec == CODEC_GZIP:
             return _gunzip(data)
-        from kafka import codec as kafka_codec  # imported here: it pulls in every codec library
-
         raw = data.tobytes()
         if codec == CODEC_SNAPPY:
             return kafka_codec.snappy_decode(raw)
         if codec == CODEC_LZ4:
             return kafka_codec.lz4_decode(raw)
         return kafka_codec.zstd_decode(raw)
-    except Exception as exc:  # each codec library raises its own errors on bad input
+    except Exception as exc:  # noqa: BLE001 -- each codec library raises its own errors on bad input
         raise RecordValidationError(ErrorCode.CORRUPT_MESSAGE, f"Failed to decompress record stream: {exc}") from None
 
 
@@ -190,60 +190,88 @@ def _varint(buf, pos: int, end: int, limit: int) -> tuple[int, int]:
 
 
 def _walk(buf, pos: int, end: int, count: int) -> None:
-    """Walk ``count`` records in ``buf[pos:end]``; raise _Refused at the first that does not parse."""
-    index = 0
+    """Walk ``count`` records in ``buf[pos:end]``; raise _Refused at the first that does not parse.
+
+    Reads a one-byte varint inline (most are) and a longer one with _varint. It
+    reads through a memoryview cut at ``end``, so running off the batch is an
+    IndexError rather than a bounds check per field.
+    """
+    view = memoryview(buf)[pos:end]
+    end = len(view)
+    pos = index = 0
     try:
         while index < count:
             if pos >= end:
                 raise _BadRecord(_PREMATURE_EOF)
-            size, pos = _varint(buf, pos, end, 5)
+            b = view[pos]
+            if b < 0x80:
+                size = (b >> 1) ^ -(b & 1)
+                pos += 1
+            else:
+                size, pos = _varint(view, pos, end, 5)
             if end - pos < size:
                 raise _BadRecord(
                     f"Invalid record size: expected {size} bytes in record payload, but instead the buffer "
                     f"has only {end - pos} remaining bytes."
                 )
             start = pos
-            if pos >= end:
-                raise _BadRecord(_STRUCTURE)
             pos += 1  # attributes
-            _, pos = _varint(buf, pos, end, 10)  # timestamp delta
-            offset_delta, pos = _varint(buf, pos, end, 5)
+            if view[pos] < 0x80:  # timestamp delta, a varlong: only its extent matters
+                pos += 1
+            else:
+                _, pos = _varint(view, pos, end, 10)
+            b = view[pos]
+            if b < 0x80:
+                offset_delta = (b >> 1) ^ -(b & 1)
+                pos += 1
+            else:
+                offset_delta, pos = _varint(view, pos, end, 5)
             if offset_delta != index:
                 raise _BadRecord(f"Invalid offset delta {offset_delta} of the record at batch index {index}: expected {index}")
-            for _field in (0, 1):  # key, value
-                length, pos = _varint(buf, pos, end, 5)
-                if length > 0:
-                    pos += length
-                    if pos > end:
-                        raise _BadRecord(_STRUCTURE)
-            headers, pos = _varint(buf, pos, end, 5)
-            if headers < 0:
-                raise _BadRecord(f"Found invalid number of record headers {headers}")
-            if headers > end - pos:
-                raise _BadRecord(
-                    f"Found invalid number of record headers. {headers} is larger than the remaining size of the buffer"
-                )
-            for _ in range(headers):
-                length, pos = _varint(buf, pos, end, 5)
-                if length < 0:
-                    raise _BadRecord(f"Invalid negative header key size {length}")
-                pos += length
-                if pos > end:
-                    raise _BadRecord(_STRUCTURE)
-                length, pos = _varint(buf, pos, end, 5)
-                if length > 0:
-                    pos += length
-                    if pos > end:
-                        raise _BadRecord(_STRUCTURE)
+            b = view[pos]  # key length
+            if b < 0x80:
+                pos += 1 + ((b >> 1) if not b & 1 else 0)
+            else:
+                length, pos = _varint(view, pos, end, 5)
+                pos += max(length, 0)
+            b = view[pos]  # value length
+            if b < 0x80:
+                pos += 1 + ((b >> 1) if not b & 1 else 0)
+            else:
+                length, pos = _varint(view, pos, end, 5)
+                pos += max(length, 0)
+            b = view[pos]
+            if b == 0:
+                pos += 1
+            else:
+                pos = _headers(view, pos, end)
             if pos - start != size:
                 raise _BadRecord(
                     f"Invalid record size: expected to read {size} bytes in record payload, but instead read {pos - start}"
                 )
             index += 1
+    except IndexError:
+        raise _Refused(index, _STRUCTURE) from None
     except _BadRecord as exc:
         raise _Refused(index, str(exc)) from None
     if pos != end:
         raise _Refused(count, "Incorrect declared batch size, records still remaining in file")
+
+
+def _headers(view, pos: int, end: int) -> int:
+    """Walk a record's header count and headers at ``pos``; returns the position after them."""
+    headers, pos = _varint(view, pos, end, 5)
+    if headers < 0:
+        raise _BadRecord(f"Found invalid number of record headers {headers}")
+    if headers > end - pos:
+        raise _BadRecord(f"Found invalid number of record headers. {headers} is larger than the remaining size of the buffer")
+    for _ in range(headers):
+        length, pos = _varint(view, pos, end, 5)
+        if length < 0:
+            raise _BadRecord(f"Invalid negative header key size {length}")
+        length, pos = _varint(view, pos + length, end, 5)
+        pos += max(length, 0)
+    return pos
 
 
 # -- the fast path: batches of records shaped alike ----------------------------
@@ -286,10 +314,10 @@ def _compile(key_length: int, value_length: int) -> tuple[re.Pattern, re.Pattern
             od = b"[\\x80-\\xff]{%d}[\\x00-\\x7f]" % (o - 1)
             branches.append(re.escape(_zigzag(1 + t + o + tail_bytes)) + b"." + ts + od)
     record = b"(?:" + b"|".join(branches) + b")" + tail
-    whole = re.compile(b"(?:" + record + b")" + _POSSESSIVE.encode(), re.S)
+    whole = re.compile(b"(?:" + record + b")" + _POSSESSIVE.encode(), re.DOTALL)
     deltas = re.compile(
         b"[\\x80-\\xff]{0,4}[\\x00-\\x7f].[\\x80-\\xff]{0,9}[\\x00-\\x7f]([\\x80-\\xff]{0,4}[\\x00-\\x7f]).{%d}" % tail_bytes,
-        re.S,
+        re.DOTALL,
     )
     return whole, deltas
 
