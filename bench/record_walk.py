@@ -47,7 +47,11 @@ def main() -> None:
     args = parser.parse_args()
     n = args.records
     same, varied, gzipped = build(n), build(n, vary=True), build(n, codec=1)
-    headers = {name: record_batch.read_header(b) for name, b in (("same", same), ("varied", varied), ("gzip", gzipped))}
+    headers = {}
+    for name, b in (("same", same), ("varied", varied), ("gzip", gzipped)):
+        header = record_batch.read_header(b)
+        assert header is not None
+        headers[name] = header
 
     def validate(buf, header):
         return lambda: log_validator.validate_batch(buf, header, "bench-0")
