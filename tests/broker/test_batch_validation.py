@@ -25,18 +25,20 @@ def build(values, codec=0, producer_id=-1, sequence=-1, headers=()):
     )
     for i, value in enumerate(values):
         builder.append(i, timestamp=1_700_000_000_000 + i, key=None, value=value, headers=list(headers))
-    return bytearray(builder.build())
+    batch = bytearray(builder.build())
+    assert batch[22] & record_batch.ATTR_CODEC_MASK == codec  # kafka-python leaves a batch raw if it would not shrink
+    return batch
 
 
 def recrc(batch: bytearray) -> bytes:
-    """The batch with its CRC-32C recomputed, as a hostile client would send it."""
-    struct.pack_into(">I", batch, 17, crc32c.crc32c(bytes(batch[21:])))
-    assert record_batch.validate(batch, record_batch.read_header(batch)) is None
+    """The (first) batch with its CRC-32C recomputed, as a hostile client would send it."""
+    end = record_batch.read_header(batch).size
+    struct.pack_into(">I", batch, 17, crc32c.crc32c(bytes(batch[21:end])))
     return bytes(batch)
 
 
 def set_header(batch: bytearray, **fields) -> bytearray:
-    layout = {"base_offset": (0, ">q"), "attributes": (21, ">h"), "last_offset_delta": (23, ">i"), "records_count": (57, ">i")}
+    layout = {"base_offset": (0, ">q"), "magic": (16, ">b"), "attributes": (21, ">h"), "last_offset_delta": (23, ">i"), "records_count": (57, ">i")}
     for name, value in fields.items():
         position, fmt = layout[name]
         struct.pack_into(fmt, batch, position, value)
@@ -131,6 +133,8 @@ POISON = [
     ("control batch from a client", _control, INVALID_RECORD, None),
     ("unknown compression codec", _unknown_codec, CORRUPT_MESSAGE, None),
     *[(f"corrupt {c} data", _corrupt(c), CORRUPT_MESSAGE, None) for c in CODECS],
+    ("magic 1", lambda: set_header(build([b"a"]), magic=1), INVALID_RECORD, None),
+    ("two batches in one partition's records", lambda: build([b"a"]) + recrc(build([b"b"])), INVALID_RECORD, None),
     ("last_offset_delta 2^31-1", lambda: set_header(build([b"a"]), last_offset_delta=2**31 - 1), INVALID_RECORD, None),
 ]
 
@@ -175,6 +179,13 @@ def test_poison_batch_is_refused_and_nothing_is_appended(broker, kind, make, cod
     assert consume_all(broker.bootstrap, "poison", 3) == [(0, b"before-0"), (1, b"before-1"), (2, b"after")]
 
 
+def test_zstd_before_produce_v7_is_an_unsupported_compression_type(broker):
+    wire = Wire(broker)
+    create(wire, "old")
+    assert produce(wire, "old", recrc(build([b"z" * 500], codec=CODECS["zstd"])), version=6).error_code == 76
+    assert produce(wire, "old", recrc(build([b"z" * 500], codec=CODECS["zstd"])), version=7).base_offset == 0
+
+
 def test_record_errors_name_the_record_that_does_not_parse(broker):
     wire = Wire(broker)
     create(wire, "named")
@@ -192,7 +203,7 @@ def test_compressed_valid_batches_and_headers_are_accepted(broker):
     create(wire, "shapes")
     offset = 0
     for codec in (0, *CODECS.values()):
-        values = [b"v%d" % i * (i % 5 + 1) for i in range(40)]
+        values = [b"v%d " % i * (i % 5 + 10) for i in range(40)]
         response = produce(wire, "shapes", recrc(build(values, codec=codec, headers=[("h", b"1")])), version=8)
         assert (response.error_code, response.base_offset) == (0, offset)
         offset += len(values)

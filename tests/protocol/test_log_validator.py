@@ -19,7 +19,9 @@ def build(n, key=None, value_length=100, headers=(), codec=0, vary=False):
     for i in range(n):
         value = None if value_length is None else b"v" * (value_length + (i % 3 if vary else 0))
         builder.append(i, timestamp=1_700_000_000_000 + i * 37, key=key, value=value, headers=list(headers))
-    return bytearray(builder.build())
+    batch = bytearray(builder.build())
+    assert batch[22] & record_batch.ATTR_CODEC_MASK == codec
+    return batch
 
 
 def check(batch):

@@ -14,6 +14,7 @@ from kafka.protocol.producer import ProduceRequest as Request
 from kafka.protocol.producer import ProduceResponse as Response
 
 from kcli.broker.log.partition import AppendError
+from kcli.protocol.kafka import log_validator
 from kcli.protocol.kafka.errors import ErrorCode
 
 ADVERTISED = (0, 8)
@@ -46,7 +47,7 @@ def handle(request, ctx):
                 code = ErrorCode.CORRUPT_MESSAGE
             else:
                 try:
-                    result = partition.append(p.records, ctx.now_ms)
+                    result = _append(partition, p.records, ctx)
                     base, append_time = result.base_offset, result.log_append_time
                     appended = True
                 except AppendError as exc:
@@ -63,3 +64,12 @@ def handle(request, ctx):
     if request.acks == 0:
         return None
     return Response(version=ctx.api_version, responses=topics, throttle_time_ms=0)
+
+
+def _append(partition, records, ctx):
+    """Kafka's per-request checks of one partition's records, then the partition's own append."""
+    try:
+        log_validator.validate_produce_records(records, ctx.api_version)
+    except log_validator.RecordValidationError as exc:
+        raise AppendError(exc.code, exc.message) from None
+    return partition.append(records, ctx.now_ms)

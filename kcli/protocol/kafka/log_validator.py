@@ -1,6 +1,8 @@
 """What the broker checks in a client's RecordBatch v2 before appending it (Kafka's LogValidator).
 
-The batch header (record_batch.py) is checked first: magic, CRC. Then, as
+A Produce request carries one RecordBatch of magic 2 per partition (zstd
+from v7 only), as Kafka's ``ProduceRequest.validateRecords`` requires. The
+batch header (record_batch.py) is checked next: magic, CRC. Then, as
 Kafka's ``LogValidator.validateBatch``, the header must agree with itself:
 base offset 0, ``last_offset_delta + 1 == records_count > 0``, no control
 batch from a client, a sequence number whenever there is a producer id.
@@ -55,6 +57,8 @@ from kcli.protocol.kafka.record_batch import (
     ATTR_CODEC_MASK,
     HEADER_BYTES,
     BatchHeader,
+    read_header,
+    unpack_header,
 )
 
 CODEC_NONE, CODEC_GZIP, CODEC_SNAPPY, CODEC_LZ4, CODEC_ZSTD = range(5)
@@ -75,6 +79,24 @@ class RecordValidationError(Exception):
 
 class _BadRecord(Exception):
     """Raised inside the walk; carries the message of the record being read."""
+
+
+def validate_produce_records(records, version: int) -> None:
+    """Kafka's ProduceRequest.validateRecords, for one partition of a Produce request (v3+): a single
+    RecordBatch of magic 2, and zstd only from v7. Batches cut short are left to the append, which
+    refuses them whole."""
+    first = unpack_header(records)
+    if first is None:
+        return
+    if first.magic != 2:
+        _invalid(f"Produce requests with version {version} are only allowed to contain record batches with magic version 2")
+    if version < 7 and first.attributes & ATTR_CODEC_MASK == CODEC_ZSTD:
+        raise RecordValidationError(
+            ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
+            f"Produce requests with version {version} are not allowed to use ZStandard compression",
+        )
+    if len(records) > first.size and read_header(records, first.size) is not None:
+        _invalid(f"Produce requests with version {version} are only allowed to contain exactly one record batch per partition")
 
 
 def validate_batch(buf, header: BatchHeader, topic_partition: str) -> None:
