@@ -371,6 +371,14 @@ def _fast_walk(buf, pos: int, end: int, count: int) -> bool:
     if whole.fullmatch(view) is None:
         return False
     found = deltas.findall(view)
-    if len(_offset_deltas) < count:
-        _offset_deltas.extend(_zigzag(i) for i in range(len(_offset_deltas), count))
-    return len(found) == count and found == _offset_deltas[:count]
+    return len(found) == count and found == _expected_offset_deltas(count)[:count]
+
+
+def _expected_offset_deltas(count: int) -> list[bytes]:
+    """The varints of 0, 1, 2, … (at least ``count`` of them), built once per power of two and swapped
+    in whole, so brokers on several threads of one process never see a half-built list."""
+    global _offset_deltas
+    expected = _offset_deltas
+    if len(expected) < count:
+        expected = _offset_deltas = [_zigzag(i) for i in range(1 << (count - 1).bit_length())]
+    return expected
