@@ -1,9 +1,13 @@
 """Partition: one topic-partition's log, a directory ``<topic>-<partition>/`` of LogSegments.
 
-Offsets are assigned here. With a single replica the high watermark is the log
-end offset, and with no open transactions the last stable offset is too.
-Produce and fetch work per batch: validate the header and CRC, rewrite the
-base offset, write; read a byte range of whole batches.
+Offsets are assigned here, from the records each batch holds: a batch is
+appended only once log_validator has counted its records and found
+``last_offset_delta + 1`` equal to that count. With a single replica the high
+watermark is the log end offset, and with no open transactions the last stable
+offset is too. Produce and fetch work per batch: validate the header, CRC and
+record framing, rewrite the base offset, write (rolling the segment first when
+it is full or an offset would not fit its index); read a byte range of whole
+batches.
 
 The recovery point is the offset below which the log is fsynced (Kafka's
 name); ``flush_due`` applies ``flush.messages`` to what lies above it. A write
@@ -27,7 +31,7 @@ from kcli.broker.log import flush_policy
 from kcli.broker.log import segment as segment_file
 from kcli.broker.log.producer_state import BatchMetadata, ProducerStateError, ProducerStateManager
 from kcli.broker.log.segment import LogSegment
-from kcli.protocol.kafka import record_batch
+from kcli.protocol.kafka import log_validator, record_batch
 from kcli.protocol.kafka.errors import ErrorCode
 
 
@@ -37,10 +41,11 @@ log = logging.getLogger("kcli.broker")
 
 
 class AppendError(Exception):
-    def __init__(self, code: ErrorCode, message: str = ""):
+    def __init__(self, code: ErrorCode, message: str = "", record_errors: list[tuple[int, str]] | None = None):
         super().__init__(message or code.name)
         self.code = code
         self.message = message
+        self.record_errors = record_errors or []  # (batch_index, message): Produce v8+ reports them
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +170,10 @@ class Partition:
                 record_batch.validate(data, header)
             except record_batch.InvalidBatch as exc:
                 raise AppendError(ErrorCode.CORRUPT_MESSAGE, str(exc)) from None
+            try:
+                log_validator.validate_batch(data, header, f"{self.topic}-{self.index}")
+            except log_validator.RecordValidationError as exc:
+                raise AppendError(exc.code, exc.message, exc.record_errors) from None
 
         first = headers[0]
         if first.producer_id >= 0 and first.base_sequence >= 0 and len(headers) == 1:
@@ -199,8 +208,11 @@ class Partition:
         if self.offline is not None:
             raise AppendError(ErrorCode.KAFKA_STORAGE_ERROR, self.offline)
         try:
-            if self.active.size > 0 and self.active.size + len(data) > self.config.segment_bytes:
-                self.roll()
+            if self.active.size > 0 and (
+                self.active.size + len(data) > self.config.segment_bytes
+                or not self.active.can_convert_to_relative_offset(last_offset)
+            ):
+                self.roll()  # as Kafka, also before an offset would overflow the segment's int32 index entries
             self.active.append(data, last_offset, max_timestamp)
         except OSError as exc:
             self._go_offline(exc, f"append to {self.active.log_path}")

@@ -40,6 +40,7 @@ from kcli.broker.log.index import CorruptIndexError, OffsetIndex
 from kcli.protocol.kafka import record_batch
 
 INDEX_INTERVAL_BYTES = 4096
+_MAX_RELATIVE_OFFSET = 2**31 - 1  # .index entries hold offset - base_offset as an int32
 _SCAN_CHUNK = 64 * 1024
 _BAD_INDEX = -1  # _scan_for's answer when an index entry or a header on the way is impossible
 
@@ -219,8 +220,14 @@ class LogSegment:
         if header.max_timestamp > self.max_timestamp:
             self.max_timestamp = header.max_timestamp
 
+    def can_convert_to_relative_offset(self, offset: int) -> bool:
+        """Whether ``offset`` fits an index entry of this segment (Kafka's LogSegment of the same name)."""
+        return 0 <= offset - self.base_offset <= _MAX_RELATIVE_OFFSET
+
     def _maybe_index(self, last_offset: int, position: int, size: int) -> None:
         self._bytes_since_index += size
+        if not self.can_convert_to_relative_offset(last_offset):
+            return  # only a log written before batches were validated gets here; lookups scan from the last entry
         if self._bytes_since_index > self.index_interval_bytes:
             self.index.append(last_offset, position)
             self._bytes_since_index = 0
