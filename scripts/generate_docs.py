@@ -86,8 +86,8 @@ def man_pages() -> dict[str, str]:
             ".SH DESCRIPTION",
             _roff(first),
         ]
-        examples = [l.strip()[len("Example:"):].strip() for l in rest.splitlines() if l.strip().startswith("Example:")]
-        body = [l for l in rest.splitlines() if not l.strip().startswith("Example:") and l.strip()]
+        examples = [line.strip()[len("Example:"):].strip() for line in rest.splitlines() if line.strip().startswith("Example:")]
+        body = [line for line in rest.splitlines() if not line.strip().startswith("Example:") and line.strip()]
         if body:
             lines += [".PP", _roff("\n".join(body))]
         lines += [".SH OPTIONS", *_options(command)]
@@ -113,9 +113,8 @@ def man_pages() -> dict[str, str]:
     for kafka, kcli in KAFKA_NAMES.items():
         if kafka != kcli:
             top += [".TP", f"\\fB{_roff(kafka)}\\fR", f"\\fBkcli {_roff(kcli)}\\fR"]
-    top += [".SH FILES", ".TP", "\\fIshare/man/man1/kcli*.1\\fR, \\fIshare/bash\\-completion/completions/kcli\\fR, "
-            "\\fIshare/zsh/site\\-functions/_kcli\\fR, \\fIshare/fish/vendor_completions.d/kcli.fish\\fR, "
-            "\\fIshare/kcli/completions/kcli.ps1\\fR",
+    top += [".SH FILES", ".TP", "\\fIshare/man/man1/kcli*.1\\fR, \\fIshare/kcli/completions/kcli.{bash,zsh,fish,ps1}\\fR, "
+            "\\fIshare/fish/vendor_completions.d/kcli.fish\\fR",
             "Installed with the wheel under the environment's prefix (\\fBpython \\-c \"import sys; print(sys.prefix)\"\\fR). "
             "\\fBkcli \\-\\-show\\-completion\\fR \\fISHELL\\fR prints the same scripts."]
     top += [".SH ENVIRONMENT", ".TP", "\\fBKCLI_BOOTSTRAP_SERVER\\fR", "Default for \\fB\\-\\-bootstrap\\-server\\fR (else localhost:9092)."]

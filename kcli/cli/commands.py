@@ -40,7 +40,7 @@ class _WholeWords(_textwrap.TextWrapper):
         super().__init__(*args, **{**kwargs, "break_on_hyphens": False})
 
 
-_textwrap.TextWrapper = _WholeWords  # click's wrap_text imports it from there at each call
+_textwrap.TextWrapper = _WholeWords  # type: ignore[misc]  # click's wrap_text imports it from there at each call
 
 
 def kcli_name(name: str) -> str:

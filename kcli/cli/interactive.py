@@ -82,7 +82,7 @@ def produce_lines(producer, reader, input=None, output=None, history=None, windo
     from kcli.cli import render
     from kcli.tools.errors import ToolError
 
-    session = PromptSession(input=input, output=output, history=history or _history(), key_bindings=_key_bindings(windows))
+    session: PromptSession[str] = PromptSession(input=input, output=output, history=history or _history(), key_bindings=_key_bindings(windows))
     sent = 0
     try:
         with patch_stdout(raw=True):
@@ -114,7 +114,7 @@ def pick_topic(topics: list[str], input=None, output=None) -> str | None:
         return None
     valid = Validator.from_callable(lambda text: text in topics, error_message="Not a topic on this cluster (Tab lists them)",
                                     move_cursor_to_end=True)  # the typing goes on where it stopped
-    session = PromptSession(input=input, output=output)
+    session: PromptSession[str] = PromptSession(input=input, output=output)
     try:
         return session.prompt(
             "Topic to read (Tab to list): ", completer=WordCompleter(topics), validator=valid,

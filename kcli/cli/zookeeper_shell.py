@@ -107,7 +107,7 @@ def run_interactive(shell, server: str, input=None, output=None, history=None) -
     own = input is not None or output is not None
     with create_app_session(input=input, output=output) if own else nullcontext(get_app_session()) as app_session:
         terminal = _TerminalStream(app_session.output)
-        session = PromptSession(history=history or _history("zookeeper-shell-history"), completer=znode_completer(shell),
+        session: PromptSession[str] = PromptSession(history=history or _history("zookeeper-shell-history"), completer=znode_completer(shell),
                                 complete_while_typing=False)
         count = 0
         with redirect_stdout(terminal), redirect_stderr(terminal):

@@ -19,6 +19,7 @@ import bisect
 import struct
 from array import array
 from pathlib import Path
+from typing import Any
 
 _ENTRY = struct.Struct(">ii")
 
@@ -29,7 +30,7 @@ class OffsetIndex:
         self.base_offset = base_offset
         self._offsets = array("q")
         self._positions = array("q")
-        self._file = None
+        self._file: Any = None  # open for appending, once loaded
 
     def load(self) -> None:
         """Read entries from disk, keeping only the well-formed, ascending prefix."""

@@ -182,6 +182,7 @@ class Partition:
                 continue
             raw = segment.read(base, 0, min_one_batch=True)
             header = record_batch.unpack_header(raw)
+            assert header is not None, "find_timestamp found a whole batch"
             if header.attributes & record_batch.ATTR_LOG_APPEND_TIME:
                 return header.base_offset, header.max_timestamp
             for record in DefaultRecordBatch(bytes(raw[: header.size])):

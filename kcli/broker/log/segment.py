@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from kcli.broker.log.index import OffsetIndex
 from kcli.protocol.kafka import record_batch
@@ -36,8 +37,8 @@ class LogSegment:
         self.next_offset = base_offset
         self.max_timestamp = -1
         self._bytes_since_index = 0
-        self._writer = None
-        self._reader = None
+        self._writer: Any = None  # the open files, once open() ran
+        self._reader: Any = None
 
     # -- opening and recovery ------------------------------------------------
 
@@ -114,9 +115,8 @@ class LogSegment:
         """Headers of the batches in about the last ``max_bytes`` of the segment (batch-aligned via the index)."""
         start = 0
         if self.size > max_bytes:
-            start = self.index.first_position_at_or_after(self.size - max_bytes)
-            if start is None:
-                start = self.index.last_position()
+            found = self.index.first_position_at_or_after(self.size - max_bytes)
+            start = self.index.last_position() if found is None else found
         return self._headers(start, validate=False)
 
     def _advance(self, header) -> None:
