@@ -18,6 +18,7 @@ from typing import Any
 from kcli.protocol.zookeeper import errors
 from kcli.protocol.zookeeper import opcodes as op
 from kcli.protocol.zookeeper import records as r
+from kcli.protocol.java_hash import string_hash
 from kcli.protocol.zookeeper.errors import KeeperError
 from kcli.protocol.zookeeper.jute import Record
 from kcli.zookeeper import acl, txn
@@ -425,10 +426,8 @@ def _java_hash_set_order(paths: list) -> list:
     while len(paths) > capacity * 3 // 4:
         capacity *= 2
 
-    def bucket(text: str) -> int:
-        h = 0
-        for unit in text.encode("utf-16-be").hex(" ", 2).split():
-            h = (31 * h + int(unit, 16)) & 0xFFFFFFFF
+    def bucket(text: str) -> int:  # HashMap.hash: the hash's high half folded into the low
+        h = string_hash(text) & 0xFFFFFFFF
         return (h ^ (h >> 16)) & (capacity - 1)
 
     return sorted(paths, key=bucket)
