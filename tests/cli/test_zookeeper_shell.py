@@ -158,11 +158,9 @@ def test_setacl_recursive_and_deleteall_in_batches(kcli, real_zookeeper, zk):
 
 
 def test_no_server_is_zkclis_connection_loss(kcli):
-    import socket
+    from tests.ports import free_port
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # nothing listens here once the probe closes
+    port = free_port()
     started = time.monotonic()
     failed = kcli("zookeeper-shell", f"127.0.0.1:{port}", "ls", "/brokers/ids")
     assert (failed.exit_code, failed.stdout) == (1, "")
