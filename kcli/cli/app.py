@@ -78,7 +78,7 @@ def main() -> None:
     import os
     import sys
 
-    from typer._click.exceptions import NoSuchOption, UsageError  # typer 0.29 vendors click
+    from typer._click.exceptions import NoArgsIsHelpError, NoSuchOption, UsageError  # typer 0.29 vendors click
 
     from kcli.cli import render
 
@@ -96,10 +96,12 @@ def main() -> None:
     except typer.Abort:
         render.err("Aborted.")
         raise SystemExit(130) from None
+    except NoArgsIsHelpError as exc:  # plain `kcli`: the usage on stderr, exit 1, as Kafka's tools with no arguments
+        render.err(exc.format_message())
+        raise SystemExit(1) from None
     except UsageError as exc:
         command = exc.ctx.command_path if exc.ctx else "kcli"
-        if exc.format_message():  # empty after no_args_is_help printed the usage
-            render.err(f"{_usage_message(exc, NoSuchOption)} (see '{command} --help')")
+        render.err(f"{_usage_message(exc, NoSuchOption)} (see '{command} --help')")
         raise SystemExit(1) from None
     except BrokenPipeError:
         sys.stderr.close()

@@ -32,6 +32,12 @@ def test_help_reads_cleanly_at_80_columns(command):
     assert not re.search(r"[a-z]-\n", text), text  # no word broken at a hyphen (kafka-\ntopics, --show-\ncompletion)
 
 
+def test_kcli_alone_prints_its_usage_on_stderr_and_exits_1():
+    result = kcli()
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr.startswith("Usage: kcli [OPTIONS] COMMAND [ARGS]...") and "(see 'kcli --help')" not in result.stderr
+
+
 def test_consumer_groups_states_are_the_value_of_state_not_a_positional():
     text = _help("consumer-groups").stdout
     assert "[STATE]" not in text and text.splitlines()[0] == "Usage: kcli consumer-groups [OPTIONS]"
