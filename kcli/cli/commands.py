@@ -100,6 +100,8 @@ def _as_typed(params) -> None:
         if descriptor is None or descriptor.file_annotation is not None:
             continue
         annotation = descriptor.annotation
+        if annotation is int and descriptor.is_ranged:  # min=/max=: typer checks the range
+            continue
         if annotation in (str, int, bool, Path) or (get_origin(annotation) is list and get_args(annotation) == (str,)):
             param._runtime_param = _AsTyped(parameter_info=descriptor.parameter_info, annotation=annotation)
 

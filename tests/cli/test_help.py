@@ -4,6 +4,8 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
+from typing import List, Optional
 
 import pytest
 import typer.main
@@ -129,3 +131,34 @@ def test_ready_in_counts_from_process_start():
             "print(time.perf_counter() - process_started())")
     elapsed = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout)
     assert 0.3 <= elapsed < 60
+
+
+def test_values_taken_as_typed_are_what_typer_would_make():
+    """kcli converts plain text, whole numbers, flags and paths itself (no pydantic on the way in): same values, and
+    typer's own check and wording for anything else."""
+    import typer
+    from typer.testing import CliRunner
+
+    from kcli.cli.commands import KcliCommand, KcliGroup
+
+    seen = {}
+    demo = typer.Typer(cls=KcliGroup)
+
+    @demo.command("run", cls=KcliCommand)
+    def run(count: int = typer.Option(0, "--count"), ranged: int = typer.Option(1, "--ranged", min=1, max=3),
+            path: Optional[Path] = typer.Option(None, "--path"), names: List[str] = typer.Option([], "--name"),
+            flag: bool = typer.Option(False, "--flag")):
+        seen.update(count=count, ranged=ranged, path=path, names=names, flag=flag)
+
+    @demo.command("other", cls=KcliCommand)
+    def other():
+        pass
+
+    runner = CliRunner()
+    result = runner.invoke(demo, ["run", "--count", "-12", "--path", "a/b", "--name", "x", "--name", "y", "--flag", "--ranged", "2"])
+    assert result.exit_code == 0, result.output
+    assert seen == {"count": -12, "ranged": 2, "path": Path("a/b"), "names": ["x", "y"], "flag": True}
+    bad = runner.invoke(demo, ["run", "--count", "twelve"])
+    assert bad.exit_code == 2 and "Input should be a valid integer" in bad.output
+    out_of_range = runner.invoke(demo, ["run", "--ranged", "7"])
+    assert out_of_range.exit_code == 2 and "--ranged" in out_of_range.output
