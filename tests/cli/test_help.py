@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -115,6 +116,20 @@ def test_completion_answers_from_the_command_tree():
     assert complete("kcli kafka-topics --cr", 2) == ["--create"]
     assert "--topic" not in complete("kcli topics --topic x --", 4) and "--config" in complete("kcli topics --config a=1 --", 4)
     assert complete("kcli server-start ", 2) == []  # a path: bash's `complete -o default` lists files
+
+
+@pytest.mark.skipif(not shutil.which("bash"), reason="needs bash")
+def test_bash_completes_through_the_shipped_script():
+    """bash itself: source completions/kcli.bash, press Tab (call its function), read COMPREPLY."""
+    script = Path(__file__).resolve().parent.parent.parent / "completions" / "kcli.bash"
+    kcli_dir = Path(sys.executable).parent
+    if not (kcli_dir / "kcli").exists():
+        pytest.skip("the kcli console script is not installed beside this python")
+    line = ('source "$1"; COMP_WORDS=(kcli con); COMP_CWORD=1; _kcli_completion kcli; echo "${COMPREPLY[*]}"; '
+            'COMP_WORDS=(kcli kafka-topics --li); COMP_CWORD=2; _kcli_completion kcli; echo "${COMPREPLY[*]}"')
+    done = subprocess.run(["bash", "-c", line, "bash", str(script)], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PATH": f"{kcli_dir}{os.pathsep}{os.environ['PATH']}"})
+    assert done.stdout.splitlines() == ["console-producer console-consumer consumer-groups", "--list"], done.stderr
 
 
 def test_show_completion_prints_the_script_for_a_shell():
