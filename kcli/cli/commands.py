@@ -4,7 +4,9 @@
 ``bin/`` is swapped for ``kcli``; the aliases are not listed in the help. Help is click's plain
 layout (no rich import on ``--help``): flags show no metavar, an option's value is named after the
 option (``--topic TOPIC``, ``--config NAME=VALUE``, ``--command-config FILE``), and the command list
-shows each command's whole first sentence, wrapped rather than cut with ``...``.
+shows each command's whole first sentence, wrapped rather than cut with ``...``. Values that need no
+judging (text, whole numbers, flags, paths) are taken as typed, so that a command's first keystrokes
+import no pydantic; typer converts, and words the error for, anything else.
 """
 
 from __future__ import annotations
