@@ -1,5 +1,6 @@
 """The console producer's ``>`` prompt, driven through prompt-toolkit's pipe input, delivers to the broker."""
 
+import subprocess
 import sys
 import time
 
@@ -156,7 +157,6 @@ class Terminal:
     def __init__(self, *args, env):
         import os
         import pty
-        import subprocess
 
         self.master, slave = pty.openpty()
         self.proc = subprocess.Popen([sys.executable, "-m", "kcli", *args], stdin=slave, stdout=slave, stderr=slave,
@@ -183,23 +183,26 @@ class Terminal:
 
         os.write(self.master, text)
 
-    def exit_code(self) -> int:
+    def exit_code(self, seconds: float = 60) -> int:
+        """Its exit status, reading what it prints meanwhile; still running after ``seconds``: killed, and the test fails."""
         import os
+        import select
 
+        deadline = time.monotonic() + seconds
         try:
-            code = self.proc.wait(timeout=20)
-            while True:  # what it printed last
-                try:
-                    chunk = os.read(self.master, 4096)
-                except OSError:
-                    break
-                if not chunk:
-                    break
-                self.seen += chunk
-            return code
+            while self.proc.poll() is None and time.monotonic() < deadline:
+                if select.select([self.master], [], [], 0.1)[0]:
+                    try:
+                        self.seen += os.read(self.master, 4096)
+                    except OSError:  # the child closed the terminal
+                        pass
+            code = self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"still running {seconds} s on; the terminal showed {self.seen!r}") from None
         finally:
             self.proc.kill()
             os.close(self.master)
+        return code
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="a POSIX pseudo-terminal")
