@@ -43,7 +43,7 @@ BUILT_IN: dict[str, str] = {
 }
 DEFAULTS: dict[str, str] = {**BUILT_IN, **SHIPPED}
 
-B, S, I, H, L, D, T = ConfigType.BOOLEAN, ConfigType.STRING, ConfigType.INT, ConfigType.SHORT, ConfigType.LONG, ConfigType.DOUBLE, ConfigType.LIST
+B, S, I, H, L, D, T = ConfigType.BOOLEAN, ConfigType.STRING, ConfigType.INT, ConfigType.SHORT, ConfigType.LONG, ConfigType.DOUBLE, ConfigType.LIST  # noqa: E741 - one letter per Java type keeps the table one line a key
 # Kafka's type and validator for each broker key kcli knows (Kafka 4.0's KafkaConfig, LogConfig.SERVER_CONFIG_DEF,
 # GroupCoordinatorConfig, ...; ZooKeeper-mode keys from 3.9), checked at start-up. One line per key.
 DEFINITIONS: dict[str, ConfigKey] = config_def.table(

@@ -86,7 +86,10 @@ def _pick_topic(consumer, include: str | None) -> str | None:
 
     if include is not None:
         return None
-    topic = interactive.pick_topic(consumer.topics()) if sys.stdin.isatty() and sys.stdout.isatty() else None
+    try:
+        topic = interactive.pick_topic(consumer.topics()) if sys.stdin.isatty() and sys.stdout.isatty() else None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None  # Ctrl+C at the picker: stop, quietly, as a shell does
     if not topic:
         render.fail("Exactly one of --include/--topic is required. ")
     return topic

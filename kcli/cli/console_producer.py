@@ -22,6 +22,10 @@ def console_producer(
     request_required_acks: Optional[str] = typer.Option(None, "--request-required-acks", help="The acks the producer requires: 0, 1 or -1/all (default: -1)."),
     compression_codec: Optional[str] = typer.Option(None, "--compression-codec", help="none, gzip, snappy, lz4 or zstd (default: none)."),
     sync: bool = typer.Option(False, "--sync", help="Send each record synchronously, one at a time."),
+    no_history: bool = typer.Option(False, "--no-history", help=(
+        "Keep no history of the lines typed at the prompt. Without it, they are kept per broker and topic, "
+        "readable by you only, under kcli's state directory: ~/.local/state/kcli/producer-history on Linux, "
+        "~/Library/Application Support/kcli/producer-history on macOS, %LOCALAPPDATA%\\kcli\\producer-history on Windows.")),
 ) -> None:
     """Read data from standard input and publish it to Kafka (kafka-console-producer).
 
@@ -42,7 +46,7 @@ def console_producer(
         render.ignored_configs(producer.ignored)
         try:
             if sys.stdin.isatty():
-                interactive.produce_lines(producer, reader)
+                interactive.produce_lines(producer, reader, history=interactive.producer_history(bootstrap, topic, keep=not no_history))
             else:
                 _produce_piped(producer, reader, _utf8(sys.stdin))
         finally:

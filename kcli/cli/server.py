@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
+from kcli.cli.launch import process_started
 from kcli.cli.options import tutorial_config
-
-_LAUNCHED = time.perf_counter()
 
 
 def server_start(
@@ -37,7 +35,7 @@ def server_start(
         properties = tutorial_config(properties)
         config = BrokerConfig.load(properties, override)
         render.config_warnings(config.unknown_keys)
-        process.serve(config, render.broker_started, _LAUNCHED)
+        process.serve(config, render.broker_started, process_started())
     except (ConfigError, process.StartError) as exc:
         render.fail(str(exc))
     render.broker_stopped()

@@ -11,6 +11,7 @@ from kcli.cli import render
 from kcli.cli.options import ZOOKEEPER_GONE, bootstrap_option, resolve_bootstrap, zookeeper_option
 
 _ACTIONS = "--list, --describe, --create, --alter or --delete"
+NO_ACTION = f"Command must include exactly one action: {_ACTIONS}"
 
 
 def topics(
@@ -65,7 +66,7 @@ def _check_options(zookeeper, topic, partitions, config, **actions: bool) -> Non
     if zookeeper is not None:
         render.fail(ZOOKEEPER_GONE)
     if sum(actions.values()) != 1:
-        render.fail(f"Command must include exactly one action: {_ACTIONS}")
+        render.fail(NO_ACTION)
     if not topic and not (actions["list"] or actions["describe"]):
         render.fail('Missing required argument "[topic]"')
     if actions["alter"] and config:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import signal
 import socket
@@ -28,56 +27,28 @@ from kazoo.client import KazooClient
 from kcli.broker.config import BrokerConfig
 from kcli.broker.server import run_in_thread
 from kcli.broker.znodes import ZooKeeperError
+from tests.ports import free_port
 from tests.relay import Relay
 from tests.waiting import wait_for
+from tests.zk_real import start_real_zookeeper
 
-ZOOKEEPER_JARS = [Path("/usr/share/java/zookeeper.jar"), Path("/usr/share/java/slf4j-nop.jar")]
 SESSION_MS = 2000  # tickTime 500 → ZooKeeper allows 1000–10000 ms
 STARTED = re.compile(r"started on (\S+):(\d+)")
 
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class RealZooKeeper:
-    """Apache ZooKeeper 3.8 (Debian's package) in standalone mode on a free port."""
+    """Apache ZooKeeper (tests/zk_real.py) with kcli's tickTime below; the same ``data_dir`` and port restart it."""
 
     def __init__(self, data_dir: Path, port: int | None = None):
-        missing = [str(j) for j in ZOOKEEPER_JARS if not j.exists()]
-        if missing:
-            pytest.fail(f"Apache ZooKeeper is not installed (Debian package 'zookeeper', {missing}); .ci/run installs it")
-        self.port = port or free_port()
-        data_dir.mkdir(parents=True, exist_ok=True)
-        config = data_dir / "zoo.cfg"
-        config.write_text(f"tickTime=500\ndataDir={data_dir}\nclientPort={self.port}\nadmin.enableServer=false\nmaxClientCnxns=0\n")
-        classpath = os.pathsep.join(str(j) for j in ZOOKEEPER_JARS)
-        self.proc = subprocess.Popen(
-            ["java", "-Xmx128m", "-cp", classpath, "org.apache.zookeeper.server.ZooKeeperServerMain", str(config)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        wait_for(self._serving, 30, "ZooKeeper to answer ruok")
-
-    def _serving(self) -> bool:
-        if self.proc.poll() is not None:
-            raise AssertionError(f"ZooKeeper exited with {self.proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                s.sendall(b"srvr")
-                return s.recv(64).startswith(b"Zookeeper version")
-        except OSError:
-            return False
+        self.server = start_real_zookeeper(data_dir, port or 0, tick_time=500)
+        self.port = self.server.port
 
     @property
     def address(self) -> str:
-        return f"127.0.0.1:{self.port}"
+        return self.server.connect
 
     def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
+        self.server.stop()
 
 
 class KcliZooKeeper:

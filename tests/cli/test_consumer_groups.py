@@ -410,8 +410,6 @@ def test_an_unreachable_cluster_times_out_after_timeout(kcli, unused_port):
 
 @pytest.fixture
 def unused_port():
-    import socket
+    from tests.ports import free_port
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_port()
