@@ -33,6 +33,16 @@ def fail(message: str) -> NoReturn:
     raise SystemExit(1)
 
 
+def broker_unreachable(refused) -> None:
+    """The first refused connection: Kafka's NetworkClient warning, and what to do about it."""
+    warn(refused.warning)
+    err("Is a broker running? Start one with: kcli server-start")
+
+
+def unresolved_server(server) -> None:
+    warn(f"Couldn't resolve server {server} from bootstrap.servers as DNS resolution failed for {server.host}")
+
+
 def created_topic(name: str) -> None:
     if "." in name or "_" in name:
         out(
