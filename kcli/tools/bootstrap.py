@@ -2,8 +2,8 @@
 
 ``--bootstrap-server`` is Kafka's ``bootstrap.servers`` list: entries split on
 commas (spaces around them dropped), empty entries skipped, each entry
-``[scheme://]host:port`` or ``[ipv6]:port`` — Kafka's ``Utils.getHost``/``getPort``
-pattern, matched against the whole entry. Kafka's ``ClientUtils`` words the
+``[scheme://]host:port`` or ``[scheme://][ipv6]:port`` with a host of letters,
+digits and ``-%._:`` — Kafka's ``Utils.getHost``/``getPort`` with its host check. Kafka's ``ClientUtils`` words the
 failures: ``Invalid url in bootstrap.servers: X`` (no host:port),
 ``Invalid port in bootstrap.servers: X`` (not 0–65535) and, when nothing is
 left or nothing resolves, ``No resolvable bootstrap urls given in bootstrap.servers``.
@@ -25,7 +25,7 @@ from typing import Callable
 from kcli.tools.errors import ToolError
 
 RETRY_BACKOFF_S = 0.25  # between connection attempts to a server that refused (Kafka: reconnect.backoff.ms grows from 50)
-_HOST_PORT = re.compile(r".*?\[?([0-9a-zA-Z\-%._:]*)\]?:([0-9]+)")  # Kafka's Utils.HOST_PORT_PATTERN
+_HOST_PORT = re.compile(r"(?:[A-Za-z][A-Za-z0-9+.-]*://)?\[?([0-9a-zA-Z\-%._:]*)\]?:([0-9]+)")  # Kafka's Utils.getHost/getPort
 
 
 class BrokerNotAvailable(ToolError):
