@@ -12,6 +12,7 @@ import base64
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,6 +29,7 @@ from kazoo.client import KazooClient
 from kcli.broker.config import BrokerConfig
 from kcli.broker.server import run_in_thread
 from kcli.broker.znodes import ZooKeeperError
+from tests.peers import missing
 from tests.relay import Relay
 from tests.waiting import wait_for
 
@@ -47,9 +49,9 @@ class RealZooKeeper:
     """Apache ZooKeeper 3.8 (Debian's package) in standalone mode on a free port."""
 
     def __init__(self, data_dir: Path, port: int | None = None):
-        missing = [str(j) for j in ZOOKEEPER_JARS if not j.exists()]
-        if missing:
-            pytest.fail(f"Apache ZooKeeper is not installed (Debian package 'zookeeper', {missing}); .ci/run installs it")
+        absent = [str(j) for j in ZOOKEEPER_JARS if not j.exists()]
+        if absent or shutil.which("java") is None:
+            missing(f"needs Java and Apache ZooKeeper ({', '.join(absent) or 'java'}): apt-get install zookeeper (Debian); .ci/run installs it")
         self.port = port or free_port()
         data_dir.mkdir(parents=True, exist_ok=True)
         config = data_dir / "zoo.cfg"
