@@ -23,9 +23,9 @@ class KcliProcess:
     ``lines`` holds what it printed.
     """
 
-    def __init__(self, *args, cwd=None, start_timeout_s: float = 60):
+    def __init__(self, *args, cwd=None, start_timeout_s: float = 60, env=None):
         self.proc = subprocess.Popen([sys.executable, "-m", "kcli", *map(str, args)], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, cwd=cwd)
+                                     stderr=subprocess.PIPE, text=True, cwd=cwd, env=env)
         self.lines: list[str] = []
         self.host: str | None = None
         self.port: int | None = None

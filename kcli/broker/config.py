@@ -68,8 +68,11 @@ class ConfigError(Exception):
     """A config problem, worded as one line that names the problem and the fix."""
 
 
-def default_log_dir() -> Path:
-    return Path(platformdirs.user_data_dir("kcli", appauthor=False)) / "kafka-logs"
+def default_log_dir(zookeeper_mode: bool = False) -> Path:
+    """Where a broker keeps its data when ``log.dirs`` is not set: one directory per mode, so the standalone and
+    ZooKeeper tutorials never share topics — as Kafka's shipped files do (``/tmp/kraft-combined-logs`` for KRaft,
+    ``/tmp/kafka-logs`` for ZooKeeper mode), under the platform's user data directory."""
+    return Path(platformdirs.user_data_dir("kcli", appauthor=False)) / ("kafka-logs" if zookeeper_mode else "kraft-combined-logs")
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,8 @@ class BrokerConfig:
         if not adv_host or adv_host in ("0.0.0.0", "::"):
             adv_host = "localhost"
         log_dirs = merged.get("log.dirs") or merged.get("log.dir")
-        log_dir = Path(log_dirs.split(",")[0].strip()).expanduser() if log_dirs else default_log_dir()
+        zookeeper_connect = merged.get("zookeeper.connect", "").strip() or None
+        log_dir = Path(log_dirs.split(",")[0].strip()).expanduser() if log_dirs else default_log_dir(zookeeper_connect is not None)
         for key, minimum in _NUMBERS.items():
             _int(merged, key, minimum)
         node_key = "broker.id" if "broker.id" in props and "node.id" not in props else "node.id"
@@ -124,7 +128,7 @@ class BrokerConfig:
             message_max_bytes=_int(merged, "message.max.bytes", 0),
             unknown_keys=tuple(sorted(k for k in props if k not in KNOWN_KEYS)),
             static=static,
-            zookeeper_connect=merged.get("zookeeper.connect", "").strip() or None,
+            zookeeper_connect=zookeeper_connect,
             zookeeper_session_timeout_ms=_int(merged, "zookeeper.session.timeout.ms", 1),
             zookeeper_connection_timeout_ms=_int(
                 merged, "zookeeper.connection.timeout.ms" if "zookeeper.connection.timeout.ms" in merged else "zookeeper.session.timeout.ms", 1
