@@ -69,7 +69,7 @@ class Serde:
             number: int | float = float(text) if self.kind in ("Double", "Float") else int(text.strip())
             return struct.pack(fmt, number)
         except (ValueError, OverflowError, struct.error):
-            raise SerializationError(f"Cannot serialize '{text}' with {self.kind}Serializer: not a {self.kind.lower()}") from None
+            raise SerializationError(f"Cannot serialize '{text}' with {self.kind}Serializer: not a number of type {self.kind}") from None
 
     def deserialize(self, data: bytes | None):
         """The value ``{kind}Deserializer`` reads: str, int, float, uuid.UUID, bytes, or None."""
