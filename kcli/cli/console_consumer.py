@@ -44,7 +44,7 @@ def console_consumer(
     from kcli.tools.errors import ToolError
     from kcli.tools.serialization import SerializationError
 
-    include = _check_options(topic, include, whitelist, partition, offset, isolation_level, zookeeper)
+    include = _check_options(topic, include, whitelist, partition, offset, isolation_level, zookeeper, group)
     count = 0
     failure = None
     try:
@@ -102,7 +102,7 @@ def _formatter_properties(items: list[str], consumer_props: dict[str, str], key_
     return props
 
 
-def _check_options(topic, include, whitelist, partition, offset, isolation_level, zookeeper) -> str | None:
+def _check_options(topic, include, whitelist, partition, offset, isolation_level, zookeeper, group=None) -> str | None:
     """Kafka's option checks, in its words; returns the ``--include`` regex (``--whitelist`` is its old name)."""
     if zookeeper is not None:
         render.fail(ZOOKEEPER_GONE)
@@ -117,15 +117,17 @@ def _check_options(topic, include, whitelist, partition, offset, isolation_level
         render.fail("The topic is required when partition is specified.")
     if offset is not None and partition is None:
         render.fail("The partition is required when offset is specified.")
-    _check_topic(topic, include)
+    _check_topic(topic, include, group)
     return include
 
 
-def _check_topic(topic, include) -> None:
-    """A topic name Kafka accepts, and an ``--include`` that is a regular expression."""
+def _check_topic(topic, include, group) -> None:
+    """A topic name Kafka accepts, an ``--include`` that is a regular expression, a group id that is not empty."""
     from kcli.tools import topics
     from kcli.tools.errors import ToolError
 
+    if group == "":  # the broker refuses it when the consumer joins: say so before connecting
+        render.fail("org.apache.kafka.common.errors.InvalidGroupIdException: The configured groupId is invalid.")
     try:
         if topic is not None:
             topics.validate_name(topic)

@@ -177,6 +177,18 @@ def group_id(group: str | None, props: dict[str, str], random=None) -> tuple[str
     return f"console-consumer-{number}", props.get("enable.auto.commit", "false").strip().lower() == "true"
 
 
+def client_failure(exc: BaseException) -> str:
+    """A kafka-python failure in one line: Kafka's exception name where kafka-python's error has one."""
+    from kafka.errors import BrokerResponseError
+
+    from kcli.tools.consumer_groups import java_error
+
+    if isinstance(exc, BrokerResponseError):
+        return java_error(exc.errno)
+    name, text = type(exc).__name__, str(exc)
+    return f"{name}: {text}" if text and not text.startswith(name) else (text or name)
+
+
 class ConsoleConsumer:
     """A kafka-python consumer in a group (subscribe) or without one (``--partition``: assign).
 
@@ -211,18 +223,26 @@ class ConsoleConsumer:
         except (KafkaTimeoutError, KafkaConnectionError):
             raise ToolError.unreachable(bootstrap) from None
         except Exception as exc:
-            raise ToolError(f"{type(exc).__name__}: {exc}") from None
+            raise ToolError(client_failure(exc)) from None
 
     def topics(self) -> list[str]:
         return sorted(self._consumer.topics())
 
     def records(self, selection: Selection, timeout_ms: int | None = None, now=time.monotonic, sleep=time.sleep) -> Iterator:
-        """Records as they arrive; stops after ``timeout_ms`` with none.
+        """Records as they arrive; stops after ``timeout_ms`` with none; ToolError when the client fails.
 
         A topic that does not exist yet is waited for, as Kafka's consumer waits
         for a subscribed topic; once it appears it is read from its beginning,
         since everything in it was written after the consumer started.
         """
+        from kafka.errors import KafkaError
+
+        try:
+            yield from self._records(selection, timeout_ms, now, sleep)
+        except (KafkaError, ValueError) as exc:  # e.g. a group id the broker refuses, a setting kafka-python checks late
+            raise ToolError(client_failure(exc)) from None
+
+    def _records(self, selection: Selection, timeout_ms: int | None, now, sleep) -> Iterator:
         from kafka import TopicPartition
 
         last = now()

@@ -93,6 +93,11 @@ class LineReader:
         for name, value in used:
             if not value:
                 raise ToolError(f"{name} may not be empty")
+        if self.parse_headers:  # a regular expression, as Kafka's Pattern.compile reads it
+            try:
+                re.compile(self.headers_separator)
+            except re.error as exc:
+                raise ToolError(f"Invalid regular expression '{self.headers_separator}' in headers.separator: {exc}") from None
 
     def read(self, line: str, number: int) -> ProducerRecord:
         if self.format == "json":

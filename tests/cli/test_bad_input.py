@@ -56,7 +56,11 @@ CLIENT_VALUES = [
      "Unknown isolation level 'sometimes': use read_committed or read_uncommitted"),
     (["console-consumer", "--topic", "coffee", "--command-timeout", "0", *NOWHERE], None),
     (["console-consumer", "--topic", "coffee", "--partition", "first", *NOWHERE], None),
+    (["console-consumer", "--topic", "coffee", "--group", "", *NOWHERE],
+     "org.apache.kafka.common.errors.InvalidGroupIdException: The configured groupId is invalid."),
     (["console-producer", "--topic", "bad/name", *NOWHERE], BAD_NAME),
+    (["console-producer", "--topic", "coffee", "--property", "parse.headers=true", "--property", "headers.separator=[", *NOWHERE],
+     "Invalid regular expression '[' in headers.separator: unterminated character set at position 0"),
     (["console-producer", "--topic", "coffee", "--property", "value.serializer=com.example.Nope", *NOWHERE],
      "Unknown serializer class 'com.example.Nope': kcli has Kafka's org.apache.kafka.common.serialization."
      "{String,Long,Integer,Short,Double,Float,ByteArray,Bytes,UUID,Void}Serializer"),
@@ -143,3 +147,15 @@ def test_a_bad_server_value_is_one_line_and_exit_1(tmp_path, args):
     assert ran.returncode == 1, ran.stderr
     assert "Traceback" not in ran.stdout + ran.stderr
     assert len(ran.stderr.splitlines()) == 1, ran.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--consumer-property", "max.poll.records=0"], "ValueError: max_records must be positive"),
+    (["--group", "g", "--consumer-property", "session.timeout.ms=1"],
+     "KafkaConfigurationError: Heartbeat interval must be lower than the session timeout (3000 v 1)"),
+])
+def test_a_value_the_client_refuses_once_connected_is_one_line(monkeypatch, capsys, broker, args, message):
+    code, _, err = run_main(monkeypatch, capsys, ["console-consumer", "--topic", "coffee", "--timeout-ms", "500",
+                                                  "--bootstrap-server", broker.bootstrap, *args])
+    assert (code, err.splitlines()[-1]) == (1, message), err
+    assert "Traceback" not in err
