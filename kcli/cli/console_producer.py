@@ -36,7 +36,7 @@ def console_producer(
 
     _check_options(topic, bootstrap_server, broker_list, compression_codec)
     try:
-        tool_topics.validate_name(topic)
+        topic = tool_topics.validate_name(topic or "")
         props = client_properties(producer_config, producer_property)
         props.update(_flag_properties(request_required_acks, compression_codec))
         reader = tool.LineReader.from_properties(_reader_properties(property_, props), format_)

@@ -45,7 +45,7 @@ def topics(
         command_props = read_properties(command_config) if command_config else {}
         bootstrap = resolve_bootstrap(bootstrap_server, command_props)
         if create:
-            tool.validate_name(topic)
+            tool.validate_name(topic or "")
         elif topic is not None:
             tool.compile_pattern(topic)
         configs = _topic_configs(config)

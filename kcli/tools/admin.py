@@ -40,12 +40,13 @@ def admin_client(bootstrap: str, call: str, settings: ClientSettings | None = No
     from kafka.errors import KafkaConnectionError, KafkaTimeoutError
 
     logging.getLogger("kafka").setLevel(logging.CRITICAL)
-    kwargs = {"client_id": "kcli-admin", "request_timeout_ms": DEFAULT_TIMEOUT_MS, "bootstrap_timeout_ms": DEFAULT_TIMEOUT_MS}
+    kwargs: dict = {"client_id": "kcli-admin", "request_timeout_ms": DEFAULT_TIMEOUT_MS, "bootstrap_timeout_ms": DEFAULT_TIMEOUT_MS}
     kwargs.update(settings.kwargs if settings else {})
     timed_out = ToolError(f"Timed out waiting for a node assignment. Call: {call}")
     try:
         kwargs["bootstrap_timeout_ms"] = bootstrap_servers.wait_for_broker(
-            bootstrap, kwargs["bootstrap_timeout_ms"], settings and settings.on_refused, settings and settings.on_unresolved)
+            bootstrap, int(kwargs["bootstrap_timeout_ms"]),
+            settings.on_refused if settings else None, settings.on_unresolved if settings else None)
     except bootstrap_servers.BrokerNotAvailable:
         raise timed_out from None
     try:

@@ -88,10 +88,11 @@ def wait_for_broker(text: str, timeout_ms: int, on_refused: Callable[[Refused], 
     """
     servers = parse(text)
     deadline = now() + timeout_ms / 1000
-    addresses = {}
+    addresses: dict[BootstrapServer, tuple[str, int]] = {}
     for server in servers:
         try:
-            addresses[server] = socket.getaddrinfo(server.host, server.port, type=socket.SOCK_STREAM)[0][4]
+            sockaddr = socket.getaddrinfo(server.host, server.port, type=socket.SOCK_STREAM)[0][4]
+            addresses[server] = (str(sockaddr[0]), int(sockaddr[1]))
         except (socket.gaierror, UnicodeError):
             if on_unresolved is not None:
                 on_unresolved(server)
@@ -104,7 +105,7 @@ def wait_for_broker(text: str, timeout_ms: int, on_refused: Callable[[Refused], 
             if remaining <= 0:
                 break
             try:
-                socket.create_connection(address[:2], timeout=min(remaining, 2.0)).close()
+                socket.create_connection(address, timeout=min(remaining, 2.0)).close()
                 return max(1, int((deadline - now()) * 1000))
             except OSError:
                 if not reported and on_refused is not None:
