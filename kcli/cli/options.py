@@ -35,7 +35,7 @@ def resolve_bootstrap(value: str | None, props: dict[str, str] | None = None) ->
     from kcli.tools import bootstrap
 
     from_file = (props or {}).get("bootstrap.servers")
-    env = os.environ.get("KCLI_BOOTSTRAP_SERVER")
+    env = os.environ.get("KCLI_BOOTSTRAP_SERVER") or None  # set but empty counts as unset
     text = next((v for v in (value, from_file, env) if v is not None), DEFAULT_BOOTSTRAP)
     return bootstrap.normalize(text)
 
