@@ -117,11 +117,11 @@ def _check_options(topic, include, whitelist, partition, offset, isolation_level
         render.fail("The topic is required when partition is specified.")
     if offset is not None and partition is None:
         render.fail("The partition is required when offset is specified.")
-    _check_topic(topic, include, group)
+    _check_values(topic, include, group)
     return include
 
 
-def _check_topic(topic, include, group) -> None:
+def _check_values(topic, include, group) -> None:
     """A topic name Kafka accepts, an ``--include`` that is a regular expression, a group id that is not empty."""
     from kcli.tools import topics
     from kcli.tools.errors import ToolError
