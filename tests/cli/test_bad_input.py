@@ -103,7 +103,14 @@ SERVER_VALUES = [
     ["server-start", "--override", "listeners=PLAINTEXT://localhost:99999"],
     ["server-start", "--override", "num.partitions=several"],
     ["server-start", "/no/such/server.properties"],
+    ["server-start", "--override", "zookeeper.connect=localhost:abc"],
+    ["server-start", "--override", "log.segment.bytes=-5"],
+    ["server-start", "--override", "no-equals-sign"],
+    ["server-stop", "/no/such/server.properties"],
     ["zookeeper-start", "/no/such/zookeeper.properties"],
+    ["zookeeper-start", "{tmp}/zookeeper.properties", "clientPort=abc"],
+    ["zookeeper-start", "{tmp}/zookeeper.properties", "clientPort=99999"],
+    ["zookeeper-stop", "/no/such/zookeeper.properties"],
 ]
 
 
@@ -143,6 +150,9 @@ def test_a_bad_value_is_one_line_and_exit_1(monkeypatch, capsys, args, message):
 
 @pytest.mark.parametrize("args", SERVER_VALUES, ids=[" ".join(a) for a in SERVER_VALUES])
 def test_a_bad_server_value_is_one_line_and_exit_1(tmp_path, args):
+    if args[0] == "zookeeper-start" and len(args) == 3:  # a zookeeper.properties with one bad line
+        (tmp_path / "zookeeper.properties").write_text(f"dataDir={(tmp_path / 'zk').as_posix()}\n{args[2]}\n")
+        args = [args[0], args[1].format(tmp=tmp_path)]
     ran = kcli_process(*args, "--override", f"log.dirs={tmp_path}") if args[0] == "server-start" else kcli_process(*args, timeout=60)
     assert ran.returncode == 1, ran.stderr
     assert "Traceback" not in ran.stdout + ran.stderr
