@@ -43,9 +43,13 @@ def test_the_first_refusal_is_reported_before_any_retry_then_the_wait_times_out(
         sleeps.append(seconds)
         clock[0] += seconds
 
+    def refused(refusal):
+        refusals.append(refusal)
+        assert not sleeps and clock[0] == 100.0  # at the first refusal, before any retry or wait
+
     with pytest.raises(BrokerNotAvailable):
-        wait_for_broker(f"localhost:{port}", 3000, refusals.append, now=lambda: clock[0], sleep=sleep)
-    assert len(refusals) == 1 and sleeps  # reported once, though retried until the deadline
+        wait_for_broker(f"localhost:{port}", 3000, refused, now=lambda: clock[0], sleep=sleep)
+    assert len(refusals) == 1 and len(sleeps) > 5  # reported once, though retried until the deadline
     assert refusals[0] == Refused(BootstrapServer("localhost", port), "127.0.0.1")
     assert refusals[0].warning == f"Connection to node -1 (localhost/127.0.0.1:{port}) could not be established. Broker may not be available."
     assert Refused(BootstrapServer("127.0.0.1", port), "127.0.0.1").warning.startswith(f"Connection to node -1 (/127.0.0.1:{port})")
