@@ -8,10 +8,11 @@ failures: ``Invalid url in bootstrap.servers: X`` (no host:port),
 ``Invalid port in bootstrap.servers: X`` (not 0–65535) and, when nothing is
 left or nothing resolves, ``No resolvable bootstrap urls given in bootstrap.servers``.
 
-``wait_for_broker`` connects (TCP only, closed at once) until one server
-accepts. A refused connection is reported once through ``on_refused`` with
-Kafka's NetworkClient text, then retried every ``RETRY_BACKOFF_S`` until the
-tool's timeout; kafka-python's clients would otherwise retry silently.
+``wait_for_broker`` connects (TCP only, closed at once) until one server, at
+any of its addresses, accepts. When a round of attempts is refused everywhere
+it is reported once through ``on_refused`` with Kafka's NetworkClient text,
+then retried every ``RETRY_BACKOFF_S`` until the tool's timeout; kafka-python's
+clients would otherwise retry silently.
 """
 
 from __future__ import annotations
@@ -88,11 +89,11 @@ def wait_for_broker(text: str, timeout_ms: int, on_refused: Callable[[Refused], 
     """
     servers = parse(text)
     deadline = now() + timeout_ms / 1000
-    addresses: dict[BootstrapServer, tuple[str, int]] = {}
+    addresses: dict[BootstrapServer, list[tuple[str, int]]] = {}
     for server in servers:
         try:
-            sockaddr = socket.getaddrinfo(server.host, server.port, type=socket.SOCK_STREAM)[0][4]
-            addresses[server] = (str(sockaddr[0]), int(sockaddr[1]))
+            found = socket.getaddrinfo(server.host, server.port, type=socket.SOCK_STREAM)
+            addresses[server] = list(dict.fromkeys((str(info[4][0]), int(info[4][1])) for info in found))
         except (socket.gaierror, UnicodeError):
             if on_unresolved is not None:
                 on_unresolved(server)
@@ -100,17 +101,20 @@ def wait_for_broker(text: str, timeout_ms: int, on_refused: Callable[[Refused], 
         raise ToolError("No resolvable bootstrap urls given in bootstrap.servers")
     reported = False
     while True:
-        for server, address in addresses.items():
-            remaining = deadline - now()
-            if remaining <= 0:
-                break
-            try:
-                socket.create_connection(address, timeout=min(remaining, 2.0)).close()
-                return max(1, int((deadline - now()) * 1000))
-            except OSError:
-                if not reported and on_refused is not None:
-                    reported = True
-                    on_refused(Refused(server, address[0]))
+        for server, resolved in addresses.items():
+            for address in resolved:  # localhost may be ::1 and 127.0.0.1: a broker on either will do
+                remaining = deadline - now()
+                if remaining <= 0:
+                    break
+                try:
+                    socket.create_connection(address, timeout=min(remaining, 2.0)).close()
+                    return max(1, int((deadline - now()) * 1000))
+                except OSError:
+                    pass
+        if not reported and on_refused is not None:
+            reported = True
+            first = next(iter(addresses.items()))
+            on_refused(Refused(first[0], first[1][0][0]))
         remaining = deadline - now()
         if remaining <= 0:
             raise BrokerNotAvailable(f"Timed out waiting for a broker at {','.join(map(str, servers))} after {timeout_ms} ms")
