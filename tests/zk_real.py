@@ -4,7 +4,7 @@
 ``zoo.cfg`` in ``tmp_path`` (4lw ``*``, no AdminServer), waits until ``srvr`` says it serves, and stops
 it after the test; ``zkcli(...)`` runs ZooKeeper's own ``zkCli.sh`` against it (or any ``server=``).
 Use it with ``from tests.zk_real import real_zookeeper``. It skips only when Java or the ZooKeeper
-jars are missing on this machine; ``.ci/run`` installs them.
+jars are missing on this machine (tests/peers.py); ``.ci/run`` installs them.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.ports import free_port
+from tests.peers import missing
 
 _DEBIAN_JAR = Path("/usr/share/java/zookeeper.jar")  # its manifest's Class-Path names its dependencies
 _MAIN = "org.apache.zookeeper.server.ZooKeeperServerMain"
@@ -121,7 +122,7 @@ def start_real_zookeeper(directory: Path, port: int = 0, tick_time: int = 2000) 
     java = shutil.which("java")
     classpath = zookeeper_classpath()
     if java is None or classpath is None:
-        pytest.skip("needs Java and Apache ZooKeeper's jars: apt-get install zookeeper (Debian) or set ZOOKEEPER_HOME; .ci/run installs them")
+        missing("needs Java and Apache ZooKeeper's jars: apt-get install zookeeper (Debian) or set ZOOKEEPER_HOME; .ci/run installs them")
     directory.mkdir(parents=True, exist_ok=True)
     server = RealZooKeeper(java, classpath, directory, port, tick_time)
     for attempt in range(3):  # a probed free port can be taken between probing and binding

@@ -9,7 +9,7 @@ from typing import List, Optional
 import typer
 
 from kcli.cli import render
-from kcli.cli.options import ZOOKEEPER_GONE, bootstrap_option, resolve_bootstrap, zookeeper_option
+from kcli.cli.options import ZOOKEEPER_GONE, bootstrap_option, reporting, resolve_bootstrap, zookeeper_option
 
 _ACTIONS = "--list, --describe, --delete, --reset-offsets, --delete-offsets"
 NO_ACTION = f"Command must include exactly one action: {_ACTIONS}"
@@ -107,12 +107,16 @@ def _connection(bootstrap_server, command_config, timeout_ms):
     """The bootstrap servers and admin settings, every wait bounded by ``--timeout`` as Kafka bounds each call."""
     from kcli.tools.admin import admin_settings
     from kcli.tools.client_config import ClientSettings, read_properties
+    from kcli.tools.errors import ToolError
 
     props = read_properties(command_config) if command_config else {}
     settings = admin_settings(props)
     render.ignored_configs(settings.ignored)
+    bootstrap = resolve_bootstrap(bootstrap_server, props)
+    if timeout_ms < 1:
+        raise ToolError(f"Invalid value {timeout_ms} for --timeout: a number of milliseconds greater than 0")
     bounded = {**settings.kwargs, "request_timeout_ms": timeout_ms, "bootstrap_timeout_ms": timeout_ms}
-    return resolve_bootstrap(bootstrap_server, props), ClientSettings(bounded, settings.ignored)
+    return bootstrap, reporting(ClientSettings(bounded, settings.ignored))
 
 
 def _exit_if(failed: bool) -> None:

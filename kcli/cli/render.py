@@ -33,6 +33,16 @@ def fail(message: str) -> NoReturn:
     raise SystemExit(1)
 
 
+def broker_unreachable(refused) -> None:
+    """The first refused connection: Kafka's NetworkClient warning, and what to do about it."""
+    warn(refused.warning)
+    err("Is a broker running? Start one with: kcli server-start")
+
+
+def unresolved_server(server) -> None:
+    warn(f"Couldn't resolve server {server} from bootstrap.servers as DNS resolution failed for {server.host}")
+
+
 def created_topic(name: str) -> None:
     if "." in name or "_" in name:
         out(
@@ -144,13 +154,21 @@ def broker_started(started) -> None:
     console = _console()
     console.print(f"[bold]kcli {__version__}[/] — Kafka-compatible broker")
     console.print(f"  listener        PLAINTEXT://{started.host}:{started.port}")
-    console.print(f"  data directory  {started.log_dir}")
+    console.print(f"  data directory  {started.log_dir}{_default_dir_note(started)}")
     if started.zookeeper:
         console.print(f"  zookeeper       {started.zookeeper} (registered as /brokers/ids/{started.node_id})")
     if started.recovered:
         console.print("  recovery        the last shutdown was not clean: logs were checked and torn tails cut")
     console.print(f"  ready in        {started.ready_ms:.0f} ms")
     console.print(f"[green][KafkaServer id={started.node_id}] started[/] on {started.host}:{started.port} (Ctrl+C to stop)")
+
+
+def _default_dir_note(started) -> str:
+    """Which mode's default directory this is: the standalone and ZooKeeper-mode tutorials each have their own."""
+    from kcli.broker.config import default_log_dir
+
+    mode = "ZooKeeper mode" if started.zookeeper else "standalone mode"
+    return f" ({mode}'s default; log.dirs sets another)" if started.log_dir == default_log_dir(bool(started.zookeeper)) else ""
 
 
 def broker_stopped() -> None:
