@@ -73,40 +73,13 @@ def test_ctrl_c_flushes_and_ends(broker):
 @pytest.mark.skipif(sys.platform == "win32", reason="a POSIX pseudo-terminal")
 def test_kcli_console_producer_on_a_terminal(broker, tmp_path):
     """``kcli console-producer`` in a real pseudo-terminal: the ``>`` prompt, a line typed, Ctrl+D; the record arrives."""
-    import os
-    import pty
-    import select
-    import subprocess
-
-    master, slave = pty.openpty()
-    env = {**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1", "XDG_STATE_HOME": str(tmp_path)}
-    proc = subprocess.Popen([sys.executable, "-m", "kcli", "console-producer", "--topic", "typed-in", "--bootstrap-server", broker.bootstrap],
-                            stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
-    os.close(slave)
-    seen = b""
-
-    def wait_for(text: bytes, seconds: float = 20) -> None:
-        nonlocal seen
-        deadline = time.monotonic() + seconds
-        while text not in seen:
-            remaining = deadline - time.monotonic()
-            assert remaining > 0, f"no {text!r} in {seen!r}"
-            if select.select([master], [], [], remaining)[0]:
-                try:
-                    seen += os.read(master, 4096)
-                except OSError:  # the child closed the terminal
-                    break
-
-    try:
-        wait_for(b">")
-        os.write(master, b"typed at the prompt\r")
-        seen = b""
-        wait_for(b">")  # the next prompt: the line was taken
-        os.write(master, b"\x04")  # Ctrl+D
-        assert proc.wait(timeout=20) == 0, seen
-    finally:
-        proc.kill()
-        os.close(master)
+    term = Terminal("console-producer", "--topic", "typed-in", "--bootstrap-server", broker.bootstrap,
+                    env={"XDG_STATE_HOME": str(tmp_path)})
+    term.wait_for(b">")
+    term.type(b"typed at the prompt\r")
+    term.wait_for_next_prompt(b">")  # the line was taken
+    term.type(b"\x04")  # Ctrl+D
+    assert term.exit_code() == 0, term.seen
     assert read_back(broker.bootstrap, "typed-in", 1) == [(None, b"typed at the prompt")]
 
 
@@ -178,6 +151,13 @@ class Terminal:
                 except OSError:  # the child closed the terminal
                     break
 
+    def wait_for_next_prompt(self, prompt: bytes, seconds: float = 20) -> None:
+        """Wait for ``prompt`` drawn on a new line, after the line just entered: the old prompt's last redraw
+        (which shows the prompt too) ends at that newline, and a key typed before the new prompt reads could be lost."""
+        self.wait_for(b"\n", seconds)
+        self.seen = self.seen[self.seen.rindex(b"\n") + 1 :]
+        self.wait_for(prompt, seconds)
+
     def type(self, text: bytes) -> None:
         import os
 
@@ -214,8 +194,7 @@ def test_keyed_record_typed_at_the_real_prompt_arrives_with_its_key(broker, tmp_
                     env={"XDG_STATE_HOME": str(tmp_path)})
     term.wait_for(b"key<TAB>value>")
     term.type(b"cappuccino\tfoam\r")
-    term.seen = b""
-    term.wait_for(b"key<TAB>value>")  # the next prompt: the line was taken
+    term.wait_for_next_prompt(b"key<TAB>value>")  # the line was taken
     term.type(b"\x04")
     assert term.exit_code() == 0, term.seen
     assert read_back(broker.bootstrap, "keyed", 1) == [(b"cappuccino", b"foam")]
@@ -231,8 +210,7 @@ def test_no_history_keeps_nothing(broker, tmp_path):
                     env={"XDG_STATE_HOME": str(state)})
     term.wait_for(b">")
     term.type(b"secret\r")
-    term.seen = b""
-    term.wait_for(b">")
+    term.wait_for_next_prompt(b">")
     term.type(b"\x04")
     assert term.exit_code() == 0, term.seen
     assert not any(b"secret" in p.read_bytes() for p in state.rglob("*") if p.is_file())
