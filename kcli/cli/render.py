@@ -490,3 +490,15 @@ def zk_event(event, to_stderr: bool = False) -> None:
 
 def zk_prompt(server: str, state: str, count: int) -> str:
     return f"[zk: {server}({state}) {count}] "
+
+
+# -- log tools: dump-log, get-offsets, configs, log-dirs, storage ---------------
+
+
+def dump_lines(lines) -> None:
+    """kafka-dump-log's lines as they come: data on stdout, Kafka's stderr reports on stderr."""
+    for line in lines:
+        if line.error:
+            err(line.text)
+        else:
+            out(line.text)
