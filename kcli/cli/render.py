@@ -502,3 +502,11 @@ def dump_lines(lines) -> None:
             err(line.text)
         else:
             out(line.text)
+
+
+def partition_offsets(result) -> None:
+    """kafka-get-offsets: ``topic:partition:offset`` lines; partitions skipped on an error, on stderr."""
+    for line in result.skipped:
+        err(line)
+    for topic, partition, offset in result.offsets:
+        out(f"{topic}:{partition}:{offset}")
