@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from kcli import accept_errors
-from kcli.broker import partition_bounds
+from kcli.broker import dynamic_config, partition_bounds
 from kcli.broker.config import BrokerConfig
 from kcli.file_lock import FileLock
 from kcli.process import ServingThread, serve_in_thread
@@ -93,6 +93,8 @@ class Broker:
     async def _start(self) -> tuple[str, int]:
         partition_bounds.raise_open_files_limit()
         self.accept_errors = accept_errors.install(log)
+        if self.config.dynamic is not None:
+            dynamic_config.apply(self.config.dynamic, self.config.static, self.catalog)  # before the logs open
         try:
             if self.zookeeper is not None:
                 await self.zookeeper.open(self.catalog)  # raises ZooKeeperError

@@ -6,7 +6,7 @@ import typer
 
 from kcli import __version__
 from kcli.cli import console_consumer, console_producer, consumer_groups, quickstart, server, topics, zookeeper, zookeeper_shell
-from kcli.cli import dump_log, get_offsets
+from kcli.cli import configs, dump_log, get_offsets
 
 app = typer.Typer(
     name="kcli",
@@ -41,6 +41,7 @@ app.command("consumer-groups", no_args_is_help=True)(consumer_groups.consumer_gr
 app.command("zookeeper-shell", context_settings=zookeeper_shell.CONTEXT)(zookeeper_shell.zookeeper_shell)
 app.command("dump-log", no_args_is_help=True)(dump_log.dump_log)
 app.command("get-offsets", no_args_is_help=True)(get_offsets.get_offsets)
+app.command("configs", no_args_is_help=True)(configs.configs)
 
 
 def _usage_message(exc, no_such_option) -> str:
