@@ -533,3 +533,52 @@ def configs_altered(entity_type: str, name: str) -> None:
         out(f"Completed updating config for {entity_type[:-1]} {name}.")
     else:
         out(f"Completed updating default config for {entity_type} in the cluster.")
+
+
+def log_dirs(result) -> None:
+    """kafka-log-dirs' two lines and its JSON, keys in the order Jackson writes Kafka's HashMaps."""
+    out(f"Received log directory information from brokers {','.join(map(str, _java_hash_order(result.brokers, _java_int_hash)))}")
+    brokers = []
+    for broker in _java_hash_order(list(result.log_dirs), _java_int_hash):
+        dirs = []
+        for d in _java_hash_order(result.log_dirs[broker], lambda d: _java_string_hash(d.path)):
+            replicas = [
+                _java_object({"partition": r.partition, "size": r.size, "offsetLag": r.offset_lag, "isFuture": r.is_future})
+                for r in _java_hash_order(d.replicas, lambda r: _java_topic_partition_hash(r.partition))
+            ]
+            dirs.append(_java_object({"logDir": d.path, "error": d.error, "partitions": replicas}))
+        brokers.append(_java_object({"broker": broker, "logDirs": dirs}))
+    import json
+
+    out(json.dumps(_java_object({"version": 1, "brokers": brokers}), separators=(",", ":"), ensure_ascii=False))
+
+
+def _java_int_hash(value: int) -> int:
+    return value & 0xFFFFFFFF
+
+
+def _java_string_hash(text: str) -> int:
+    h = 0
+    for unit in text.encode("utf-16-be").hex(" ", 2).split():
+        h = (31 * h + int(unit, 16)) & 0xFFFFFFFF
+    return h
+
+
+def _java_topic_partition_hash(text: str) -> int:
+    topic, _, partition = text.rpartition("-")
+    return (31 * ((31 + int(partition)) & 0xFFFFFFFF) + _java_string_hash(topic)) & 0xFFFFFFFF
+
+
+def _java_hash_order(items, hash_of=None) -> list:
+    """The iteration order of a java.util.HashMap filled with ``items`` in order: by bucket, then by insertion."""
+    items = list(items)
+    hash_of = hash_of or _java_string_hash
+    capacity = 16
+    while len(items) > capacity * 3 // 4:
+        capacity *= 2
+    spread = [(h ^ (h >> 16)) & (capacity - 1) for h in map(hash_of, items)]
+    return [item for _, _, item in sorted(zip(spread, range(len(items)), items), key=lambda t: (t[0], t[1]))]
+
+
+def _java_object(fields: dict) -> dict:
+    return {k: fields[k] for k in _java_hash_order(fields)}
