@@ -6,7 +6,7 @@ import typer
 
 from kcli import __version__
 from kcli.cli import console_consumer, console_producer, consumer_groups, quickstart, server, topics, zookeeper, zookeeper_shell
-from kcli.cli import configs, dump_log, get_offsets, log_dirs
+from kcli.cli import configs, dump_log, get_offsets, log_dirs, storage
 
 app = typer.Typer(
     name="kcli",
@@ -43,6 +43,7 @@ app.command("dump-log", no_args_is_help=True)(dump_log.dump_log)
 app.command("get-offsets", no_args_is_help=True)(get_offsets.get_offsets)
 app.command("configs", no_args_is_help=True)(configs.configs)
 app.command("log-dirs", no_args_is_help=True)(log_dirs.log_dirs)
+app.add_typer(storage.app, name="storage")
 
 
 def _usage_message(exc, no_such_option) -> str:

@@ -582,3 +582,21 @@ def _java_hash_order(items, hash_of=None) -> list:
 
 def _java_object(fields: dict) -> dict:
     return {k: fields[k] for k in _java_hash_order(fields)}
+
+
+def storage_info(found) -> bool:
+    """kafka-storage info's report; True when it found problems (exit 1)."""
+    if found.found:
+        out("Found log directory:" if len(found.found) == 1 else "Found log directories:")
+        for d in found.found:
+            out(f"  {d}")
+        out("")
+    if found.metadata is not None:
+        out("Found metadata: {" + ", ".join(f"{k}={v}" for k, v in sorted(found.metadata.items())) + "}")
+        out("")
+    if found.problems:
+        out("Found problem:" if len(found.problems) == 1 else "Found problems:")
+        for p in found.problems:
+            out(f"  {p}")
+        out("")
+    return bool(found.problems)
