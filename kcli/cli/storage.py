@@ -12,7 +12,11 @@ from kcli.cli.options import tutorial_config
 
 app = typer.Typer(
     name="storage", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
-    help="The Kafka storage tool (kafka-storage): format log directories for KRaft mode, show what they hold.",
+    help=(
+        "The Kafka storage tool (kafka-storage): format log directories for KRaft mode, show what they hold.\n\n"
+        "Sub-commands: random-uuid; format -t CLUSTER_ID -c CONFIG [--standalone] [--ignore-formatted] [--no-initial-controllers]; info -c CONFIG.\n\n"
+        "Example: kcli storage format --standalone -t \"$(kcli storage random-uuid)\" -c config/kraft/server.properties"
+    ),
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
