@@ -57,8 +57,8 @@ def configs(
             add = read_properties(add_config_file) if add_config_file else {}
             add.update(tool.parse_add_config(add_config) if add_config is not None else {})
             delete = [k.strip() for item in delete_config for k in item.split(",") if k.strip()]
-            tool.alter(bootstrap, kind, name, add, delete, settings)
-            render.configs_altered(kind, name)
+            tool.alter(bootstrap, kind, name or "", add, delete, settings)
+            render.configs_altered(kind, name or "")
     except tool.BrokerError as exc:
         render.fail(f"Error while executing config command with args '{' '.join(sys.argv[2:])}'\n"
                     f"java.util.concurrent.ExecutionException: {exc.message}")

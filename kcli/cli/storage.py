@@ -65,7 +65,7 @@ def _config(path: Path) -> tuple[dict[str, str], Path]:
     from kcli.broker.config import default_log_dir
     from kcli.config.properties import parse_properties
 
-    resolved = tutorial_config(path)
+    resolved = tutorial_config(path) or path
     try:
         return parse_properties(Path(resolved).read_text(encoding="utf-8")), default_log_dir()
     except OSError as exc:

@@ -94,11 +94,10 @@ def _rule(spec: str) -> PartitionRule:
     match = _RULE.fullmatch(spec)
     if match is None:
         raise ToolError(f"Invalid rule specification: {spec}")
-    group = lambda i: match.group(i) or None  # noqa: E731  (empty groups count as absent, as Kafka's do)
-    topic = group(1) or ".*"
-    if group(2) is not None:
-        return PartitionRule(topic, only=frozenset({int(group(2))}))
-    return PartitionRule(topic, int(group(3) or 0), int(group(4) or INT_MAX))
+    topic, single, low, high = (match.group(i) or "" for i in range(1, 5))  # empty groups count as absent, as Kafka's do
+    if single:
+        return PartitionRule(topic or ".*", only=frozenset({int(single)}))
+    return PartitionRule(topic or ".*", int(low or 0), int(high or INT_MAX))
 
 
 def get_offsets(bootstrap: str, selection: list[PartitionRule], time: int, exclude_internal: bool = False,
@@ -146,7 +145,8 @@ def _java_error(exc, time: int, admin) -> str:
     from kafka.errors import UnsupportedVersionError
 
     if isinstance(exc, UnsupportedVersionError) and time == -3:
-        node = next(iter(admin.describe_cluster()["brokers"]), {}).get("broker_id", -1)
+        brokers = admin.describe_cluster()["brokers"]
+        node = brokers[0]["broker_id"] if brokers else -1
         return f"org.apache.kafka.common.errors.UnsupportedVersionException: Broker {node} does not support MAX_TIMESTAMP offset spec"
     name = "".join(w.capitalize() for w in getattr(exc, "message", type(exc).__name__).split("_")) + "Exception"
     return f"org.apache.kafka.common.errors.{name}: {getattr(exc, 'description', '') or exc}"

@@ -53,11 +53,11 @@ def apply_broker(ctx, name: str, configs: dict[str, str | None], validate_only: 
     current = broker_layer(ctx, name)
     if isinstance(current, tuple):
         return current
-    configs = {k: v for k, v in configs.items() if v is not None}
-    refused = sorted(k for k in configs if k not in dynamic_config.DYNAMIC_KEYS)
+    values = {k: v for k, v in configs.items() if v is not None}
+    refused = sorted(k for k in values if k not in dynamic_config.DYNAMIC_KEYS)
     if refused:  # Kafka's DynamicBrokerConfig.validateConfigs
         return ErrorCode.INVALID_REQUEST, f"Cannot update these configs dynamically: Set({', '.join(refused)})"
-    for key, value in configs.items():
+    for key, value in values.items():
         definition = DEFINITIONS.get(key)
         if definition is not None:
             problem = config_def.problem(definition, value)
@@ -66,7 +66,7 @@ def apply_broker(ctx, name: str, configs: dict[str, str | None], validate_only: 
     if not validate_only:
         layer = ctx.config.dynamic.layer(default=name == "")
         layer.clear()
-        layer.update(configs)
+        layer.update(values)
         ctx.config.dynamic.save()
         dynamic_config.apply(ctx.config.dynamic, ctx.config.static, ctx.catalog)
     return ErrorCode.NONE, None
