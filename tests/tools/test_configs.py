@@ -66,13 +66,15 @@ def test_dynamic_broker_config_applies_at_once_and_survives_a_restart(tmp_path):
         bootstrap = broker.bootstrap
         producer = KafkaProducer(bootstrap_servers=bootstrap, max_request_size=10_000_000, retries=0)
         producer.send("big", b"x" * 3000).get(timeout=30)  # fits Kafka's default message.max.bytes
-        tool.alter(bootstrap, "brokers", "", {"message.max.bytes": "2000"}, [])
+        tool.alter(bootstrap, "brokers", "", {"message.max.bytes": "2000", "log.flush.interval.messages": "7"}, [])
         with pytest.raises(MessageSizeTooLargeError):
             producer.send("big", b"x" * 3000).get(timeout=30)
+        partition = broker.broker.catalog.partition("big", 0)
+        assert (partition.config.max_message_bytes, partition.config.flush_messages) == (2000, 7)
         tool.alter(bootstrap, "brokers", "0", {"log.retention.ms": "120000"}, [])
         described = tool.describe(bootstrap, "brokers", None)
         assert [(d.name, [(e.name, e.value) for e in d.entries]) for d in described] == [
-            ("0", [("log.retention.ms", "120000")]), ("", [("message.max.bytes", "2000")])]
+            ("0", [("log.retention.ms", "120000")]), ("", [("log.flush.interval.messages", "7"), ("message.max.bytes", "2000")])]
         assert described[0].entries[0].synonyms[0] == ("DYNAMIC_BROKER_CONFIG", "log.retention.ms", "120000")
         topic = {e.name: e for e in tool.describe(bootstrap, "topics", "big", describe_all=True)[0].entries}
         assert topic["max.message.bytes"].value == "2000"
@@ -85,7 +87,8 @@ def test_dynamic_broker_config_applies_at_once_and_survives_a_restart(tmp_path):
     try:
         bootstrap = broker.bootstrap
         assert [(d.name, [(e.name, e.value) for e in d.entries]) for d in tool.describe(bootstrap, "brokers", None)] == [
-            ("0", [("log.retention.ms", "120000")]), ("", [("message.max.bytes", "2000")])]
+            ("0", [("log.retention.ms", "120000")]), ("", [("log.flush.interval.messages", "7"), ("message.max.bytes", "2000")])]
+        assert broker.broker.catalog.partition("big", 0).config.flush_messages == 7  # applied before the logs opened
         producer = KafkaProducer(bootstrap_servers=bootstrap, max_request_size=10_000_000, retries=0)
         with pytest.raises(MessageSizeTooLargeError):
             producer.send("big", b"x" * 3000).get(timeout=30)
