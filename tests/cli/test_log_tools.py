@@ -63,7 +63,8 @@ def test_configs_alter_and_describe(kcli, broker):
     assert kcli("configs", *bs, "--describe", "--topic", "coffee").stdout == (
         "Dynamic configs for topic coffee are:\n"
         "  cleanup.policy=compact,delete sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:cleanup.policy=compact,delete, DEFAULT_CONFIG:log.cleanup.policy=delete}\n"
-        "  retention.ms=60000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:retention.ms=60000}\n"
+        "  retention.ms=60000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:retention.ms=60000, "
+        "STATIC_BROKER_CONFIG:log.retention.hours=168, DEFAULT_CONFIG:log.retention.hours=168}\n"
     )
     assert "Configs: cleanup.policy=compact,delete,retention.ms=60000" in kcli("topics", "--describe", "--topic", "coffee", *bs).stdout
     default = kcli("configs", *bs, "--alter", "--entity-type", "brokers", "--entity-default", "--add-config", "log.retention.ms=120000")

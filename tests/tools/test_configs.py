@@ -38,7 +38,8 @@ def test_topic_alter_then_describe_dynamic_and_all(coffee):
     tool.alter(coffee, "topics", "coffee", {"retention.ms": "60000", "cleanup.policy": "compact,delete"}, [])
     assert _lines(tool.describe(coffee, "topics", "coffee")) == [
         "cleanup.policy=compact,delete [('DYNAMIC_TOPIC_CONFIG', 'cleanup.policy', 'compact,delete'), ('DEFAULT_CONFIG', 'log.cleanup.policy', 'delete')]",
-        "retention.ms=60000 [('DYNAMIC_TOPIC_CONFIG', 'retention.ms', '60000')]",
+        "retention.ms=60000 [('DYNAMIC_TOPIC_CONFIG', 'retention.ms', '60000'), ('STATIC_BROKER_CONFIG', 'log.retention.hours', '168'), "
+        "('DEFAULT_CONFIG', 'log.retention.hours', '168')]",
     ]
     everything = tool.describe(coffee, "topics", "coffee", describe_all=True)[0]
     assert everything.all and {e.name for e in everything.entries} >= {"segment.bytes", "max.message.bytes", "retention.ms"}

@@ -41,8 +41,13 @@ def handle(request, ctx):
     return Response(version=ctx.api_version, throttle_time_ms=0, results=results)
 
 
-def topic_entries(catalog, overrides: dict[str, str], include_synonyms: bool):
-    """(name, value, source, synonyms) for every topic config; shared with the alter handlers' checks."""
+def topic_entries(catalog, overrides: dict[str, str], include_synonyms: bool, layers=None):
+    """(name, value, source, synonyms) for every topic config; shared with the alter handlers' checks.
+
+    With ``layers`` (DynamicBrokerConfigs.layers) the broker synonyms are every broker key behind the
+    topic config (retention.ms: log.retention.ms, log.retention.minutes, log.retention.hours) from each
+    layer that sets it, most specific first, as Kafka lists them.
+    """
     for d in topic_config.TOPIC_CONFIGS:
         default_value, default_source = catalog.defaults[d.name]
         synonyms = []
@@ -51,23 +56,31 @@ def topic_entries(catalog, overrides: dict[str, str], include_synonyms: bool):
             synonyms.append((d.name, value, source))
         else:
             value, source = default_value, default_source
-        if include_synonyms and d.broker_key:
+        chain = dynamic_config.synonyms(d.broker_key or _BROKER_CHAIN.get(d.name, ""))
+        if include_synonyms and layers is not None and chain != ("",):
+            synonyms += [(k, values[k], s) for k in chain for s, values in layers if k in values]
+        elif include_synonyms and d.broker_key:
             if default_source is not ConfigSource.DEFAULT_CONFIG:  # a static or dynamic broker setting
                 synonyms.append((d.broker_key, default_value, default_source))
             synonyms.append((d.broker_key, d.default, ConfigSource.DEFAULT_CONFIG))
         yield d.name, value, source, synonyms if include_synonyms else []
 
 
+_BROKER_CHAIN = {"retention.ms": "log.retention.ms", "segment.ms": "log.roll.ms"}  # topic configs without one broker key
+
+
 def _topic(ctx, name: str, include_synonyms: bool):
     topic = ctx.catalog.topics.get(name)
     if topic is None:
         return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, f"Topic {name} does not exist.", []
+    dynamic = ctx.config.dynamic
+    layers = dynamic.layers(ctx.config.static, config.DEFAULTS) if dynamic is not None else None
     entries = [
         _Entry(
             name=n, value=v, read_only=False, config_source=s, is_default=s is ConfigSource.DEFAULT_CONFIG,
             is_sensitive=False, synonyms=[_Synonym(name=sn, value=sv, source=ss) for sn, sv, ss in syn],
         )
-        for n, v, s, syn in topic_entries(ctx.catalog, topic.configs, include_synonyms)
+        for n, v, s, syn in topic_entries(ctx.catalog, topic.configs, include_synonyms, layers)
     ]
     return ErrorCode.NONE, None, entries
 
