@@ -17,7 +17,7 @@ def get_offsets(
     partitions: Optional[str] = typer.Option(None, "--partitions", help="Comma-separated partition ids. All partitions when absent. Not with --topic-partitions."),
     topic_partitions: Optional[str] = typer.Option(None, "--topic-partitions", metavar="topic1:1,topic2:0-3,topic3,topic4:5-,topic5:-3",
                                                    help="Comma-separated topic-regex:partition rules; a range N-M excludes M."),
-    time: str = typer.Option("latest", "--time", metavar="<timestamp> / -1 or latest / -2 or earliest / -3 or max-timestamp",
+    time: str = typer.Option("latest", "--time", metavar="TIME",
                              help="The offsets for this time: latest (-1), earliest (-2), max-timestamp (-3), or the first offset at or after a timestamp in ms."),
     command_config: Optional[Path] = typer.Option(None, "--command-config", help="A properties file of admin client settings."),
     exclude_internal_topics: bool = typer.Option(False, "--exclude-internal-topics", help="Leave internal topics out."),
@@ -33,7 +33,10 @@ def get_offsets(
 
     try:
         command_props = read_properties(command_config) if command_config else {}
-        bootstrap = resolve_bootstrap(bootstrap_server, command_props)
+        try:  # GetOffsetShell checks the servers itself, with its own message
+            bootstrap = resolve_bootstrap(bootstrap_server, command_props)
+        except ToolError:
+            bootstrap = ""
         if not _valid_bootstrap(bootstrap):
             render.fail("Please provide valid host:port like host1:9091,host2:9092")
         selection = tool.rules(topic, partitions, topic_partitions)

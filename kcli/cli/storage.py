@@ -38,7 +38,10 @@ def format_(
     standalone: bool = typer.Option(False, "--standalone", "-s", help="Used to initialize a controller as a single-node dynamic quorum."),
     no_initial_controllers: bool = typer.Option(False, "--no-initial-controllers", "-N", help="Used to initialize a server without a dynamic quorum topology."),
 ) -> None:
-    """Format the log directories of a KRaft server: write meta.properties with the cluster ID and node ID."""
+    """Format a KRaft server's log directories.
+
+    Writes meta.properties with the cluster ID and node ID in each log directory.
+    """
     from kcli.broker.meta_properties import METADATA_VERSION, FormatPlan, StorageError, format_storage
 
     props, default_dir = _config(config)
