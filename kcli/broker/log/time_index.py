@@ -1,0 +1,150 @@
+"""TimeIndex: the sparse ``.timeindex`` file beside each log segment.
+
+Format (as Kafka's): a flat run of 12-byte entries, big-endian::
+
+    timestamp        int64   the largest batch timestamp of the segment up to the entry's batch
+    relative_offset  int32   offset - segment base offset: the last offset of the batch holding that timestamp
+
+An entry (T, O) says that no batch up to and including the one ending at O
+has a timestamp above T, so a record stamped later than T comes after O.
+Both columns strictly ascend.
+
+When entries are written (Kafka's LogSegment): each time the offset index
+gets an entry, the segment's largest timestamp so far and the last offset of
+the batch that first reached it are offered, and appended only if the
+timestamp is above the last entry's (so a log without timestamps has an
+empty time index). The same pair is offered once more when the segment is
+rolled, closed, or recovered, so the last entry of every segment but an
+active one written since the last start names its largest timestamp.
+
+Checked on open as Kafka's TimeIndex.sanityCheck does (a length that is a
+multiple of 12, a last timestamp not below the first, a last offset not below
+the base offset), plus kcli's cheap check that both columns strictly ascend
+(a reversed, shuffled or garbled file fails it); LogSegment then checks the
+last entry against the batch it names. A missing or failing time index is
+rebuilt from its segment with the offset index. Like ``OffsetIndex``, it is
+kept in memory and appended to an unbuffered file, never preallocated or
+memory-mapped, so its size is always 12 times its entries.
+"""
+
+from __future__ import annotations
+
+import bisect
+import errno
+import os
+import struct
+from array import array
+from pathlib import Path
+
+from kcli.broker.log.index import CorruptIndexError
+
+ENTRY = struct.Struct(">qi")
+NO_TIMESTAMP = -1  # Kafka's RecordBatch.NO_TIMESTAMP
+
+
+class TimeIndex:
+    def __init__(self, path: Path, base_offset: int):
+        self.path = path
+        self.base_offset = base_offset
+        self._timestamps = array("q")
+        self._offsets = array("q")
+        self._file = None
+
+    def load(self) -> None:
+        """Read the entries from disk and sanity-check them.
+
+        Raises FileNotFoundError when the file is missing and CorruptIndexError
+        when it fails a check; either way nothing is loaded and the caller rebuilds.
+        """
+        data = self.path.read_bytes()
+        count = len(data) // ENTRY.size
+        if count:  # Kafka's TimeIndex.sanityCheck, in its order
+            first = ENTRY.unpack_from(data, 0)[0]
+            last, last_rel = ENTRY.unpack_from(data, (count - 1) * ENTRY.size)
+            if last < first:
+                raise CorruptIndexError(
+                    f"Corrupt time index found, time index file ({self.path}) has non-zero size but the last "
+                    f"timestamp is {last} which is less than the first timestamp {first}"
+                )
+            if last_rel < 0:
+                raise CorruptIndexError(
+                    f"Corrupt time index found, time index file ({self.path}) has non-zero size but the last "
+                    f"offset is {self.base_offset + last_rel} which is less than the first offset {self.base_offset}"
+                )
+        if len(data) % ENTRY.size:
+            raise CorruptIndexError(
+                f"Time index file {self.path} is corrupt, found {len(data)} bytes which is neither positive "
+                f"nor a multiple of {ENTRY.size}"
+            )
+        timestamps, offsets = array("q"), array("q")
+        last_ts, last_rel = NO_TIMESTAMP, -1
+        for ts, rel in ENTRY.iter_unpack(data):
+            if ts <= last_ts or rel <= last_rel:
+                raise CorruptIndexError(
+                    f"Time index file {self.path} is corrupt: entry {len(offsets)} (timestamp {ts}, relative "
+                    f"offset {rel}) does not follow timestamp {last_ts}, relative offset {last_rel}"
+                )
+            timestamps.append(ts)
+            offsets.append(self.base_offset + rel)
+            last_ts, last_rel = ts, rel
+        self.close()
+        self._timestamps, self._offsets = timestamps, offsets
+        self._open()
+
+    def reset(self) -> None:
+        self.close()
+        self._timestamps = array("q")
+        self._offsets = array("q")
+        self.path.write_bytes(b"")
+        self._open()
+
+    def _open(self) -> None:
+        if self._file is None:
+            self._file = open(self.path, "ab", buffering=0)
+
+    def maybe_append(self, timestamp: int, offset: int) -> None:
+        """Add (timestamp, offset) if the timestamp is above the last entry's (Kafka's maybeAppend).
+
+        If writing fails or falls short, the file is cut back and the OSError raised.
+        """
+        if timestamp <= self.last_entry()[0]:
+            return
+        entry = ENTRY.pack(timestamp, offset - self.base_offset)
+        self._open()  # after a roll the file is closed; closing the segment may still add the last entry
+        end = os.fstat(self._file.fileno()).st_size
+        try:
+            if self._file.write(entry) != len(entry):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        except OSError:
+            os.ftruncate(self._file.fileno(), end)
+            raise
+        self._timestamps.append(timestamp)
+        self._offsets.append(offset)
+
+    def lookup(self, timestamp: int) -> tuple[int, int]:
+        """(timestamp, offset) of the last entry stamped at or before ``timestamp``; (-1, base offset) if none."""
+        i = bisect.bisect_right(self._timestamps, timestamp)
+        return (self._timestamps[i - 1], self._offsets[i - 1]) if i else (NO_TIMESTAMP, self.base_offset)
+
+    def last_entry(self) -> tuple[int, int]:
+        """(timestamp, offset) of the last entry; (-1, base offset) when the index is empty (Kafka's)."""
+        return (self._timestamps[-1], self._offsets[-1]) if self._offsets else (NO_TIMESTAMP, self.base_offset)
+
+    def truncate_to_entries(self, keep: int) -> None:
+        """Keep the first ``keep`` entries only (after an append that failed)."""
+        if keep >= len(self._offsets):
+            return
+        del self._timestamps[keep:]
+        del self._offsets[keep:]
+        self.close()
+        with open(self.path, "r+b") as f:
+            f.truncate(keep * ENTRY.size)
+        self._open()
+
+    def __len__(self) -> int:
+        return len(self._offsets)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
