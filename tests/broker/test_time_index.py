@@ -12,6 +12,7 @@ it once more.
 
 from __future__ import annotations
 
+import errno
 import logging
 import re
 import struct
@@ -20,8 +21,12 @@ import pytest
 from kafka.record.memory_records import MemoryRecordsBuilder
 
 from kcli.broker.log.index import CorruptIndexError
+from kcli.broker.log.partition import AppendError
 from kcli.broker.log.time_index import TimeIndex
+from kcli.protocol.kafka.errors import ErrorCode
 from tests.broker.test_log import open_partition
+from tests.broker.test_log_storage import batch_of_size
+from tests.small_disk import fill, free_bytes, tmpfs
 
 CONFIG = {"segment_bytes": 1100, "index_interval_bytes": 250}
 # one batch per offset; segment 0 holds offsets 0-10 (11 batches of 100 bytes), segment 11 holds 11-15
@@ -237,5 +242,35 @@ def test_the_sanity_check_refuses_each_kind_of_damage(tmp_path, data, complaint)
     assert index.lookup(15) == (10, 101) and index.lookup(20) == (20, 105) and index.lookup(9) == (-1, 100)
     index.maybe_append(20, 106)  # not later than the last entry: ignored, as Kafka's maybeAppend
     index.maybe_append(25, 107)
-    index.close()
     assert path.read_bytes() == pack((10, 1), (20, 5), (25, 7))
+
+
+def test_a_failed_time_index_write_cuts_the_log_and_offset_index_back_too(tmp_path, monkeypatch):
+    failures = []
+    maybe_append = TimeIndex.maybe_append
+
+    def spy(self, timestamp, offset):
+        try:
+            return maybe_append(self, timestamp, offset)
+        except OSError as exc:
+            failures.append(exc.errno)
+            raise
+
+    monkeypatch.setattr(TimeIndex, "maybe_append", spy)
+    with tmpfs(tmp_path / "disk", "1m") as disk:
+        p = open_partition(disk, index_interval_bytes=4096)
+        try:
+            p.append(batch_of_size(4100), now_ms=0)  # two pages of log; the next batch is due index entries
+            fill(disk / "filler", leave=4096)  # one page: the .index takes it, the .timeindex finds none
+            assert free_bytes(disk) == 4096
+            with pytest.raises(AppendError) as refused:
+                p.append(batch_of_size(4092), now_ms=0)
+            assert refused.value.code == ErrorCode.KAFKA_STORAGE_ERROR
+            assert failures == [errno.ENOSPC]
+            segment = p.active
+            assert segment.log_path.stat().st_size == segment.size == 4100 and p.log_end_offset == 1
+            assert segment.index.path.stat().st_size == 0 and len(segment.index) == 0
+            assert segment.time_index.path.stat().st_size == 0 and len(segment.time_index) == 0
+            assert (segment.max_timestamp, segment.offset_of_max_timestamp) == (1_000, 0)
+        finally:
+            p.close()

@@ -453,7 +453,6 @@ class LogSegment:
         onBecomeInactiveSegment)."""
         self.time_index.maybe_append(self.max_timestamp, self.offset_of_max_timestamp)
         self.index.close()
-        self.time_index.close()
 
     def close(self) -> None:
         """Close every file; the time index first gets the entry for the largest timestamp, as Kafka's close."""
@@ -467,7 +466,6 @@ class LogSegment:
                 f.close()
         self._writer = self._reader = None
         self.index.close()
-        self.time_index.close()
 
     def delete(self) -> None:
         self.close()

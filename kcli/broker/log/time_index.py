@@ -23,8 +23,11 @@ the base offset), plus kcli's cheap check that both columns strictly ascend
 (a reversed, shuffled or garbled file fails it); LogSegment then checks the
 last entry against the batch it names. A missing or failing time index is
 rebuilt from its segment with the offset index. Like ``OffsetIndex``, it is
-kept in memory and appended to an unbuffered file, never preallocated or
-memory-mapped, so its size is always 12 times its entries.
+kept in memory, never preallocated or memory-mapped, so its size is always 12
+times its entries; unlike it, the file is opened only to add or cut entries
+(one every ``index.interval.bytes`` of log at most), so a partition holds no
+descriptor for it (partition_bounds counts on that) and Windows never finds it
+open.
 """
 
 from __future__ import annotations
@@ -48,7 +51,6 @@ class TimeIndex:
         self.base_offset = base_offset
         self._timestamps = array("q")
         self._offsets = array("q")
-        self._file = None
 
     def load(self) -> None:
         """Read the entries from disk and sanity-check them.
@@ -87,20 +89,12 @@ class TimeIndex:
             timestamps.append(ts)
             offsets.append(self.base_offset + rel)
             last_ts, last_rel = ts, rel
-        self.close()
         self._timestamps, self._offsets = timestamps, offsets
-        self._open()
 
     def reset(self) -> None:
-        self.close()
         self._timestamps = array("q")
         self._offsets = array("q")
         self.path.write_bytes(b"")
-        self._open()
-
-    def _open(self) -> None:
-        if self._file is None:
-            self._file = open(self.path, "ab", buffering=0)
 
     def maybe_append(self, timestamp: int, offset: int) -> None:
         """Add (timestamp, offset) if the timestamp is above the last entry's (Kafka's maybeAppend).
@@ -110,14 +104,14 @@ class TimeIndex:
         if timestamp <= self.last_entry()[0]:
             return
         entry = ENTRY.pack(timestamp, offset - self.base_offset)
-        self._open()  # after a roll the file is closed; closing the segment may still add the last entry
-        end = os.fstat(self._file.fileno()).st_size
-        try:
-            if self._file.write(entry) != len(entry):
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        except OSError:
-            os.ftruncate(self._file.fileno(), end)
-            raise
+        with open(self.path, "ab", buffering=0) as f:
+            end = os.fstat(f.fileno()).st_size
+            try:
+                if f.write(entry) != len(entry):
+                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            except OSError:
+                os.ftruncate(f.fileno(), end)
+                raise
         self._timestamps.append(timestamp)
         self._offsets.append(offset)
 
@@ -136,15 +130,8 @@ class TimeIndex:
             return
         del self._timestamps[keep:]
         del self._offsets[keep:]
-        self.close()
         with open(self.path, "r+b") as f:
             f.truncate(keep * ENTRY.size)
-        self._open()
 
     def __len__(self) -> int:
         return len(self._offsets)
-
-    def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
