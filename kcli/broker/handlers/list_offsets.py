@@ -1,4 +1,4 @@
-"""ListOffsets (key 2): serves v1–v9, as Kafka 3.9; v1 is advertised for librdkafka's offset-by-time check.
+"""ListOffsets (key 2): serves v1–v9, Kafka 3.9's range but v0 (gone in 4.0); v1 is librdkafka's offset-by-time check.
 
 timestamp -2 (earliest) is the log start offset, and so is -4 (earliest-local,
 v8+: kcli has no tiered storage); -1 (latest) is the high watermark, or the
