@@ -61,12 +61,11 @@ def test_internal_topics_are_included_unless_excluded(topics):
     assert not any(line.startswith("__consumer_offsets:") for line in _offsets(topics, exclude_internal=True)[0])
 
 
-def test_max_timestamp_is_sent_as_minus_3(topics):
-    """kcli's broker serves ListOffsets v1-v4, so -3 (v7+) is refused per partition as Kafka's AdminClient refuses it."""
-    offsets, skipped = _offsets(topics, "max-timestamp", topic="tea", partitions="1")
-    assert offsets == []
-    assert skipped == ["Skip getting offsets for topic-partition tea-1 due to error: org.apache.kafka.common.errors."
-                       "UnsupportedVersionException: Broker 0 does not support MAX_TIMESTAMP offset spec"]
+def test_max_timestamp_is_the_offset_of_the_largest_timestamp(topics):
+    """-3 (ListOffsets v7+, KIP-734): the offset of the record stamped latest, whatever its position."""
+    offsets, skipped = _offsets(topics, "max-timestamp", topic="coffee", partitions="0,10")
+    assert skipped == []
+    assert offsets == ["coffee:0:3", "coffee:10:0"]
 
 
 def test_errors_in_kafkas_words(topics):

@@ -25,8 +25,6 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from kafka.record.default_records import DefaultRecordBatch
-
 from kcli.broker.log import flush_policy
 from kcli.broker.log import segment as segment_file
 from kcli.broker.log.producer_state import BatchMetadata, ProducerStateError, ProducerStateManager
@@ -231,7 +229,7 @@ class Partition:
     def roll(self) -> None:
         self.active.flush()
         self.recovery_point = max(self.recovery_point, self.active.next_offset)
-        self.active.index.close()
+        self.active.on_become_inactive()
         segment = LogSegment(self.directory, self.log_end_offset, self.config.index_interval_bytes)
         segment.open(recover=False)
         self._add(segment)
@@ -250,20 +248,19 @@ class Partition:
         return b""
 
     def offset_for_timestamp(self, timestamp: int) -> tuple[int, int] | None:
-        """(offset, timestamp) of the first record at or after ``timestamp`` (ListOffsets)."""
+        """(offset, timestamp) of the first record stamped at or after ``timestamp`` (ListOffsets), or None.
+
+        As Kafka's UnifiedLog: only the first segment whose largest timestamp reaches it is searched.
+        """
         for segment in self.segments:
-            base = segment.find_timestamp(timestamp)
-            if base is None:
-                continue
-            raw = segment.read(base, 0, min_one_batch=True)
-            header = record_batch.unpack_header(raw)
-            assert header is not None, "find_timestamp found a whole batch"
-            if header.attributes & record_batch.ATTR_LOG_APPEND_TIME:
-                return header.base_offset, header.max_timestamp
-            for record in DefaultRecordBatch(bytes(raw[: header.size])):
-                if record.timestamp >= timestamp:
-                    return record.offset, record.timestamp
+            if segment.max_timestamp >= timestamp:
+                return segment.find_offset_by_timestamp(timestamp, self.log_start_offset)
         return None
+
+    def max_timestamp_offset(self) -> tuple[int, int] | None:
+        """(offset, timestamp) of the first record carrying the log's largest timestamp (ListOffsets -3, KIP-734),
+        or None: the first segment holding it is read from the batch its index names."""
+        return max(self.segments, key=lambda s: s.max_timestamp).find_max_timestamp()
 
     # -- flushing ------------------------------------------------------------
 
