@@ -29,7 +29,6 @@ from __future__ import annotations
 import bisect
 import logging
 import os
-import random
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
