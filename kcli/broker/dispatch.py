@@ -19,6 +19,7 @@ from kcli.broker.handlers import (
     create_partitions,
     create_topics,
     delete_groups,
+    delete_records,
     delete_topics,
     describe_configs,
     describe_groups,
@@ -97,6 +98,7 @@ ROUTES: dict[int, Route] = {
             list_groups,
             delete_groups,
             offset_delete,
+            delete_records,
         ),
     )
 }

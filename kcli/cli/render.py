@@ -490,3 +490,11 @@ def zk_event(event, to_stderr: bool = False) -> None:
 
 def zk_prompt(server: str, state: str, count: int) -> str:
     return f"[zk: {server}({state}) {count}] "
+
+
+def deleted_records(results) -> None:
+    """kafka-delete-records' report, one line per partition, tab-separated as Kafka prints it."""
+    out("Records delete operation completed:")
+    for r in results:
+        outcome = f"low_watermark: {r.low_watermark}" if r.error is None else f"error: {r.error}"
+        out(f"partition: {r.topic}-{r.partition}\t{outcome}")
