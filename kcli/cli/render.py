@@ -148,7 +148,9 @@ def broker_started(started) -> None:
     if started.zookeeper:
         console.print(f"  zookeeper       {started.zookeeper} (registered as /brokers/ids/{started.node_id})")
     if started.recovered:
-        console.print("  recovery        the last shutdown was not clean: logs were checked and torn tails cut")
+        console.print("  recovery        the last shutdown was not clean: logs were checked and torn tails cut; "
+                      f"{started.recovered_segments} segments past their recovery point reread "
+                      f"({started.recovered_bytes / (1 << 20):.1f} MiB)")
     console.print(f"  ready in        {started.ready_ms:.0f} ms")
     console.print(f"[green][KafkaServer id={started.node_id}] started[/] on {started.host}:{started.port} (Ctrl+C to stop)")
 
