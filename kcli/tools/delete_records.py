@@ -59,12 +59,13 @@ def parse_offset_json(text: str) -> list[tuple[str, int, int]]:
         raise ToolError(f"Not supported version field value {version}")
     if "partitions" not in data:
         raise ToolError("Missing partitions field")
+    items = data["partitions"]
+    if not isinstance(items, list):
+        raise ToolError(f"Expected an array of partitions, found {json.dumps(items)}")
     entries = []
-    for item in data["partitions"] if isinstance(data["partitions"], list) else [None]:
-        try:
-            topic, partition, offset = item["topic"], item["partition"], item["offset"]
-        except (TypeError, KeyError) as exc:
-            raise ToolError(f"Expected a topic, partition and offset in each of partitions, found {json.dumps(item)}") from exc
+    for item in items:
+        fields = (item.get("topic"), item.get("partition"), item.get("offset")) if isinstance(item, dict) else (None, None, None)
+        topic, partition, offset = fields
         if not isinstance(topic, str) or type(partition) is not int or type(offset) is not int:
             raise ToolError(f"Expected a topic, partition and offset in each of partitions, found {json.dumps(item)}")
         entries.append((topic, partition, offset))
