@@ -209,3 +209,23 @@ def test_deleting_a_topic_drops_its_checkpoint_entries(tmp_path):
     assert checkpoints.OffsetCheckpointFile(tmp_path / checkpoints.RECOVERY_POINT).read() == {("tea", 0): 0}
     assert checkpoints.CleanerCheckpoints(tmp_path).read() == {("tea", 0): 1}
     catalog.close()
+
+
+@pytest.mark.parametrize("broker, expected", [
+    ({}, dict(retention_ms=604800000, retention_bytes=-1, segment_ms=604800000, file_delete_delay_ms=60000, cleanup_policy=("delete",))),
+    ({"log.retention.minutes": "2", "log.retention.hours": "5"}, dict(retention_ms=120000)),
+    ({"log.retention.ms": "1500", "log.retention.minutes": "2"}, dict(retention_ms=1500)),
+    ({"log.retention.hours": "-1"}, dict(retention_ms=-3600000)),  # any negative value keeps everything
+    ({"log.retention.bytes": "5000", "log.segment.delete.delay.ms": "10"}, dict(retention_bytes=5000, file_delete_delay_ms=10)),
+    ({"log.roll.hours": "2"}, dict(segment_ms=7200000)),
+    ({"log.roll.ms": "900", "log.roll.hours": "2"}, dict(segment_ms=900)),
+    ({"log.cleanup.policy": "compact, delete", "log.index.size.max.bytes": "4096"}, dict(cleanup_policy=("compact", "delete"), segment_index_bytes=4096)),
+])
+def test_topic_log_configs_follow_the_broker_keys(tmp_path, broker, expected):
+    config = Catalog(tmp_path, broker).log_config({})
+    assert {name: getattr(config, name) for name in expected} == expected
+
+
+def test_a_topic_override_beats_the_broker_key(tmp_path):
+    config = Catalog(tmp_path, {"log.retention.hours": "1"}).log_config({"retention.ms": "-1", "segment.ms": "10"})
+    assert (config.retention_ms, config.segment_ms) == (-1, 10)
