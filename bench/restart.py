@@ -1,11 +1,12 @@
 """What a restart costs with a large log: after a clean stop, and after ``kill -9``.
 
-    python bench/restart.py [--gigabytes G] [--segment-bytes B] [--trials T]
+    python bench/restart.py [--gigabytes G] [--segment-bytes B] [--batch-records N] [--trials T]
 
-Writes G GiB (default 2) into one partition of a fresh log directory (put it on
-the disk you care about with TMPDIR) with kcli's own Partition, in 1 MiB
-batches of 1 KiB records, in segments of B bytes (default Kafka's 1 GiB), and
-closes it cleanly. Then, T times each:
+Writes G GiB (default 1.95, so the active segment is almost full) into one
+partition of a fresh log directory (put it on the disk you care about with
+TMPDIR) with kcli's own Partition, in batches of N 1 KiB records (default 16,
+about librdkafka's batches under load), in segments of B bytes (default
+Kafka's 1 GiB), and closes it cleanly. Then, T times each:
 
 * clean: ``kcli server-start`` on it (port 0) → time from launch to its
   ``started`` line; stopped with SIGTERM (a clean stop);
@@ -76,11 +77,11 @@ class Launch:
         self.proc.wait(30)
 
 
-def write_log(log_dir: Path, gigabytes: float, segment_bytes: int) -> int:
+def write_log(log_dir: Path, gigabytes: float, segment_bytes: int, batch_records: int) -> int:
     """G GiB in one partition, written by kcli's Partition and closed cleanly; the bytes written."""
-    builder = MemoryRecordsBuilder(magic=2, compression_type=0, batch_size=1 << 21)
+    builder = MemoryRecordsBuilder(magic=2, compression_type=0, batch_size=1 << 30)
     now = int(time.time() * 1000)
-    for _ in range(1024):
+    for _ in range(batch_records):
         builder.append(timestamp=now, key=None, value=RECORD, headers=[])
     builder.close()
     batch = bytes(builder.buffer())
@@ -98,8 +99,9 @@ def write_log(log_dir: Path, gigabytes: float, segment_bytes: int) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--gigabytes", type=float, default=2.0)
+    parser.add_argument("--gigabytes", type=float, default=1.95)
     parser.add_argument("--segment-bytes", type=int, default=1 << 30)
+    parser.add_argument("--batch-records", type=int, default=16)
     parser.add_argument("--trials", type=int, default=3)
     args = parser.parse_args()
 
@@ -109,9 +111,10 @@ def main() -> None:
     try:
         log_dir = tmp / "kafka-logs"
         began = time.perf_counter()
-        written = write_log(log_dir, args.gigabytes, args.segment_bytes)
-        segments = len(list((log_dir / "big-0").glob("*.log")))
-        print(f"wrote {written / (1 << 30):.2f} GiB in {segments} segments in {time.perf_counter() - began:.1f} s")
+        written = write_log(log_dir, args.gigabytes, args.segment_bytes, args.batch_records)
+        sizes = [p.stat().st_size for p in sorted((log_dir / "big-0").glob("*.log"))]
+        print(f"wrote {written / (1 << 30):.2f} GiB in {len(sizes)} segments (active {sizes[-1] / (1 << 20):.0f} MiB), "
+              f"{args.batch_records} records a batch, in {time.perf_counter() - began:.1f} s")
 
         figures: dict[str, list[tuple[float, int]]] = {"empty log directory": [], "after a clean stop": [], "after kill -9": []}
         for _ in range(args.trials):
