@@ -229,3 +229,34 @@ def test_topic_log_configs_follow_the_broker_keys(tmp_path, broker, expected):
 def test_a_topic_override_beats_the_broker_key(tmp_path):
     config = Catalog(tmp_path, {"log.retention.hours": "1"}).log_config({"retention.ms": "-1", "segment.ms": "10"})
     assert (config.retention_ms, config.segment_ms) == (-1, 10)
+
+
+def test_log_manager_deletes_old_files_after_the_delay_and_checkpoints_a_moved_start(tmp_path):
+    import asyncio
+
+    from kcli.broker.log.log_manager import LogManager
+
+    catalog = Catalog(tmp_path, {})
+    catalog.open(0)
+    timed = catalog.create("timed", 1, {"segment.bytes": "1000", "retention.ms": "1000", "file.delete.delay.ms": "50"}).partitions[0]
+    kv = catalog.create("kv", 1, {"segment.bytes": "1000", "retention.ms": "0", "cleanup.policy": "compact"}).partitions[0]
+    fill(timed, 10, timestamp=1_000)
+    fill(kv, 10, timestamp=1_000)
+    manager = LogManager(catalog, {})
+
+    async def run():
+        assert manager.cleanup_logs(now=2_000) == 0  # 2000 - 1000 is not more than retention.ms
+        deleted = manager.cleanup_logs(now=2_001)
+        assert deleted == len([name for name in files(timed) if name.endswith(".log.deleted")]) > 1
+        for _ in range(200):
+            if not any(name.endswith(".deleted") for name in files(timed)):
+                break
+            await asyncio.sleep(0.01)
+        await manager.stop()
+
+    asyncio.run(run())
+    assert not any(name.endswith(".deleted") for name in files(timed))
+    assert timed.log_start_offset == timed.log_end_offset == 10
+    assert kv.log_start_offset == 0 and len(kv.segments) > 1  # compacted: the cleaner's, not retention's
+    assert checkpoints.OffsetCheckpointFile(tmp_path / checkpoints.LOG_START_OFFSET).read() == {}  # 10 is timed's first segment
+    catalog.close()
