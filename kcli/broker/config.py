@@ -69,6 +69,8 @@ DEFINITIONS: dict[str, ConfigKey] = config_def.table(
     ConfigKey("log.cleanup.policy", T, one_of("compact", "delete")), ConfigKey("log.segment.delete.delay.ms", L, at_least(0)),
     ConfigKey("log.flush.interval.messages", L, at_least(1)), ConfigKey("log.flush.interval.ms", L),
     ConfigKey("log.flush.scheduler.interval.ms", L), ConfigKey("log.initial.task.delay.ms", L, at_least(0)),
+    ConfigKey("log.flush.offset.checkpoint.interval.ms", I, at_least(0)),
+    ConfigKey("log.flush.start.offset.checkpoint.interval.ms", I, at_least(0)),
     ConfigKey("log.message.timestamp.type", S, one_of("CreateTime", "LogAppendTime")),
     ConfigKey("log.message.timestamp.before.max.ms", L, at_least(0)), ConfigKey("log.message.timestamp.after.max.ms", L, at_least(0)),
     ConfigKey("log.cleaner.enable", B), ConfigKey("log.cleaner.delete.retention.ms", L, at_least(0)),

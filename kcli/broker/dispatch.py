@@ -19,6 +19,7 @@ from kcli.broker.handlers import (
     create_partitions,
     create_topics,
     delete_groups,
+    delete_records,
     delete_topics,
     describe_configs,
     describe_groups,
@@ -99,6 +100,7 @@ ROUTES: dict[int, Route] = {
             delete_groups,
             offset_delete,
             describe_log_dirs,
+            delete_records,
         ),
     )
 }

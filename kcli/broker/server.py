@@ -32,6 +32,7 @@ from kcli.broker.handlers import api_versions
 from kcli.broker.log.catalog import Catalog
 from kcli.broker.log.flush_policy import FlushSchedule
 from kcli.broker.log.flusher import LogFlusher
+from kcli.broker.log.log_manager import LogManager
 from kcli.broker.wakeup import Wakeup
 from kcli.protocol.kafka import frame
 
@@ -66,6 +67,7 @@ class Broker:
         self.address: tuple[str, int] | None = None
         self._lock = FileLock(config.log_dir / LOCK_FILE)
         self.accept_errors: accept_errors.AcceptErrorLog | None = None
+        self.log_manager: LogManager | None = None  # retention, checkpoints, deleting old segments
 
     def lock(self) -> None:
         """Take the log directory (creating it); LogDirLocked when another broker holds it."""
@@ -123,6 +125,8 @@ class Broker:
         )
         groups.start()
         flusher.start()
+        self.log_manager = LogManager(self.catalog, self.config.props)
+        self.log_manager.start()
         if self.zookeeper is not None:
             await self.zookeeper.register(self.config.advertised_host, self.state.advertised_port)
         return self.address
@@ -157,6 +161,8 @@ class Broker:
             self._server = None
         if self.zookeeper is not None:
             await self.zookeeper.aclose()
+        if self.log_manager is not None:
+            await self.log_manager.stop()
         if self.state is not None:
             await self.state.flusher.stop()
         self.catalog.close()

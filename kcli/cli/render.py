@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from typing import NoReturn
 
+from kcli.protocol import java_hash
+
 
 def out(text: str = "") -> None:
     sys.stdout.write(text + "\n")
@@ -158,7 +160,9 @@ def broker_started(started) -> None:
     if started.zookeeper:
         console.print(f"  zookeeper       {started.zookeeper} (registered as /brokers/ids/{started.node_id})")
     if started.recovered:
-        console.print("  recovery        the last shutdown was not clean: logs were checked and torn tails cut")
+        console.print("  recovery        the last shutdown was not clean: logs were checked and torn tails cut; "
+                      f"{started.recovered_segments} segments past their recovery point reread "
+                      f"({started.recovered_bytes / (1 << 20):.1f} MiB)")
     console.print(f"  ready in        {started.ready_ms:.0f} ms")
     console.print(f"[green][KafkaServer id={started.node_id}] started[/] on {started.host}:{started.port} (Ctrl+C to stop)")
 
@@ -599,7 +603,7 @@ def log_dirs(result) -> None:
     brokers = []
     for broker in _java_hash_order(list(result.log_dirs), _java_int_hash):
         dirs = []
-        for d in _java_hash_order(result.log_dirs[broker], lambda d: _java_string_hash(d.path)):
+        for d in _java_hash_order(result.log_dirs[broker], lambda d: java_hash.string_hash(d.path)):
             replicas = [
                 _java_object({"partition": r.partition, "size": r.size, "offsetLag": r.offset_lag, "isFuture": r.is_future})
                 for r in _java_hash_order(d.replicas, lambda r: _java_topic_partition_hash(r.partition))
@@ -612,30 +616,16 @@ def log_dirs(result) -> None:
 
 
 def _java_int_hash(value: int) -> int:
-    return value & 0xFFFFFFFF
-
-
-def _java_string_hash(text: str) -> int:
-    h = 0
-    for unit in text.encode("utf-16-be").hex(" ", 2).split():
-        h = (31 * h + int(unit, 16)) & 0xFFFFFFFF
-    return h
+    return value  # Integer.hashCode
 
 
 def _java_topic_partition_hash(text: str) -> int:
     topic, _, partition = text.rpartition("-")
-    return (31 * ((31 + int(partition)) & 0xFFFFFFFF) + _java_string_hash(topic)) & 0xFFFFFFFF
+    return java_hash.topic_partition_hash(topic, int(partition))
 
 
-def _java_hash_order(items, hash_of=None) -> list:
-    """The iteration order of a java.util.HashMap filled with ``items`` in order: by bucket, then by insertion."""
-    items = list(items)
-    hash_of = hash_of or _java_string_hash
-    capacity = 16
-    while len(items) > capacity * 3 // 4:
-        capacity *= 2
-    spread = [(h ^ (h >> 16)) & (capacity - 1) for h in map(hash_of, items)]
-    return [item for _, _, item in sorted(zip(spread, range(len(items)), items), key=lambda t: (t[0], t[1]))]
+def _java_hash_order(items, hash_of=java_hash.string_hash) -> list:
+    return java_hash.hash_map_order(items, hash_of)
 
 
 def _java_object(fields: dict) -> dict:
@@ -658,3 +648,11 @@ def storage_info(found) -> bool:
             out(f"  {p}")
         out("")
     return bool(found.problems)
+
+
+def deleted_records(results) -> None:
+    """kafka-delete-records' report, one line per partition, tab-separated as Kafka prints it."""
+    out("Records delete operation completed:")
+    for r in results:
+        outcome = f"low_watermark: {r.low_watermark}" if r.error is None else f"error: {r.error}"
+        out(f"partition: {r.topic}-{r.partition}\t{outcome}")
