@@ -35,6 +35,7 @@ KAFKA_NAMES = {
     "kafka-dump-log": "dump-log",
     "kafka-log-dirs": "log-dirs",
     "kafka-storage": "storage",
+    "kafka-delete-records": "delete-records",
 }
 _SCRIPT_SUFFIXES = (".sh", ".bat")
 _VALUE_NAMES = {"broker-list": "HOST:PORT", "include": "REGEX", "whitelist": "REGEX"}
