@@ -36,6 +36,7 @@ BUILT_IN: dict[str, str] = {
     "offsets.retention.check.interval.ms": "600000",
     "offsets.topic.num.partitions": "1",
     "offset.metadata.max.bytes": "4096",
+    "connections.max.idle.ms": "600000",
 }
 # Keys whose values must be whole numbers of at least this.
 _NUMBERS = {
@@ -91,6 +92,7 @@ class BrokerConfig:
     zookeeper_connect: str | None = None  # None: standalone; else host:port[,host:port][/chroot]
     zookeeper_session_timeout_ms: int = 18000
     zookeeper_connection_timeout_ms: int = 18000  # Kafka: unset means the session timeout
+    connections_max_idle_ms: int = 600000  # negative: idle connections are never closed (Kafka's Selector)
 
     @classmethod
     def from_properties(cls, props: dict[str, str], from_file: bool = False) -> "BrokerConfig":
@@ -129,6 +131,7 @@ class BrokerConfig:
             zookeeper_connection_timeout_ms=_int(
                 merged, "zookeeper.connection.timeout.ms" if "zookeeper.connection.timeout.ms" in merged else "zookeeper.session.timeout.ms", 1
             ),
+            connections_max_idle_ms=_int(merged, "connections.max.idle.ms", -(1 << 63)),
         )
 
     @classmethod

@@ -31,3 +31,12 @@ def apply(ctx, resource_type: int, name: str, configs: dict[str, str | None], va
     if not validate_only:
         ctx.catalog.set_configs(name, {k: v for k, v in configs.items() if v is not None})
     return ErrorCode.NONE, None
+
+
+def error_response(request, ctx, code):
+    """Every resource with ``code`` (Kafka's AlterConfigsRequest.getErrorResponse)."""
+    responses = [
+        Response.AlterConfigsResourceResponse(error_code=code, error_message=None, resource_type=r.resource_type, resource_name=r.resource_name)
+        for r in request.resources
+    ]
+    return Response(version=ctx.api_version, throttle_time_ms=0, responses=responses)

@@ -56,3 +56,9 @@ def _check(ctx, t) -> tuple[ErrorCode, str | None]:
 def auto_create(ctx, name: str):
     """Create a topic on first use (Metadata with auto-creation allowed)."""
     return ctx.catalog.create(name, ctx.config.num_partitions, {})
+
+
+def error_response(request, ctx, code):
+    """Every topic with ``code`` (Kafka's CreateTopicsRequest.getErrorResponse)."""
+    results = [Response.CreatableTopicResult(name=t.name, error_code=code, error_message=None) for t in request.topics]
+    return Response(version=ctx.api_version, throttle_time_ms=0, topics=results)

@@ -80,3 +80,12 @@ def _broker(ctx, name: str):
         for k, v in sorted(ctx.config.props.items())
     ]
     return ErrorCode.NONE, None, entries
+
+
+def error_response(request, ctx, code):
+    """Every resource with ``code`` and no configs (Kafka's DescribeConfigsRequest.getErrorResponse)."""
+    results = [
+        _Result(error_code=code, error_message=None, resource_type=r.resource_type, resource_name=r.resource_name, configs=[])
+        for r in request.resources
+    ]
+    return Response(version=ctx.api_version, throttle_time_ms=0, results=results)

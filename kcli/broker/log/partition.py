@@ -175,7 +175,10 @@ class Partition:
         return b""
 
     def offset_for_timestamp(self, timestamp: int) -> tuple[int, int] | None:
-        """(offset, timestamp) of the first record at or after ``timestamp`` (ListOffsets)."""
+        """(offset, timestamp) of the first record at or after ``timestamp`` (ListOffsets).
+
+        A stored batch whose records do not decode raises CORRUPT_MESSAGE (Kafka's search fails on it too).
+        """
         for segment in self.segments:
             base = segment.find_timestamp(timestamp)
             if base is None:
@@ -184,9 +187,14 @@ class Partition:
             header = record_batch.unpack_header(raw)
             if header.attributes & record_batch.ATTR_LOG_APPEND_TIME:
                 return header.base_offset, header.max_timestamp
-            for record in DefaultRecordBatch(bytes(raw[: header.size])):
-                if record.timestamp >= timestamp:
-                    return record.offset, record.timestamp
+            try:
+                for record in DefaultRecordBatch(bytes(raw[: header.size])):
+                    if record.timestamp >= timestamp:
+                        return record.offset, record.timestamp
+            except Exception as exc:  # kafka-python raises zlib, lz4, struct, index errors on bytes that do not decode
+                raise AppendError(
+                    ErrorCode.CORRUPT_MESSAGE, f"the batch at offset {header.base_offset} does not decode: {type(exc).__name__}: {exc}"
+                ) from None
         return None
 
     # -- lifecycle -----------------------------------------------------------
