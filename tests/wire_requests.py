@@ -1,7 +1,7 @@
 """Valid requests for every API kcli's broker serves, built with kafka-python's classes: seeds for the fuzz
 test and for the error-response checks.
 
-``sample(api_key, version)`` is a request naming topic ``TOPIC`` (partitions 0..PARTITIONS-1), group ``GROUP``
+``sample(api_key, version)`` is a request naming topic ``TOPIC`` (partitions 0..PARTITIONS-1), group ``GROUP`` (or ``group``)
 and a few absent names, so a handler walks real partitions and groups as well as missing ones. Requests that
 change state do so harmlessly: creations are ``validate_only``, deletions name topics and groups that do not exist.
 """
@@ -45,7 +45,7 @@ def _request(api_key: int, version: int, **fields):
     return ROUTES[api_key].request(version=version, **fields)
 
 
-def sample(api_key: int, version: int, records: bytes | None = None):
+def sample(api_key: int, version: int, records: bytes | None = None, group: str = GROUP):
     """A valid request of ``api_key`` at ``version`` (every field any version has is set; encoding picks)."""
     r = ROUTES[api_key].request
     if api_key == 0:  # Produce
@@ -78,7 +78,7 @@ def sample(api_key: int, version: int, records: bytes | None = None):
     if api_key == 8:  # OffsetCommit
         T = r.OffsetCommitRequestTopic
         P = T.OffsetCommitRequestPartition
-        return _request(8, version, group_id=GROUP, generation_id_or_member_epoch=-1, member_id="", group_instance_id=None,
+        return _request(8, version, group_id=group, generation_id_or_member_epoch=-1, member_id="", group_instance_id=None,
                         retention_time_ms=-1, topics=[
                             T(name=TOPIC, partitions=[P(partition_index=p, committed_offset=1, committed_leader_epoch=-1, committed_metadata="m") for p in range(PARTITIONS)]),
                             T(name=ABSENT, partitions=[P(partition_index=0, committed_offset=1, committed_leader_epoch=-1, committed_metadata=None)]),
@@ -86,27 +86,27 @@ def sample(api_key: int, version: int, records: bytes | None = None):
     if api_key == 9:  # OffsetFetch
         T = r.OffsetFetchRequestTopic
         G = r.OffsetFetchRequestGroup
-        return _request(9, version, group_id=GROUP, topics=[T(name=TOPIC, partition_indexes=list(range(PARTITIONS)))],
-                        groups=[G(group_id=GROUP, topics=[G.OffsetFetchRequestTopics(name=TOPIC, partition_indexes=[0, 1])]),
+        return _request(9, version, group_id=group, topics=[T(name=TOPIC, partition_indexes=list(range(PARTITIONS)))],
+                        groups=[G(group_id=group, topics=[G.OffsetFetchRequestTopics(name=TOPIC, partition_indexes=[0, 1])]),
                                 G(group_id="other", topics=None)],
                         require_stable=False)
     if api_key == 10:  # FindCoordinator
-        return _request(10, version, key=GROUP, key_type=0, coordinator_keys=[GROUP, "other"])
+        return _request(10, version, key=group, key_type=0, coordinator_keys=[group, "other"])
     if api_key == 11:  # JoinGroup: a fresh member; the broker answers MEMBER_ID_REQUIRED (v4+) or joins it
         P = r.JoinGroupRequestProtocol
-        return _request(11, version, group_id=GROUP, session_timeout_ms=6000, rebalance_timeout_ms=0, member_id="",
+        return _request(11, version, group_id=group, session_timeout_ms=200, rebalance_timeout_ms=0, member_id="",
                         group_instance_id=None, protocol_type="consumer",
                         protocols=[P(name="range", metadata=b"\x00\x01\x00\x00\x00\x01\x00\x04fuzz\xff\xff\xff\xff")])
     if api_key == 12:  # Heartbeat
-        return _request(12, version, group_id=GROUP, generation_id=1, member_id="m-1", group_instance_id=None)
+        return _request(12, version, group_id=group, generation_id=1, member_id="m-1", group_instance_id=None)
     if api_key == 13:  # LeaveGroup
-        return _request(13, version, group_id=GROUP, member_id="m-1",
+        return _request(13, version, group_id=group, member_id="m-1",
                         members=[r.MemberIdentity(member_id="m-1", group_instance_id=None), r.MemberIdentity(member_id="", group_instance_id="i-1")])
     if api_key == 14:  # SyncGroup
-        return _request(14, version, group_id=GROUP, generation_id=1, member_id="m-1", group_instance_id=None,
+        return _request(14, version, group_id=group, generation_id=1, member_id="m-1", group_instance_id=None,
                         assignments=[r.SyncGroupRequestAssignment(member_id="m-1", assignment=b"\x00\x01\x00\x00\x00\x00")])
     if api_key == 15:  # DescribeGroups
-        return _request(15, version, groups=[GROUP, "other"], include_authorized_operations=True)
+        return _request(15, version, groups=[group, "other"], include_authorized_operations=True)
     if api_key == 16:  # ListGroups
         return _request(16, version, states_filter=["Stable", "Empty"])
     if api_key == 18:  # ApiVersions
@@ -142,7 +142,7 @@ def sample(api_key: int, version: int, records: bytes | None = None):
         return _request(42, version, groups_names=["absent-group", ""])
     if api_key == 47:  # OffsetDelete
         T = r.OffsetDeleteRequestTopic
-        return _request(47, version, group_id=GROUP, topics=[T(name=TOPIC, partitions=[T.OffsetDeleteRequestPartition(partition_index=0)])])
+        return _request(47, version, group_id=group, topics=[T(name=TOPIC, partitions=[T.OffsetDeleteRequestPartition(partition_index=0)])])
     raise KeyError(f"no sample request for api key {api_key}")
 
 
