@@ -18,12 +18,12 @@ import time
 import traceback
 from pathlib import Path, PurePath
 
+from kcli.broker import idle_expiry
 from kcli.broker.config import BrokerConfig
 from kcli.process import ServingThread, serve_in_thread
 from kcli.broker.context import BrokerState, RequestContext
 from kcli.broker.dispatch import ROUTES
 from kcli.broker.group.service import GroupService
-from kcli.broker import idle_expiry
 from kcli.broker.handlers import api_versions
 from kcli.broker.log.catalog import Catalog
 from kcli.broker.wakeup import Wakeup
