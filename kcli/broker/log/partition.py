@@ -193,7 +193,7 @@ class Partition:
                         return record.offset, record.timestamp
             except Exception as exc:  # kafka-python raises zlib, lz4, struct, index errors on bytes that do not decode
                 raise AppendError(
-                    ErrorCode.CORRUPT_MESSAGE, f"the batch at offset {header.base_offset} does not decode: {type(exc).__name__}: {exc}"
+                    ErrorCode.CORRUPT_MESSAGE, f"the batch at offset {base} does not decode: {type(exc).__name__}: {exc}"
                 ) from None
         return None
 
