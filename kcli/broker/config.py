@@ -41,6 +41,7 @@ BUILT_IN: dict[str, str] = {
     "offset.metadata.max.bytes": "4096",
     "kcli.max.partitions.per.request": "1000",
     "kcli.max.partitions": "4000",
+    "connections.max.idle.ms": "600000",
 }
 DEFAULTS: dict[str, str] = {**BUILT_IN, **SHIPPED}
 
@@ -129,6 +130,7 @@ class BrokerConfig:
     max_partitions_per_request: int = 1000  # kcli.max.partitions.per.request
     max_partitions: int = 4000  # kcli.max.partitions
     dynamic: DynamicBrokerConfigs | None = None  # kafka-configs --alter --entity-type brokers (kcli/broker/dynamic_config.py)
+    connections_max_idle_ms: int = 600000  # negative: idle connections are never closed (Kafka's Selector)
 
     @classmethod
     def from_properties(cls, props: dict[str, str], from_file: bool = False) -> "BrokerConfig":
@@ -176,6 +178,7 @@ class BrokerConfig:
             zookeeper_connection_timeout_ms=_int(
                 merged, "zookeeper.connection.timeout.ms" if "zookeeper.connection.timeout.ms" in merged else "zookeeper.session.timeout.ms", 1
             ),
+            connections_max_idle_ms=_int(merged, "connections.max.idle.ms", -(1 << 63)),
         )
 
     @classmethod

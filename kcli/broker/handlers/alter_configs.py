@@ -70,3 +70,12 @@ def apply_broker(ctx, name: str, configs: dict[str, str | None], validate_only: 
         ctx.config.dynamic.save()
         dynamic_config.apply(ctx.config.dynamic, ctx.config.static, ctx.catalog)
     return ErrorCode.NONE, None
+
+
+def error_response(request, ctx, code):
+    """Every resource with ``code`` (Kafka's AlterConfigsRequest.getErrorResponse)."""
+    responses = [
+        Response.AlterConfigsResourceResponse(error_code=code, error_message=None, resource_type=r.resource_type, resource_name=r.resource_name)
+        for r in request.resources
+    ]
+    return Response(version=ctx.api_version, throttle_time_ms=0, responses=responses)

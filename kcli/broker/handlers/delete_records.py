@@ -64,3 +64,14 @@ def handle(request, ctx):
             log.error("Disk error while writing log start offsets checkpoint in directory %s: %s",
                       ctx.catalog.log_dir, exc.strerror or exc)
     return Response(version=ctx.api_version, throttle_time_ms=0, topics=topics)
+
+
+def error_response(request, ctx, code):
+    """Every partition with ``code`` and low watermark -1 (Kafka's DeleteRecordsRequest.getErrorResponse)."""
+    topics = [
+        _Topic(name=t.name, partitions=[
+            _Partition(partition_index=p.partition_index, low_watermark=INVALID_LOW_WATERMARK, error_code=code) for p in t.partitions
+        ])
+        for t in request.topics
+    ]
+    return Response(version=ctx.api_version, throttle_time_ms=0, topics=topics)

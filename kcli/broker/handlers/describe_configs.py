@@ -108,3 +108,12 @@ def _broker_entry(key: str, layers, include_synonyms: bool):
         is_default=source == ConfigSource.DEFAULT_CONFIG, is_sensitive=False,
         synonyms=[_Synonym(name=k, value=v, source=s) for k, v, s in found] if include_synonyms else [],
     )
+
+
+def error_response(request, ctx, code):
+    """Every resource with ``code`` and no configs (Kafka's DescribeConfigsRequest.getErrorResponse)."""
+    results = [
+        _Result(error_code=code, error_message=None, resource_type=r.resource_type, resource_name=r.resource_name, configs=[])
+        for r in request.resources
+    ]
+    return Response(version=ctx.api_version, throttle_time_ms=0, results=results)

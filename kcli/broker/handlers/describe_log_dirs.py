@@ -54,3 +54,9 @@ def handle(request, ctx):
         total = usable = -1
     result = _Result(error_code=code, log_dir=os.path.abspath(catalog.log_dir), topics=topics, total_bytes=total, usable_bytes=usable)
     return Response(version=ctx.api_version, throttle_time_ms=0, error_code=ErrorCode.NONE, results=[result])
+
+
+def error_response(request, ctx, code):
+    """No log directories and ``code`` as the top-level error (Kafka's DescribeLogDirsRequest.getErrorResponse);
+    v1 and v2 have no field for it, so a client of those versions sees an empty answer, as from Kafka."""
+    return Response(version=ctx.api_version, throttle_time_ms=0, error_code=code, results=[])

@@ -48,3 +48,12 @@ def handle(request, ctx):
             code, message = alter_configs.apply(ctx, r.resource_type, r.resource_name, configs, request.validate_only)
         responses.append(Response.AlterConfigsResourceResponse(error_code=code, error_message=message, resource_type=r.resource_type, resource_name=r.resource_name))
     return Response(version=ctx.api_version, throttle_time_ms=0, responses=responses)
+
+
+def error_response(request, ctx, code):
+    """Every resource with ``code`` (Kafka's IncrementalAlterConfigsRequest.getErrorResponse)."""
+    responses = [
+        Response.AlterConfigsResourceResponse(error_code=code, error_message=None, resource_type=r.resource_type, resource_name=r.resource_name)
+        for r in request.resources
+    ]
+    return Response(version=ctx.api_version, throttle_time_ms=0, responses=responses)

@@ -12,11 +12,15 @@ timestamp not among these, or one newer than the request's version, gets
 UNSUPPORTED_VERSION for its partition, as Kafka's ReplicaManager answers.
 v2 adds isolation_level; v4 current_leader_epoch / leader_epoch (-1 here);
 v6 is flexible.
+A stored batch on the way that does not decode answers CORRUPT_MESSAGE for that
+partition (Kafka answers its decompression failure with UNKNOWN_SERVER_ERROR, a
+record that does not parse with INVALID_RECORD).
 """
 
 from kafka.protocol.consumer import ListOffsetsRequest as Request
 from kafka.protocol.consumer import ListOffsetsResponse as Response
 
+from kcli.broker.log.partition import AppendError
 from kcli.protocol.kafka.errors import ErrorCode
 
 ADVERTISED = (1, 9)
@@ -34,7 +38,10 @@ def handle(request, ctx):
     for t in request.topics:
         results = []
         for p in t.partitions:
-            code, (offset, timestamp) = _lookup(ctx, request, t.name, p)
+            try:
+                code, (offset, timestamp) = _lookup(ctx, request, t.name, p)
+            except AppendError as exc:  # a stored batch that does not decode: this partition's error only
+                code, offset, timestamp = exc.code, -1, -1
             results.append(_Partition(partition_index=p.partition_index, error_code=code, timestamp=timestamp, offset=offset, leader_epoch=-1))
         topics.append(_Topic(name=t.name, partitions=results))
     return Response(version=ctx.api_version, throttle_time_ms=0, topics=topics)
@@ -59,3 +66,12 @@ def _lookup(ctx, request, topic: str, p) -> tuple[ErrorCode, tuple[int, int]]:
     if found is None or found[0] >= fetchable:
         return ErrorCode.NONE, none
     return ErrorCode.NONE, found
+
+
+def error_response(request, ctx, code):
+    """Every partition with ``code``, offset and timestamp -1 (Kafka's ListOffsetsRequest.getErrorResponse)."""
+    topics = [
+        _Topic(name=t.name, partitions=[_Partition(partition_index=p.partition_index, error_code=code, timestamp=-1, offset=-1, leader_epoch=-1) for p in t.partitions])
+        for t in request.topics
+    ]
+    return Response(version=ctx.api_version, throttle_time_ms=0, topics=topics)

@@ -90,3 +90,16 @@ def _append(partition, records, ctx):
     except log_validator.RecordValidationError as exc:
         raise AppendError(exc.code, exc.message) from None
     return partition.append(records, ctx.now_ms)
+
+
+def error_response(request, ctx, code):
+    """Every partition with ``code`` (Kafka's ProduceRequest.getErrorResponse); acks=0 gets none: the connection closes."""
+    if request.acks == 0:
+        return None
+    topics = [
+        _Topic(name=t.name, partition_responses=[
+            _Partition(index=p.index, error_code=code, base_offset=-1, log_append_time_ms=-1, log_start_offset=-1) for p in t.partition_data
+        ])
+        for t in request.topic_data
+    ]
+    return Response(version=ctx.api_version, responses=topics, throttle_time_ms=0)

@@ -350,13 +350,19 @@ class Partition:
         start = self.log_start_offset
         for segment in self.segments[max(bisect.bisect_right(self._bases, start) - 1, 0):]:
             if segment.max_timestamp >= timestamp:
-                return segment.find_offset_by_timestamp(timestamp, start)
+                try:
+                    return segment.find_offset_by_timestamp(timestamp, start)
+                except record_batch.InvalidBatch as exc:  # a stored batch that does not decode (Kafka's search fails on it too)
+                    raise AppendError(ErrorCode.CORRUPT_MESSAGE, str(exc)) from None
         return None
 
     def max_timestamp_offset(self) -> tuple[int, int] | None:
         """(offset, timestamp) of the first record carrying the log's largest timestamp (ListOffsets -3, KIP-734),
         or None: the first segment holding it is read from the batch its index names."""
-        return max(self.segments, key=lambda s: s.max_timestamp).find_max_timestamp()
+        try:
+            return max(self.segments, key=lambda s: s.max_timestamp).find_max_timestamp()
+        except record_batch.InvalidBatch as exc:
+            raise AppendError(ErrorCode.CORRUPT_MESSAGE, str(exc)) from None
 
     # -- log start offset and retention ---------------------------------------
 

@@ -436,8 +436,13 @@ class LogSegment:
             yield header.base_offset, header.max_timestamp  # every record carries the batch's time
             return
         self._reader.seek(header.position)
-        for record in DefaultRecordBatch(self._reader.read(header.size)):
-            yield record.offset, record.timestamp
+        try:
+            stamps = [(record.offset, record.timestamp) for record in DefaultRecordBatch(self._reader.read(header.size))]
+        except Exception as exc:  # kafka-python raises zlib, lz4, struct or index errors on bytes that do not decode
+            raise record_batch.InvalidBatch(
+                f"the batch at offset {header.base_offset} of {self.log_path} does not decode: {type(exc).__name__}: {exc}"
+            ) from None
+        yield from stamps
 
     # -- lifecycle -----------------------------------------------------------
 
