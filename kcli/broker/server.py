@@ -30,6 +30,7 @@ from kcli.broker.dispatch import ROUTES
 from kcli.broker.group.service import GroupService
 from kcli.broker.handlers import api_versions
 from kcli.broker.log.catalog import Catalog
+from kcli.broker.log.cleaner import LogCleaner
 from kcli.broker.log.flush_policy import FlushSchedule
 from kcli.broker.log.flusher import LogFlusher
 from kcli.broker.wakeup import Wakeup
@@ -66,6 +67,7 @@ class Broker:
         self.address: tuple[str, int] | None = None
         self._lock = FileLock(config.log_dir / LOCK_FILE)
         self.accept_errors: accept_errors.AcceptErrorLog | None = None
+        self.cleaner: LogCleaner | None = None
 
     def lock(self) -> None:
         """Take the log directory (creating it); LogDirLocked when another broker holds it."""
@@ -120,6 +122,8 @@ class Broker:
         )
         groups.start()
         flusher.start()
+        self.cleaner = LogCleaner(self.catalog, self.config.props)
+        self.cleaner.start()
         if self.zookeeper is not None:
             await self.zookeeper.register(self.config.advertised_host, self.state.advertised_port)
         return self.address
@@ -134,6 +138,8 @@ class Broker:
         await self._server.serve_forever()
 
     async def stop(self) -> None:
+        if self.cleaner is not None:
+            await self.cleaner.stop()
         if self.state is not None:
             await self.state.groups.stop()
         if self._server is not None:

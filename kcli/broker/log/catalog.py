@@ -132,6 +132,11 @@ class Catalog:
             index_interval_bytes=int(value("index.interval.bytes")),
             flush_messages=int(value("flush.messages")),
             flush_ms=int(value("flush.ms")),
+            compact="compact" in (policy.strip() for policy in value("cleanup.policy").split(",")),
+            min_cleanable_ratio=float(value("min.cleanable.dirty.ratio")),
+            min_compaction_lag_ms=int(value("min.compaction.lag.ms")),
+            max_compaction_lag_ms=int(value("max.compaction.lag.ms")),
+            delete_retention_ms=int(value("delete.retention.ms")),
         )
 
     def _save(self, changed: str) -> None:

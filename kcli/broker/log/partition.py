@@ -27,7 +27,7 @@ from pathlib import Path
 
 from kafka.record.default_records import DefaultRecordBatch
 
-from kcli.broker.log import flush_policy
+from kcli.broker.log import flush_policy, log_loader
 from kcli.broker.log import segment as segment_file
 from kcli.broker.log.producer_state import BatchMetadata, ProducerStateError, ProducerStateManager
 from kcli.broker.log.segment import LogSegment
@@ -62,6 +62,12 @@ class LogConfig:
     index_interval_bytes: int = 4096
     flush_messages: int = flush_policy.LONG_MAX
     flush_ms: int = flush_policy.LONG_MAX
+    # compaction (kcli/broker/log/cleaner.py): cleanup.policy holds "compact"
+    compact: bool = False
+    min_cleanable_ratio: float = 0.5
+    min_compaction_lag_ms: int = 0
+    max_compaction_lag_ms: int = flush_policy.LONG_MAX
+    delete_retention_ms: int = 86400000
 
 
 @dataclass(slots=True)
@@ -105,6 +111,7 @@ class Partition:
     def open(cls, directory: Path, topic: str, index: int, config: LogConfig, recover: bool) -> "Partition":
         """Open (or create) the partition directory; ``recover`` recovers the last segment, the others are checked."""
         directory.mkdir(parents=True, exist_ok=True)
+        log_loader.complete_interrupted_swaps(directory)
         partition = cls(directory, topic, index, config)
         bases = sorted(int(p.stem) for p in directory.glob("*.log") if p.stem.isdigit())
         for i, base in enumerate(bases or [0]):
@@ -171,7 +178,7 @@ class Partition:
             except record_batch.InvalidBatch as exc:
                 raise AppendError(ErrorCode.CORRUPT_MESSAGE, str(exc)) from None
             try:
-                log_validator.validate_batch(data, header, f"{self.topic}-{self.index}")
+                log_validator.validate_batch(data, header, f"{self.topic}-{self.index}", self.config.compact)
             except log_validator.RecordValidationError as exc:
                 raise AppendError(exc.code, exc.message, exc.record_errors) from None
 
@@ -227,6 +234,12 @@ class Partition:
                 "%s. Partition %s-%d is read-only until the broker restarts; the failed write was not acknowledged.",
                 self.offline, self.topic, self.index,
             )
+
+    def replace_segments(self, old: list[LogSegment], new: LogSegment) -> None:
+        """Put ``new`` where the consecutive segments ``old`` were (the cleaner's swap; the files are its business)."""
+        i = self.segments.index(old[0])
+        self.segments[i : i + len(old)] = [new]
+        self._bases[i : i + len(old)] = [new.base_offset]
 
     def roll(self) -> None:
         self.active.flush()
