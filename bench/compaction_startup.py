@@ -32,11 +32,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kcli.broker.config import BrokerConfig  # noqa: E402
-from kcli.broker.group.metadata import CommittedOffset  # noqa: E402
-from kcli.broker.group.metadata_manager import GroupMetadataManager  # noqa: E402
-from kcli.broker.log.catalog import Catalog  # noqa: E402
-from kcli.broker.server import run_in_thread  # noqa: E402
+from kcli.broker.config import BrokerConfig
+from kcli.broker.group.metadata import CommittedOffset
+from kcli.broker.group.metadata_manager import GroupMetadataManager
+from kcli.broker.log.catalog import Catalog
+from kcli.broker.server import run_in_thread
 
 
 def write_commits(log_dir: Path, commits: int, keys: int, props: dict[str, str]) -> None:

@@ -337,6 +337,7 @@ class Cleaning:
                         if kept is None:
                             continue
                         kept_header = record_batch.unpack_header(kept)
+                        assert kept_header is not None  # a whole batch, copied or rebuilt
                         pending += kept_header.size
                         if pending > interval:
                             entries.append((kept_header.last_offset, size + len(out)))

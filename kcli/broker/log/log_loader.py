@@ -58,10 +58,10 @@ def complete_interrupted_swaps(directory: Path) -> bool:
             cleaned.append(path)
         elif path.name.endswith(SWAP_SUFFIX) and offset_from_file(path) is not None:
             swaps.append(path)
-    min_cleaned = min((offset_from_file(p) for p in cleaned), default=None)
+    min_cleaned = min((_base(p) for p in cleaned), default=None)
     valid = []
     for path in swaps:
-        if min_cleaned is not None and offset_from_file(path) >= min_cleaned:
+        if min_cleaned is not None and _base(path) >= min_cleaned:
             log.info("Deleting invalid swap file %s minCleanedFileOffset: %d", path, min_cleaned)
             path.unlink(missing_ok=True)
         else:
@@ -76,13 +76,13 @@ def complete_interrupted_swaps(directory: Path) -> bool:
     low, high = None, None
     for path in valid:
         if path.name.endswith(".log" + SWAP_SUFFIX):
-            base = offset_from_file(path)
+            base = _base(path)
             log.info("Found log file %s from interrupted swap operation, which is recoverable from %s files by renaming.",
                      path, SWAP_SUFFIX)
             low = base if low is None else min(low, base)
             end = next_offset(path, base)
             high = end if high is None else max(high, end)
-    if low is not None:
+    if low is not None and high is not None:
         for path in directory.iterdir():
             offset = offset_from_file(path)
             if path.is_file() and not path.name.endswith(SWAP_SUFFIX) and offset is not None and low <= offset < high:
@@ -94,6 +94,12 @@ def complete_interrupted_swaps(directory: Path) -> bool:
         os.replace(path, target)
     fsync_directory(directory)
     return True
+
+
+def _base(path: Path) -> int:
+    offset = offset_from_file(path)
+    assert offset is not None  # only files named after an offset are collected
+    return offset
 
 
 def next_offset(path: Path, base_offset: int) -> int:
