@@ -42,6 +42,23 @@ def _consume_all(bootstrap: str, topic: str, end: int) -> list[tuple[int, bytes,
     return seen
 
 
+def _consume_all_librdkafka(bootstrap: str, topic: str, end: int) -> list[tuple[int, bytes, bytes | None]]:
+    import confluent_kafka
+
+    consumer = confluent_kafka.Consumer({"bootstrap.servers": bootstrap, "group.id": "unused", "enable.auto.commit": False,
+                                         "check.crcs": True})
+    consumer.assign([confluent_kafka.TopicPartition(topic, 0, confluent_kafka.OFFSET_BEGINNING)])
+    seen: list[tuple[int, bytes, bytes | None]] = []
+    try:
+        while not seen or seen[-1][0] < end - 1:
+            for message in consumer.consume(1000, timeout=1):
+                assert message.error() is None, message.error()
+                seen.append((message.offset(), message.key(), message.value()))
+    finally:
+        consumer.close()
+    return seen
+
+
 @pytest.fixture
 def compacting_broker(tmp_path):
     running = run_in_thread(broker_config(tmp_path / "kafka-logs", log_cleaner_backoff_ms=50))
@@ -94,6 +111,7 @@ def test_compacted_topic_keeps_the_last_value_of_each_live_key_at_its_offset(com
     producer.close()
 
     seen = _consume_all(bootstrap, topic, partition.log_end_offset)
+    assert _consume_all_librdkafka(bootstrap, topic, partition.log_end_offset) == seen  # CRCs checked too
     last: dict[bytes, bytes | None] = {}
     for offset, key, value in seen:
         assert written[(key, value)] == offset  # a survivor keeps the offset it was written at
