@@ -235,3 +235,45 @@ def _last_values(records):
     for _, key, value in records:
         last[key] = value
     return last
+
+
+def test_a_failed_rename_during_a_swap_leaves_the_partition_serving_a_whole_log(tmp_path, monkeypatch):
+    config = LogConfig(segment_bytes=600, compact=True, index_interval_bytes=100)
+    real_replace = os.replace
+    fail_at = 1
+    while True:
+        directory = tmp_path / f"t{fail_at}-0"
+        p = Partition.open(directory, "t", 0, config, recover=False)
+        original = fill(p)
+        calls = 0
+
+        def replace(src, dst, _at=fail_at):
+            nonlocal calls
+            calls += 1
+            if calls == _at:
+                raise OSError(5, "Input/output error")
+            return real_replace(src, dst)
+
+        monkeypatch.setattr(os, "replace", replace)
+        try:
+            clean(p, now=10_000)
+        except OSError:
+            pass  # before the swap became the truth: that cleaning is given up
+        finally:
+            monkeypatch.setattr(os, "replace", real_replace)
+        failed = calls >= fail_at
+        try:
+            assert p.offline is None
+            served = contents(p)  # still readable, every segment open
+            assert _last_values(served) == _last_values(original) and set(served) <= set(original), fail_at
+            p.append(batch([(b"k9", b"after")]), 0)  # and writable
+        finally:
+            p.close()
+        reopened = Partition.open(directory, "t", 0, config, recover=False)
+        assert contents(reopened) == served + [(served[-1][0] + 1, b"k9", b"after")]
+        assert not [f.name for f in directory.iterdir() if f.name.endswith((".cleaned", ".swap", ".deleted"))]
+        reopened.close()
+        if not failed:
+            break
+        fail_at += 1
+    assert fail_at > 4

@@ -57,6 +57,7 @@ minimal reader and writer live here until the checkpoints module takes them.)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
@@ -395,24 +396,39 @@ def swap_in(partition: Partition, group: list[LogSegment], cleaned_log: Path, cl
     base = group[0].base_offset
     swap_log = cleaned_log.with_name(f"{segment_name(base)}.log{log_loader.SWAP_SUFFIX}")
     swap_index = cleaned_index.with_name(f"{segment_name(base)}.index{log_loader.SWAP_SUFFIX}")
-    os.replace(cleaned_index, swap_index)
-    os.replace(cleaned_log, swap_log)
-    log_loader.fsync_directory(directory)  # from here on the cleaned segment is the truth
+    try:
+        os.replace(cleaned_index, swap_index)
+        os.replace(cleaned_log, swap_log)
+        log_loader.fsync_directory(directory)  # from here on the cleaned segment is the truth
+    except OSError:
+        for path in (cleaned_log, cleaned_index, swap_log, swap_index):  # the old segments are untouched
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
+        raise
     for segment in group:
         segment.close()  # Windows renames no open file
-    deleted = []
-    for segment in group:
-        for suffix in _SEGMENT_FILES:
-            path = directory / f"{segment_name(segment.base_offset)}{suffix}"
-            if path.exists():
-                target = path.with_name(path.name + log_loader.DELETED_SUFFIX)
-                os.replace(path, target)
-                deleted.append(target)
-    os.replace(swap_index, directory / f"{segment_name(base)}.index")
-    os.replace(swap_log, directory / f"{segment_name(base)}.log")
-    log_loader.fsync_directory(directory)
-    for path in deleted:
-        path.unlink(missing_ok=True)
+    try:
+        deleted = []
+        for segment in group:
+            for suffix in _SEGMENT_FILES:
+                path = directory / f"{segment_name(segment.base_offset)}{suffix}"
+                if path.exists():
+                    target = path.with_name(path.name + log_loader.DELETED_SUFFIX)
+                    os.replace(path, target)
+                    deleted.append(target)
+        os.replace(swap_index, directory / f"{segment_name(base)}.index")
+        os.replace(swap_log, directory / f"{segment_name(base)}.log")
+        log_loader.fsync_directory(directory)
+        for path in deleted:
+            path.unlink(missing_ok=True)
+    except OSError as exc:
+        log.error("Swapping in the cleaned segment %d of %s failed (%s): finishing it as a restart would",
+                  base, directory, exc.strerror or exc)
+        try:
+            log_loader.complete_interrupted_swaps(directory)
+        except OSError:
+            partition._go_offline(exc, f"swap in the cleaned segment {base}")  # a restart finishes the swap
+            raise exc from None
     segment = LogSegment(directory, base, partition.config.index_interval_bytes)
     segment.open(recover=False)
     partition.replace_segments(group, segment)
