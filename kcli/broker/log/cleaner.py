@@ -492,6 +492,7 @@ class LogCleaner:
         self.checkpoints = read_checkpoint(self.path)
         self.uncleanable: set[tuple[str, int]] = set()
         self.rounds = 0  # cleanings completed (tests wait on it)
+        self.longest_step_ms = 0.0  # the longest the event loop waited on one step (bench/compaction_startup.py)
         self._task: asyncio.Task | None = None
 
     def start(self) -> None:
@@ -540,7 +541,11 @@ class LogCleaner:
         started = time.monotonic()
         try:
             while True:
-                next(steps)
+                step = time.perf_counter()
+                try:
+                    next(steps)
+                finally:
+                    self.longest_step_ms = max(self.longest_step_ms, (time.perf_counter() - step) * 1000)
                 await asyncio.sleep(0)
         except StopIteration as done:
             end_offset = done.value
