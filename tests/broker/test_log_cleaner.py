@@ -4,6 +4,7 @@ every rename of a swap recovered by log_loader on open."""
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 from kafka.record.default_records import DefaultRecordBatchBuilder
@@ -100,12 +101,7 @@ def contents(partition):
 def clean(partition, now, first_dirty=None):
     todo = log_to_clean(cleaner.segment_infos(partition), partition.log_start_offset, partition.log_end_offset,
                         partition.last_stable_offset, first_dirty, 0, LONG_MAX, now)
-    steps = cleaner.Cleaning(partition, todo, 10_000, now).steps()
-    try:
-        while True:
-            next(steps)
-    except StopIteration as done:
-        return done.value
+    return cleaner.run_inline(cleaner.Cleaning(partition, todo, 10_000, now).steps())
 
 
 @pytest.fixture
@@ -166,8 +162,12 @@ def test_transactional_and_control_batches_are_copied_whole(partition):
 # -- a crash at any rename of the swap ----------------------------------------------------------------
 
 
+class Crash(BaseException):
+    """The broker process dies (nothing of the cleaner runs after it)."""
+
+
 def test_a_crash_at_each_rename_of_a_swap_recovers_to_one_whole_log(tmp_path, monkeypatch):
-    config = LogConfig(segment_bytes=600, compact=True, index_interval_bytes=100)
+    config = LogConfig(segment_bytes=2500, compact=True, index_interval_bytes=100)
     reference = Partition.open(tmp_path / "ref-0", "ref", 0, config, recover=False)
     original = fill(reference)
     clean(reference, now=10_000)
@@ -183,22 +183,27 @@ def test_a_crash_at_each_rename_of_a_swap_recovers_to_one_whole_log(tmp_path, mo
         fill(p)
         calls = 0
 
-        def replace(src, dst, _at=crash_at):
+        crashed_dir = tmp_path / f"crashed{crash_at}-0"
+
+        def replace(src, dst, _at=crash_at, _dir=directory, _to=crashed_dir):
             nonlocal calls
             calls += 1
-            if calls == _at:
-                raise KeyboardInterrupt("crash")  # the broker dies here: nothing after this rename happens
+            if calls == _at:  # the broker dies here: the disk is as it is before this rename
+                shutil.copytree(_dir, _to)
+                raise Crash
             return real_replace(src, dst)
 
         monkeypatch.setattr(os, "replace", replace)
         try:
             clean(p, now=10_000)
             crashed = False
-        except KeyboardInterrupt:
+        except Crash:
             crashed = True
         finally:
             monkeypatch.setattr(os, "replace", real_replace)
         p.close()
+        if crashed:
+            directory = crashed_dir
         left = sorted(f.name for f in directory.iterdir())
         reopened = Partition.open(directory, "t", 0, config, recover=True)
         try:
@@ -238,7 +243,7 @@ def _last_values(records):
 
 
 def test_a_failed_rename_during_a_swap_leaves_the_partition_serving_a_whole_log(tmp_path, monkeypatch):
-    config = LogConfig(segment_bytes=600, compact=True, index_interval_bytes=100)
+    config = LogConfig(segment_bytes=2500, compact=True, index_interval_bytes=100)
     real_replace = os.replace
     fail_at = 1
     while True:

@@ -58,13 +58,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import time
 import weakref
-from collections.abc import Generator
+from collections.abc import Callable, Generator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kcli.broker.log import log_loader
 from kcli.broker.log.partition import Partition
@@ -72,7 +75,8 @@ from kcli.broker.log.segment import LogSegment, segment_name, write_all
 from kcli.protocol.kafka import batch_filter, record_batch
 
 CHECKPOINT_FILE = "cleaner-offset-checkpoint"
-STEP_BYTES = 256 * 1024
+STEP_BYTES = 32 * 1024  # about 5 ms of work a step for small records on a slow 2-core machine (bench/compaction_startup.py)
+Steps = Generator["Callable[[], None] | None", None, Any]  # None: a step done; a callable: run it off the event loop
 _INDEX_ENTRY_BYTES = 8
 _SEGMENT_FILES = (".log", ".index", ".timeindex", ".txnindex")
 
@@ -250,7 +254,7 @@ class Cleaning:
         self.batches_rebuilt = 0
         self.records_removed = 0
 
-    def steps(self) -> Generator[None, None, int]:
+    def steps(self) -> Steps:
         partition, todo = self.partition, self.todo
         start, end = todo.first_dirty_offset, todo.first_uncleanable_offset
         segments = partition.segments[:-1]
@@ -300,7 +304,7 @@ class Cleaning:
             yield chunk, headers
             position += headers[-1].position + headers[-1].size
 
-    def _map_segment(self, segment: LogSegment, start: int) -> Generator[None, None, bool]:
+    def _map_segment(self, segment: LogSegment, start: int) -> Steps:
         entry = segment.index.lookup(start)
         offsets = self.map.offsets
         for chunk, headers in self._batches(segment, entry[1] if entry else 0):
@@ -316,10 +320,10 @@ class Cleaning:
                             offsets[record.key] = record.offset
                 if header.last_offset >= start:
                     self.map.latest_offset = max(self.map.latest_offset, header.last_offset)
-            yield
+            yield None
         return False
 
-    def _clean_group(self, group: list[LogSegment]) -> Generator[None, None, None]:
+    def _clean_group(self, group: list[LogSegment]) -> Steps:
         partition = self.partition
         base = group[0].base_offset
         directory = partition.directory
@@ -348,10 +352,9 @@ class Cleaning:
                         with open(cleaned_log, "ab", buffering=0) as f:
                             write_all(f, out)
                         size += len(out)
-                    yield
+                    yield None
+            yield functools.partial(_fsync_file, cleaned_log)
             self._check(group)
-            with open(cleaned_log, "r+b") as f:
-                os.fsync(f.fileno())
             mtime = group[-1].log_path.stat().st_mtime
             os.utime(cleaned_log, (mtime, mtime))  # as Kafka: the cleaned segment keeps the last one's modification time
             with open(cleaned_index, "wb") as f:
@@ -360,7 +363,7 @@ class Cleaning:
             cleaned_log.unlink(missing_ok=True)
             cleaned_index.unlink(missing_ok=True)
             raise
-        swap_in(partition, group, cleaned_log, cleaned_index)
+        yield from swap_in(partition, group, cleaned_log, cleaned_index, self._check)
 
     def _filter(self, chunk, header) -> bytes | None:
         """The batch as the cleaned segment holds it, or None when none of its records stay."""
@@ -390,8 +393,14 @@ def _segment_end(segments: list[LogSegment], i: int, end: int) -> int:
     return segments[i + 1].base_offset if i + 1 < len(segments) else end
 
 
-def swap_in(partition: Partition, group: list[LogSegment], cleaned_log: Path, cleaned_index: Path) -> None:
-    """Replace ``group`` by the cleaned segment, with the renames log_loader can finish after a crash."""
+def swap_in(partition: Partition, group: list[LogSegment], cleaned_log: Path, cleaned_index: Path,
+            check=lambda group: None) -> Steps:
+    """Replace ``group`` by the cleaned segment, with the renames log_loader can finish after a crash.
+
+    The fsyncs of the directory that only make a rename durable are handed to the caller to run off the
+    event loop; the one between the old segments' renames and the cleaned segment's final names runs here,
+    so that no crash can leave both the cleaned segment and an old one under a segment's name.
+    """
     directory = partition.directory
     base = group[0].base_offset
     swap_log = cleaned_log.with_name(f"{segment_name(base)}.log{log_loader.SWAP_SUFFIX}")
@@ -399,16 +408,17 @@ def swap_in(partition: Partition, group: list[LogSegment], cleaned_log: Path, cl
     try:
         os.replace(cleaned_index, swap_index)
         os.replace(cleaned_log, swap_log)
-        log_loader.fsync_directory(directory)  # from here on the cleaned segment is the truth
-    except OSError:
+        yield functools.partial(log_loader.fsync_directory, directory)  # from here on the cleaned segment is the truth
+        check(group)
+    except BaseException:
         for path in (cleaned_log, cleaned_index, swap_log, swap_index):  # the old segments are untouched
             with contextlib.suppress(OSError):
                 path.unlink(missing_ok=True)
         raise
     for segment in group:
         segment.close()  # Windows renames no open file
+    deleted = []
     try:
-        deleted = []
         for segment in group:
             for suffix in _SEGMENT_FILES:
                 path = directory / f"{segment_name(segment.base_offset)}{suffix}"
@@ -416,11 +426,9 @@ def swap_in(partition: Partition, group: list[LogSegment], cleaned_log: Path, cl
                     target = path.with_name(path.name + log_loader.DELETED_SUFFIX)
                     os.replace(path, target)
                     deleted.append(target)
+        log_loader.fsync_directory(directory)
         os.replace(swap_index, directory / f"{segment_name(base)}.index")
         os.replace(swap_log, directory / f"{segment_name(base)}.log")
-        log_loader.fsync_directory(directory)
-        for path in deleted:
-            path.unlink(missing_ok=True)
     except OSError as exc:
         log.error("Swapping in the cleaned segment %d of %s failed (%s): finishing it as a restart would",
                   base, directory, exc.strerror or exc)
@@ -429,9 +437,35 @@ def swap_in(partition: Partition, group: list[LogSegment], cleaned_log: Path, cl
         except OSError:
             partition._go_offline(exc, f"swap in the cleaned segment {base}")  # a restart finishes the swap
             raise exc from None
+        deleted = []
     segment = LogSegment(directory, base, partition.config.index_interval_bytes)
     segment.open(recover=False)
     partition.replace_segments(group, segment)
+    yield functools.partial(log_loader.fsync_directory, directory)
+    for path in deleted:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "r+b") as f:
+        os.fsync(f.fileno())
+
+
+def run_inline(steps: Steps):
+    """Run ``steps`` to the end on this thread, its off-loop calls too (tests, tools); returns its result."""
+    try:
+        request = next(steps)
+        while True:
+            try:
+                if request is not None:
+                    request()
+            except OSError as exc:
+                request = steps.throw(exc)
+            else:
+                request = next(steps)
+    except StopIteration as done:
+        return done.value
 
 
 # -- the cleaner task ----------------------------------------------------------------------------------
@@ -494,6 +528,7 @@ class LogCleaner:
         self.rounds = 0  # cleanings completed (tests wait on it)
         self.longest_step_ms = 0.0  # the longest the event loop waited on one step (bench/compaction_startup.py)
         self._task: asyncio.Task | None = None
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kcli-log-cleaner")
 
     def start(self) -> None:
         if self.enabled:
@@ -504,6 +539,7 @@ class LogCleaner:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        self._executor.shutdown(wait=True)
 
     async def _run(self) -> None:
         while True:
@@ -539,14 +575,23 @@ class LogCleaner:
         cleaning = Cleaning(partition, todo, self.map_capacity, now, lambda: self.catalog.partition(*key) is partition)
         steps = cleaning.steps()
         started = time.monotonic()
+        loop = asyncio.get_running_loop()
+        error: OSError | None = None
         try:
             while True:
                 step = time.perf_counter()
                 try:
-                    next(steps)
+                    request = next(steps) if error is None else steps.throw(error)
                 finally:
                     self.longest_step_ms = max(self.longest_step_ms, (time.perf_counter() - step) * 1000)
-                await asyncio.sleep(0)
+                error = None
+                if request is None:
+                    await asyncio.sleep(0)
+                    continue
+                try:
+                    await loop.run_in_executor(self._executor, request)  # an fsync: off the event loop
+                except OSError as exc:
+                    error = exc
         except StopIteration as done:
             end_offset = done.value
         except CleaningAborted as exc:
