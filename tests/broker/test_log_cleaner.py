@@ -282,3 +282,51 @@ def test_a_failed_rename_during_a_swap_leaves_the_partition_serving_a_whole_log(
             break
         fail_at += 1
     assert fail_at > 4
+
+
+def test_a_cleaning_cancelled_midway_leaves_the_log_as_it_was(tmp_path):
+    import asyncio
+
+    from kcli.broker.log.catalog import Catalog
+
+    catalog = Catalog(tmp_path / "logs", {})
+    catalog.open(0)
+    catalog.create("t", 1, {"cleanup.policy": "compact", "segment.bytes": "600"})
+    partition = catalog.partition("t", 0)
+    original = fill(partition)
+    log_cleaner = cleaner.LogCleaner(catalog, {"log.cleaner.min.cleanable.ratio": "0.01"})
+
+    async def cancel_after_some_steps():
+        task = asyncio.get_running_loop().create_task(log_cleaner.clean_filthiest(10_000))
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert not task.done()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await log_cleaner.stop()
+
+    asyncio.run(cancel_after_some_steps())
+    assert log_cleaner.rounds == 0
+    assert contents(partition) == original
+    assert not [f.name for f in partition.directory.iterdir() if f.name.endswith((".cleaned", ".swap", ".deleted"))]
+    catalog.close()
+
+
+def test_log_cleaner_enable_false_runs_no_cleaner(tmp_path):
+    import asyncio
+
+    from kcli.broker.log.catalog import Catalog
+
+    catalog = Catalog(tmp_path / "logs", {})
+    catalog.open(0)
+
+    async def started(props):
+        log_cleaner = cleaner.LogCleaner(catalog, props)
+        log_cleaner.start()
+        running = log_cleaner._task is not None
+        await log_cleaner.stop()
+        return running
+
+    assert asyncio.run(started({})) is True
+    assert asyncio.run(started({"log.cleaner.enable": "false"})) is False
+    catalog.close()

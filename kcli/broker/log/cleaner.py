@@ -364,8 +364,9 @@ class Cleaning:
             with open(cleaned_index, "wb") as f:
                 f.write(b"".join((o - base).to_bytes(4, "big") + p.to_bytes(4, "big") for o, p in entries))
         except BaseException:
-            cleaned_log.unlink(missing_ok=True)
-            cleaned_index.unlink(missing_ok=True)
+            for path in (cleaned_log, cleaned_index):  # a file left behind is removed on the next open
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
             raise
         yield from swap_in(partition, group, cleaned_log, cleaned_index, self._check)
 
@@ -605,6 +606,8 @@ class LogCleaner:
             log.error("Unexpected exception thrown when cleaning log %s-%d, marking it uncleanable: %s", *key, exc)
             self.uncleanable.add(key)
             return False
+        finally:
+            steps.close()  # cancelled (the broker stops): the unfinished cleaning removes its files now
         self._save(key, end_offset)
         self.rounds += 1
         log.info(
