@@ -105,7 +105,7 @@ def test_compacted_topic_keeps_the_last_value_of_each_live_key_at_its_offset(com
         for n in range(300):
             send(b"key-%03d" % (1 + n % 4), b"later-%05d-%d" % (n, len(written)))
         producer.flush()
-        return not any(batch_has_tombstone for batch_has_tombstone in _tombstones_in_log(partition))
+        return all(value is not None for _, _, value in _consume_all(bootstrap, topic, partition.log_end_offset))
 
     wait_for(tombstones_gone, timeout=60, step=0.2, what="the tombstones to be removed")
     producer.close()
@@ -119,21 +119,6 @@ def test_compacted_topic_keeps_the_last_value_of_each_live_key_at_its_offset(com
     assert last == live  # the last value of each live key; deleted keys are gone
     assert all(value is not None for _, _, value in seen)
     assert [o for o, _, _ in seen] == sorted({o for o, _, _ in seen})
-
-
-def _tombstones_in_log(partition):
-    from kafka.record.memory_records import MemoryRecords
-
-    offset = partition.log_start_offset
-    while offset < partition.log_end_offset:
-        data = partition.read(offset, 1 << 20)
-        if not data:
-            return
-        records = MemoryRecords(data)
-        while records.has_next():
-            batch = records.next_batch()
-            yield any(r.value is None for r in batch if r.offset >= offset)
-            offset = max(offset, batch.next_offset)
 
 
 def test_null_key_refused_on_a_compacted_topic(compacting_broker):
