@@ -48,7 +48,7 @@ BUILT_IN: dict[str, str] = {
 }
 DEFAULTS: dict[str, str] = {**BUILT_IN, **SHIPPED}
 
-B, S, I, H, L, D, T = ConfigType.BOOLEAN, ConfigType.STRING, ConfigType.INT, ConfigType.SHORT, ConfigType.LONG, ConfigType.DOUBLE, ConfigType.LIST
+B, S, I, H, L, D, T = ConfigType.BOOLEAN, ConfigType.STRING, ConfigType.INT, ConfigType.SHORT, ConfigType.LONG, ConfigType.DOUBLE, ConfigType.LIST  # noqa: E741 - one letter per Java type keeps the table one line a key
 # Kafka's type and validator for each broker key kcli knows (Kafka 4.0's KafkaConfig, LogConfig.SERVER_CONFIG_DEF,
 # GroupCoordinatorConfig, ...; ZooKeeper-mode keys from 3.9), checked at start-up. One line per key.
 DEFINITIONS: dict[str, ConfigKey] = config_def.table(
@@ -104,8 +104,11 @@ class ConfigError(Exception):
     """A config problem, worded as one line that names the problem and the fix."""
 
 
-def default_log_dir() -> Path:
-    return Path(platformdirs.user_data_dir("kcli", appauthor=False)) / "kafka-logs"
+def default_log_dir(zookeeper_mode: bool = False) -> Path:
+    """Where a broker keeps its data when ``log.dirs`` is not set: one directory per mode, so the standalone and
+    ZooKeeper tutorials never share topics — as Kafka's shipped files do (``/tmp/kraft-combined-logs`` for KRaft,
+    ``/tmp/kafka-logs`` for ZooKeeper mode), under the platform's user data directory."""
+    return Path(platformdirs.user_data_dir("kcli", appauthor=False)) / ("kafka-logs" if zookeeper_mode else "kraft-combined-logs")
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,8 @@ class BrokerConfig:
         if not adv_host or adv_host in ("0.0.0.0", "::"):
             adv_host = "localhost"
         log_dirs = merged.get("log.dirs") or merged.get("log.dir")
-        log_dir = Path(log_dirs.split(",")[0].strip()).expanduser() if log_dirs else default_log_dir()
+        zookeeper_connect = merged.get("zookeeper.connect", "").strip() or None
+        log_dir = Path(log_dirs.split(",")[0].strip()).expanduser() if log_dirs else default_log_dir(zookeeper_connect is not None)
         for key, value in merged.items():
             definition = DEFINITIONS.get(key)
             if definition is not None:
@@ -167,7 +171,7 @@ class BrokerConfig:
             message_max_bytes=_int(merged, "message.max.bytes", 0),
             unknown_keys=tuple(sorted(k for k in props if k not in KNOWN_KEYS)),
             static=static,
-            zookeeper_connect=merged.get("zookeeper.connect", "").strip() or None,
+            zookeeper_connect=zookeeper_connect,
             zookeeper_session_timeout_ms=_int(merged, "zookeeper.session.timeout.ms", 1),
             max_partitions_per_request=_int(merged, "kcli.max.partitions.per.request", 1),
             max_partitions=_int(merged, "kcli.max.partitions", 1),

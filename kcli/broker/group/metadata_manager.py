@@ -21,6 +21,7 @@ from kcli.broker.group.coordinator import GroupCoordinator
 from kcli.broker.group.metadata import CommittedOffset, Group, GroupState, Member
 from kcli.broker.log.catalog import Catalog
 from kcli.broker.log.partition import Partition
+from kcli.protocol.java_hash import string_hash
 from kcli.protocol.kafka import consumer_offsets as schema
 from kcli.protocol.kafka.errors import ErrorCode
 
@@ -39,17 +40,8 @@ def commit_error(code: ErrorCode) -> ErrorCode:
     return code
 
 
-def java_string_hash(text: str) -> int:
-    """Java's ``String.hashCode`` (over UTF-16 code units, 32-bit overflow)."""
-    h = 0
-    data = text.encode("utf-16-be")
-    for i in range(0, len(data), 2):
-        h = (31 * h + ((data[i] << 8) | data[i + 1])) & 0xFFFFFFFF
-    return h - (1 << 32) if h >= 1 << 31 else h
-
-
 def partition_for(group_id: str, partitions: int) -> int:
-    h = java_string_hash(group_id)
+    h = string_hash(group_id)
     return (h & 0x7FFFFFFF if h != -(1 << 31) else 0) % partitions  # Kafka's Utils.abs
 
 

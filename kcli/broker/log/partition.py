@@ -223,7 +223,7 @@ class Partition:
             self.active.append(data, last_offset, max_timestamp)
         except OSError as exc:
             self._go_offline(exc, f"append to {self.active.log_path}")
-            raise AppendError(ErrorCode.KAFKA_STORAGE_ERROR, self.offline) from None
+            raise AppendError(ErrorCode.KAFKA_STORAGE_ERROR, self.offline or "") from None
         if self.last_flush_ms is None:
             self.last_flush_ms = now_ms
 
@@ -270,6 +270,7 @@ class Partition:
                 continue
             raw = segment.read(base, 0, min_one_batch=True)
             header = record_batch.unpack_header(raw)
+            assert header is not None, "find_timestamp found a whole batch"
             if header.attributes & record_batch.ATTR_LOG_APPEND_TIME:
                 return header.base_offset, header.max_timestamp
             for record in DefaultRecordBatch(bytes(raw[: header.size])):

@@ -35,6 +35,7 @@ import errno
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 from kcli.broker.log.index import CorruptIndexError, OffsetIndex
 from kcli.protocol.kafka import record_batch
@@ -77,8 +78,8 @@ class LogSegment:
         self.next_offset = base_offset
         self.max_timestamp = -1
         self._bytes_since_index = 0
-        self._writer = None
-        self._reader = None
+        self._writer: Any = None  # the open files, once open() ran
+        self._reader: Any = None
         self._rebuilt_for_reads = False
 
     # -- opening and recovery ------------------------------------------------
