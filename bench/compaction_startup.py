@@ -13,8 +13,9 @@ temporary directory:
 * compaction: a broker starts with the cleaner on
   (``log.cleaner.min.cleanable.ratio=0.01``, ``log.cleaner.backoff.ms=100``)
   and runs until the cleaner checkpoint reaches the active segment; its
-  cleaning time and its longest step (the longest the event loop waited on
-  the cleaner at once) are printed;
+  cleaning time and how long the event loop waited on each of its steps
+  (median, p99, longest, with the load average: on a shared machine the
+  longest is the scheduler's) are printed;
 * after: a broker starts again; the same two figures.
 
 Start-up includes opening the logs (a clean shutdown each time) and the
@@ -25,7 +26,10 @@ either way; the figures are for this machine only.
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
+import os
+import statistics
 import sys
 import tempfile
 import time
@@ -50,6 +54,22 @@ def write_commits(log_dir: Path, commits: int, keys: int, props: dict[str, str])
         records = manager.commit_records(f"group-{key % 10}", {("topic", key): CommittedOffset(n, -1, "", now)})
         manager.append(f"group-{key % 10}", records, now)
     catalog.close()
+
+
+class GcPauses:
+    """The longest pause of Python's cyclic garbage collector while ``active`` (it stops every thread)."""
+
+    def __init__(self):
+        self.active = False
+        self.longest_ms = 0.0
+        self._began = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase, info):
+        if phase == "start":
+            self._began = time.perf_counter()
+        elif self.active:
+            self.longest_ms = max(self.longest_ms, (time.perf_counter() - self._began) * 1000)
 
 
 def start(props: dict[str, str]):
@@ -78,13 +98,16 @@ def main() -> None:
         running.stop()
 
         running, _ = start({**props, "log.cleaner.min.cleanable.ratio": "0.01", "log.cleaner.backoff.ms": "100"})
+        gc_pauses = GcPauses()
+        gc_pauses.active = True
         partition = running.broker.catalog.partition("__consumer_offsets", 0)
         cleaner = running.broker.cleaner
         began = time.perf_counter()
         while cleaner.checkpoints.get(("__consumer_offsets", 0)) != partition.active.base_offset:
             time.sleep(0.1)
         cleaning = time.perf_counter() - began
-        longest_step = cleaner.longest_step_ms
+        gc_pauses.active = False
+        steps = sorted(cleaner.step_ms)
         segments = len(partition.segments)
         running.stop()
 
@@ -92,8 +115,10 @@ def main() -> None:
         replayed_after = running.broker.state.groups.manager.records_replayed
         running.stop()
 
-    print(f"cleaning (cleaner on the event loop, bounded steps): {cleaning:.1f} s, {segments} segments left, "
-          f"longest step {longest_step:.1f} ms")
+    print(f"cleaning (cleaner on the event loop, bounded steps): {cleaning:.1f} s, {segments} segments left")
+    print(f"the event loop's wait on each of its {len(steps):,} steps: median {statistics.median(steps):.2f} ms, "
+          f"p99 {steps[int(len(steps) * 0.99)]:.1f} ms, longest {steps[-1]:.1f} ms "
+          f"(longest garbage-collector pause meanwhile {gc_pauses.longest_ms:.1f} ms; load average {os.getloadavg()[0]:.1f})")
     print(f"{'':24}{'start-up (s)':>14}{'records replayed':>18}")
     print(f"{'before compaction':24}{before:>14.2f}{replayed_before:>18,}")
     print(f"{'after compaction':24}{after:>14.2f}{replayed_after:>18,}")
