@@ -330,3 +330,13 @@ def test_log_cleaner_enable_false_runs_no_cleaner(tmp_path):
     assert asyncio.run(started({})) is True
     assert asyncio.run(started({"log.cleaner.enable": "false"})) is False
     catalog.close()
+
+
+def test_a_cleaned_segment_knows_its_greatest_timestamp(partition):
+    for n in range(60):  # timestamps falling: the greatest is in a segment's first batch, far from its tail
+        partition.append(batch([(b"k%d" % n, b"v"), (b"k%d" % (n + 1), b"w")], timestamp=100_000 - n), 0)
+    clean(partition, now=10_000)
+    cleaned = [s for s in partition.segments[:-1] if s.size]
+    assert cleaned
+    for segment in cleaned:  # time-based retention (compact,delete) reads it
+        assert segment.max_timestamp == cleaner._scan_timestamps(segment.log_path)[0]

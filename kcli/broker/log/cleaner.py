@@ -333,6 +333,7 @@ class Cleaning:
         cleaned_index = directory / f"{segment_name(base)}.index{log_loader.CLEANED_SUFFIX}"
         entries: list[tuple[int, int]] = []
         size = pending = 0
+        max_timestamp = -1
         interval = partition.config.index_interval_bytes
         try:
             cleaned_log.write_bytes(b"")
@@ -349,6 +350,7 @@ class Cleaning:
                         kept_header = record_batch.unpack_header(kept)
                         assert kept_header is not None  # a whole batch, copied or rebuilt
                         pending += kept_header.size
+                        max_timestamp = max(max_timestamp, kept_header.max_timestamp)
                         if pending > interval:
                             entries.append((kept_header.last_offset, size + len(out)))
                             pending = 0
@@ -369,7 +371,7 @@ class Cleaning:
                 with contextlib.suppress(OSError):
                     path.unlink(missing_ok=True)
             raise
-        yield from swap_in(partition, group, cleaned_log, cleaned_index, self._check)
+        yield from swap_in(partition, group, cleaned_log, cleaned_index, self._check, max_timestamp)
 
     def _filter(self, chunk, header) -> bytes | None:
         """The batch as the cleaned segment holds it, or None when none of its records stay."""
@@ -400,7 +402,7 @@ def _segment_end(segments: list[LogSegment], i: int, end: int) -> int:
 
 
 def swap_in(partition: Partition, group: list[LogSegment], cleaned_log: Path, cleaned_index: Path,
-            check=lambda group: None) -> Steps:
+            check=lambda group: None, max_timestamp: int = -1) -> Steps:
     """Replace ``group`` by the cleaned segment, with the renames log_loader can finish after a crash.
 
     The fsyncs of the directory that only make a rename durable are handed to the caller to run off the
@@ -446,6 +448,7 @@ def swap_in(partition: Partition, group: list[LogSegment], cleaned_log: Path, cl
         deleted = []
     segment = LogSegment(directory, base, partition.config.index_interval_bytes)
     segment.open(recover=False)
+    segment.max_timestamp = max(segment.max_timestamp, max_timestamp)  # its kept batches' (opening reads only the tail)
     partition.replace_segments(group, segment)
     yield functools.partial(log_loader.fsync_directory, directory)
     for path in deleted:
