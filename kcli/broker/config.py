@@ -12,6 +12,7 @@ from pathlib import Path
 import platformdirs
 
 from kcli.broker import config_def, topic_config
+from kcli.broker.dynamic_config import DynamicBrokerConfigs
 from kcli.broker.config_def import ConfigKey, ConfigType, at_least, between, one_of
 from kcli.config.properties import parse_properties
 
@@ -132,6 +133,7 @@ class BrokerConfig:
     zookeeper_connection_timeout_ms: int = 18000  # Kafka: unset means the session timeout
     max_partitions_per_request: int = 1000  # kcli.max.partitions.per.request
     max_partitions: int = 4000  # kcli.max.partitions
+    dynamic: DynamicBrokerConfigs | None = None  # kafka-configs --alter --entity-type brokers (kcli/broker/dynamic_config.py)
 
     @classmethod
     def from_properties(cls, props: dict[str, str], from_file: bool = False) -> "BrokerConfig":
@@ -164,6 +166,7 @@ class BrokerConfig:
             advertised_host=adv_host,
             advertised_port=adv_port if adv_port else None,
             log_dir=log_dir,
+            dynamic=DynamicBrokerConfigs.load(log_dir),
             num_partitions=_int(merged, "num.partitions", 1),
             default_replication_factor=_int(merged, "default.replication.factor", 1),
             auto_create_topics=_bool(merged, "auto.create.topics.enable"),

@@ -22,6 +22,7 @@ from kcli.broker.handlers import (
     delete_topics,
     describe_configs,
     describe_groups,
+    describe_log_dirs,
     fetch,
     find_coordinator,
     heartbeat,
@@ -97,6 +98,7 @@ ROUTES: dict[int, Route] = {
             list_groups,
             delete_groups,
             offset_delete,
+            describe_log_dirs,
         ),
     )
 }

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from kcli import accept_errors
-from kcli.broker import partition_bounds
+from kcli.broker import dynamic_config, meta_properties, partition_bounds
 from kcli.broker.config import BrokerConfig
 from kcli.file_lock import FileLock
 from kcli.process import ServingThread, serve_in_thread
@@ -95,10 +95,13 @@ class Broker:
     async def _start(self) -> tuple[str, int]:
         partition_bounds.raise_open_files_limit()
         self.accept_errors = accept_errors.install(log)
+        if self.config.dynamic is not None:
+            dynamic_config.apply(self.config.dynamic, self.config.static, self.catalog)  # before the logs open
         try:
             if self.zookeeper is not None:
                 await self.zookeeper.open(self.catalog)  # raises ZooKeeperError
             else:
+                self._verify_meta_properties()
                 self.catalog.open(self.config.node_id)
         except OSError as exc:
             raise self._unwritable(exc) from None
@@ -127,6 +130,13 @@ class Broker:
         if self.zookeeper is not None:
             await self.zookeeper.register(self.config.advertised_host, self.state.advertised_port)
         return self.address
+
+    def _verify_meta_properties(self) -> None:
+        """KRaft mode: every formatted log directory names one cluster and this node, as Kafka checks at start-up."""
+        try:
+            meta_properties.verify(meta_properties.directories(self.config.props, self.config.log_dir), self.config.node_id)
+        except meta_properties.StorageError as exc:
+            raise LogDirError(str(exc)) from None
 
     def _unwritable(self, exc: OSError) -> LogDirError:
         return LogDirError(

@@ -10,6 +10,7 @@ from kcli import __version__
 from kcli.cli import console_consumer, console_producer, consumer_groups, quickstart, server, topics, zookeeper, zookeeper_shell
 from kcli.cli.commands import KcliCommand, KcliGroup, usage_when_empty
 from kcli.cli.completion import COMPLETE_VAR, SHELLS, complete
+from kcli.cli import configs, dump_log, get_offsets, log_dirs, storage
 
 app = typer.Typer(
     name="kcli",
@@ -63,6 +64,11 @@ app.command("console-producer", cls=KcliCommand)(console_producer.console_produc
 app.command("console-consumer", cls=KcliCommand)(console_consumer.console_consumer)
 app.command("consumer-groups", cls=usage_when_empty(consumer_groups.NO_ACTION))(consumer_groups.consumer_groups)
 app.command("zookeeper-shell", cls=KcliCommand, context_settings=zookeeper_shell.CONTEXT)(zookeeper_shell.zookeeper_shell)
+app.command("dump-log", cls=KcliCommand, no_args_is_help=True)(dump_log.dump_log)
+app.command("get-offsets", cls=KcliCommand, no_args_is_help=True)(get_offsets.get_offsets)
+app.command("configs", cls=KcliCommand, no_args_is_help=True)(configs.configs)
+app.command("log-dirs", cls=KcliCommand, no_args_is_help=True)(log_dirs.log_dirs)
+app.add_typer(storage.app, name="storage")
 
 
 def _usage_message(exc, no_such_option) -> str:

@@ -30,6 +30,11 @@ KAFKA_NAMES = {
     "kafka-console-consumer": "console-consumer",
     "kafka-consumer-groups": "consumer-groups",
     "zookeeper-shell": "zookeeper-shell",
+    "kafka-configs": "configs",
+    "kafka-get-offsets": "get-offsets",
+    "kafka-dump-log": "dump-log",
+    "kafka-log-dirs": "log-dirs",
+    "kafka-storage": "storage",
 }
 _SCRIPT_SUFFIXES = (".sh", ".bat")
 _VALUE_NAMES = {"broker-list": "HOST:PORT", "include": "REGEX", "whitelist": "REGEX"}

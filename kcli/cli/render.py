@@ -548,3 +548,113 @@ def zk_event(event, to_stderr: bool = False) -> None:
 
 def zk_prompt(server: str, state: str, count: int) -> str:
     return f"[zk: {server}({state}) {count}] "
+
+
+# -- log tools: dump-log, get-offsets, configs, log-dirs, storage ---------------
+
+
+def dump_lines(lines) -> None:
+    """kafka-dump-log's lines as they come: data on stdout, Kafka's stderr reports on stderr."""
+    for line in lines:
+        if line.error:
+            err(line.text)
+        else:
+            out(line.text)
+
+
+def partition_offsets(result) -> None:
+    """kafka-get-offsets: ``topic:partition:offset`` lines; partitions skipped on an error, on stderr."""
+    for line in result.skipped:
+        err(line)
+    for topic, partition, offset in result.offsets:
+        out(f"{topic}:{partition}:{offset}")
+
+
+def entity_configs(described) -> None:
+    """kafka-configs --describe: a heading per entity, then ``  name=value sensitive=… synonyms={SOURCE:name=value, …}``."""
+    for entity in described:
+        if entity.entity_type == "brokers" and entity.name == "":
+            out(f"Default configs for {entity.entity_type} in the cluster are:")
+        else:
+            out(f"{'All' if entity.all else 'Dynamic'} configs for {entity.entity_type[:-1]} {entity.name} are:")
+        for e in entity.entries:
+            synonyms = ", ".join(f"{source}:{name}={_java(value)}" for source, name, value in e.synonyms)
+            out(f"  {e.name}={_java(e.value)} sensitive={'true' if e.sensitive else 'false'} synonyms={{{synonyms}}}")
+
+
+def _java(value) -> str:
+    return "null" if value is None else str(value)
+
+
+def configs_altered(entity_type: str, name: str) -> None:
+    if name:
+        out(f"Completed updating config for {entity_type[:-1]} {name}.")
+    else:
+        out(f"Completed updating default config for {entity_type} in the cluster.")
+
+
+def log_dirs(result) -> None:
+    """kafka-log-dirs' two lines and its JSON, keys in the order Jackson writes Kafka's HashMaps."""
+    out(f"Received log directory information from brokers {','.join(map(str, _java_hash_order(result.brokers, _java_int_hash)))}")
+    brokers = []
+    for broker in _java_hash_order(list(result.log_dirs), _java_int_hash):
+        dirs = []
+        for d in _java_hash_order(result.log_dirs[broker], lambda d: _java_string_hash(d.path)):
+            replicas = [
+                _java_object({"partition": r.partition, "size": r.size, "offsetLag": r.offset_lag, "isFuture": r.is_future})
+                for r in _java_hash_order(d.replicas, lambda r: _java_topic_partition_hash(r.partition))
+            ]
+            dirs.append(_java_object({"logDir": d.path, "error": d.error, "partitions": replicas}))
+        brokers.append(_java_object({"broker": broker, "logDirs": dirs}))
+    import json
+
+    out(json.dumps(_java_object({"version": 1, "brokers": brokers}), separators=(",", ":"), ensure_ascii=False))
+
+
+def _java_int_hash(value: int) -> int:
+    return value & 0xFFFFFFFF
+
+
+def _java_string_hash(text: str) -> int:
+    h = 0
+    for unit in text.encode("utf-16-be").hex(" ", 2).split():
+        h = (31 * h + int(unit, 16)) & 0xFFFFFFFF
+    return h
+
+
+def _java_topic_partition_hash(text: str) -> int:
+    topic, _, partition = text.rpartition("-")
+    return (31 * ((31 + int(partition)) & 0xFFFFFFFF) + _java_string_hash(topic)) & 0xFFFFFFFF
+
+
+def _java_hash_order(items, hash_of=None) -> list:
+    """The iteration order of a java.util.HashMap filled with ``items`` in order: by bucket, then by insertion."""
+    items = list(items)
+    hash_of = hash_of or _java_string_hash
+    capacity = 16
+    while len(items) > capacity * 3 // 4:
+        capacity *= 2
+    spread = [(h ^ (h >> 16)) & (capacity - 1) for h in map(hash_of, items)]
+    return [item for _, _, item in sorted(zip(spread, range(len(items)), items), key=lambda t: (t[0], t[1]))]
+
+
+def _java_object(fields: dict) -> dict:
+    return {k: fields[k] for k in _java_hash_order(fields)}
+
+
+def storage_info(found) -> bool:
+    """kafka-storage info's report; True when it found problems (exit 1)."""
+    if found.found:
+        out("Found log directory:" if len(found.found) == 1 else "Found log directories:")
+        for d in found.found:
+            out(f"  {d}")
+        out("")
+    if found.metadata is not None:
+        out("Found metadata: {" + ", ".join(f"{k}={v}" for k, v in sorted(found.metadata.items())) + "}")
+        out("")
+    if found.problems:
+        out("Found problem:" if len(found.problems) == 1 else "Found problems:")
+        for p in found.problems:
+            out(f"  {p}")
+        out("")
+    return bool(found.problems)
