@@ -339,4 +339,18 @@ def test_a_cleaned_segment_knows_its_greatest_timestamp(partition):
     cleaned = [s for s in partition.segments[:-1] if s.size]
     assert cleaned
     for segment in cleaned:  # time-based retention (compact,delete) reads it
-        assert segment.max_timestamp == cleaner._scan_timestamps(segment.log_path)[0]
+        data = segment.log_path.read_bytes()
+        assert segment.max_timestamp == max(h.max_timestamp for h in record_batch.iter_headers(data))
+
+
+def test_max_compaction_lag_reads_each_rolled_segments_first_batch(tmp_path):
+    config = LogConfig(segment_bytes=600, compact=True, max_compaction_lag_ms=5000)
+    p = Partition.open(tmp_path / "t-0", "t", 0, config, recover=False)
+    for n in range(30):
+        p.append(batch([(b"k%d" % n, b"v" * 20)], timestamp=1000 + n), 0)
+    infos = cleaner.segment_infos(p)
+    assert len(infos) > 2
+    assert [i.first_batch_timestamp for i in infos[:-1]] == [1000 + i.base_offset for i in infos[:-1]]
+    assert infos[-1].first_batch_timestamp == -1  # the active segment is never cleaned
+    assert all(i.max_timestamp == 1000 + j.base_offset - 1 for i, j in zip(infos, infos[1:]))
+    p.close()

@@ -506,41 +506,25 @@ def run_inline(steps: Steps):
 # -- the cleaner task ----------------------------------------------------------------------------------
 
 
-_timestamps: weakref.WeakKeyDictionary[LogSegment, tuple[int, int]] = weakref.WeakKeyDictionary()
+_first_batch_timestamps: weakref.WeakKeyDictionary[LogSegment, int] = weakref.WeakKeyDictionary()
 
 
 def segment_infos(partition: Partition) -> list[SegmentInfo]:
-    """What log_to_clean needs of each segment. The timestamps are read only when a compaction lag is set,
-    once per rolled segment (its batches' headers; the active segment's own max timestamp is kept as it grows)."""
-    config = partition.config
-    need = config.min_compaction_lag_ms > 0 or config.max_compaction_lag_ms < 2**63 - 1
+    """What log_to_clean needs of each segment: its size, its max timestamp (as the segment keeps it) and,
+    when ``max.compaction.lag.ms`` is set, its first batch's max timestamp (one header read per rolled
+    segment, remembered)."""
+    need_first = partition.config.max_compaction_lag_ms < 2**63 - 1
     out = []
     for segment in partition.segments:
-        max_ts, first = segment.max_timestamp, -1
-        if need and segment is not partition.active and segment.size > 0:
-            if segment not in _timestamps:
-                _timestamps[segment] = _scan_timestamps(segment.log_path)
-            max_ts, first = _timestamps[segment]
-        out.append(SegmentInfo(segment.base_offset, segment.size, max_ts, first))
+        first = -1
+        if need_first and segment is not partition.active and segment.size > 0:
+            if segment not in _first_batch_timestamps:
+                with open(segment.log_path, "rb") as f:
+                    header = record_batch.unpack_header(f.read(record_batch.HEADER_BYTES))
+                _first_batch_timestamps[segment] = header.max_timestamp if header is not None else -1
+            first = _first_batch_timestamps[segment]
+        out.append(SegmentInfo(segment.base_offset, segment.size, segment.max_timestamp, first))
     return out
-
-
-def _scan_timestamps(path: Path) -> tuple[int, int]:
-    """(greatest max timestamp, first batch's max timestamp) of a segment file, from its batch headers."""
-    greatest = first = -1
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        position = 0
-        while position + record_batch.HEADER_BYTES <= size:
-            f.seek(position)
-            header = record_batch.unpack_header(f.read(record_batch.HEADER_BYTES))
-            if header is None:
-                break
-            if position == 0:
-                first = header.max_timestamp
-            greatest = max(greatest, header.max_timestamp)
-            position += header.size
-    return greatest, first
 
 
 def _now_ms() -> int:
