@@ -34,6 +34,7 @@ from kcli.broker.dispatch import ROUTES
 from kcli.broker.group.service import GroupService
 from kcli.broker.handlers import api_versions
 from kcli.broker.log.catalog import Catalog
+from kcli.broker.log.cleaner import LogCleaner
 from kcli.broker.log.flush_policy import FlushSchedule
 from kcli.broker.log.flusher import LogFlusher
 from kcli.broker.log.log_manager import LogManager
@@ -79,6 +80,7 @@ class Broker:
         self._lock = FileLock(config.log_dir / LOCK_FILE)
         self.accept_errors: accept_errors.AcceptErrorLog | None = None
         self.log_manager: LogManager | None = None  # retention, checkpoints, deleting old segments
+        self.cleaner: LogCleaner | None = None
 
     def lock(self) -> None:
         """Take the log directory (creating it); LogDirLocked when another broker holds it."""
@@ -140,6 +142,8 @@ class Broker:
         self.log_manager.start()
         if self.config.connections_max_idle_ms >= 0:
             self._expiry = asyncio.create_task(self._expire_idle_connections(self.config.connections_max_idle_ms))
+        self.cleaner = LogCleaner(self.catalog, self.config.props)
+        self.cleaner.start()
         if self.zookeeper is not None:
             await self.zookeeper.register(self.config.advertised_host, self.state.advertised_port)
         return self.address
@@ -161,6 +165,8 @@ class Broker:
         await self._server.serve_forever()
 
     async def stop(self) -> None:
+        if self.cleaner is not None:
+            await self.cleaner.stop()
         if self.state is not None:
             await self.state.groups.stop()
         if self._server is not None:

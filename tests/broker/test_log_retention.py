@@ -14,8 +14,8 @@ def open_partition(tmp_path, recover=False, **config):
 
 
 def fill(p, batches, size=200, timestamp=1_000, now=0):
-    for i in range(batches):
-        p.append(batch(b"%04d" % i + b"." * size, timestamp=timestamp), now_ms=now)
+    for i in range(batches):  # keyed, so a compacted log takes them too (Kafka refuses null keys there)
+        p.append(batch(b"%04d" % i + b"." * size, timestamp=timestamp, key=b"k%d" % i), now_ms=now)
 
 
 def files(p):

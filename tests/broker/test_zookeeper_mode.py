@@ -181,7 +181,7 @@ def test_topics_are_kept_current(zookeeper, chroot, zk, tmp_path):
 
         producer = KafkaProducer(bootstrap_servers=broker.bootstrap)
         for i in range(3):
-            producer.send("coffee", value=b"cup %d" % i, partition=2)
+            producer.send("coffee", key=b"cup", value=b"cup %d" % i, partition=2)  # compacted now: a key is needed
         producer.flush()
         producer.close()
         consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap, auto_offset_reset="earliest", enable_auto_commit=False, consumer_timeout_ms=10_000)

@@ -49,7 +49,7 @@ def produce(broker, topic, count, size=300):
     """``count`` records, one batch each (so segments fill predictably); the last offset."""
     producer = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 0})
     for i in range(count):
-        producer.produce(topic, value=b"%05d" % i + b"." * size)
+        producer.produce(topic, key=b"k%d" % i, value=b"%05d" % i + b"." * size)  # keyed: compacted topics refuse null keys
         producer.flush(10)
     return count - 1
 

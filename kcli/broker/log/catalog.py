@@ -186,6 +186,10 @@ class Catalog:
             retention_bytes=int(value("retention.bytes")),
             file_delete_delay_ms=int(value("file.delete.delay.ms")),
             cleanup_policy=tuple(p.strip() for p in value("cleanup.policy").split(",") if p.strip()),
+            min_cleanable_ratio=float(value("min.cleanable.dirty.ratio")),
+            min_compaction_lag_ms=int(value("min.compaction.lag.ms")),
+            max_compaction_lag_ms=int(value("max.compaction.lag.ms")),
+            delete_retention_ms=int(value("delete.retention.ms")),
         )
 
     def _save(self, changed: str) -> None:

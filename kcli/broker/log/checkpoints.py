@@ -125,6 +125,10 @@ class CleanerCheckpoints:
         except CheckpointError:
             return {}
 
+    def replace(self, offsets: Mapping[TopicPartition, int]) -> None:
+        """Write exactly ``offsets`` (the cleaner's whole view: what it cleaned, without partitions gone)."""
+        self.file.write(offsets)
+
     def update(self, offsets: Mapping[TopicPartition, int]) -> None:
         """Set the first dirty offset of each partition in ``offsets``."""
         entries = self.read()

@@ -11,8 +11,9 @@ recovery-point checkpoint       ``log.flush.offset.checkpoint.interval.ms``     
 log-start-offset checkpoint     ``log.flush.start.offset.checkpoint.interval.ms`` 1 min
 ==============================  ==============================================  =========
 
-Retention visits the logs whose ``cleanup.policy`` has no ``compact`` (Kafka's
-``cleanupLogs``; compacted logs are the cleaner's) and renames their deletable
+Retention visits the logs whose ``cleanup.policy`` has ``delete`` (Kafka's
+``cleanupLogs``, and for ``compact,delete`` its cleaner thread's
+``deletableLogs``; compact-only logs keep everything) and renames their deletable
 segments ``.deleted`` (retention.py); each renamed batch of files is removed
 ``file.delete.delay.ms`` later by a timer, and a file left behind by a stop is
 removed when the log is next opened. A log start offset moved by retention is
@@ -103,12 +104,12 @@ class LogManager:
     # -- retention -------------------------------------------------------------
 
     def cleanup_logs(self, now: int) -> int:
-        """One retention check over the non-compacted logs; the number of segments deleted."""
+        """One retention check over the logs whose policy has ``delete``; the number of segments deleted."""
         total = 0
         moved = False
         for topic in list(self.catalog.topics.values()):
             for partition in topic.partitions:
-                if partition.config.compact or partition.offline is not None:
+                if not partition.config.delete or partition.offline is not None:
                     continue
                 start = partition.log_start_offset
                 try:

@@ -33,7 +33,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from kcli.broker.log import flush_policy, roll as segment_roll
+from kcli.broker.log import flush_policy, log_loader, roll as segment_roll
 from kcli.broker.log import segment as segment_file
 from kcli.broker.log.producer_state import BatchMetadata, ProducerStateError, ProducerStateManager
 from kcli.broker.log.retention import SegmentView
@@ -78,6 +78,11 @@ class LogConfig:
     retention_bytes: int = -1
     file_delete_delay_ms: int = 60000
     cleanup_policy: tuple[str, ...] = ("delete",)
+    # compaction (kcli/broker/log/cleaner.py), when cleanup.policy holds compact
+    min_cleanable_ratio: float = 0.5
+    min_compaction_lag_ms: int = 0
+    max_compaction_lag_ms: int = flush_policy.LONG_MAX
+    delete_retention_ms: int = 86400000
 
     @property
     def compact(self) -> bool:
@@ -144,6 +149,7 @@ class Partition:
         """
         directory.mkdir(parents=True, exist_ok=True)
         _remove_deleted_files(directory)
+        log_loader.complete_interrupted_swaps(directory)
         partition = cls(directory, topic, index, config)
         bases = sorted(int(p.stem) for p in directory.glob("*.log") if p.stem.isdigit()) or [log_start_offset]
         if not recover:
@@ -245,7 +251,7 @@ class Partition:
             except record_batch.InvalidBatch as exc:
                 raise AppendError(ErrorCode.CORRUPT_MESSAGE, str(exc)) from None
             try:
-                log_validator.validate_batch(data, header, f"{self.topic}-{self.index}")
+                log_validator.validate_batch(data, header, f"{self.topic}-{self.index}", self.config.compact)
             except log_validator.RecordValidationError as exc:
                 raise AppendError(exc.code, exc.message, exc.record_errors) from None
 
@@ -317,6 +323,12 @@ class Partition:
                 "%s. Partition %s-%d is read-only until the broker restarts; the failed write was not acknowledged.",
                 self.offline, self.topic, self.index,
             )
+
+    def replace_segments(self, old: list[LogSegment], new: LogSegment) -> None:
+        """Put ``new`` where the consecutive segments ``old`` were (the cleaner's swap; the files are its business)."""
+        i = self.segments.index(old[0])
+        self.segments[i : i + len(old)] = [new]
+        self._bases[i : i + len(old)] = [new.base_offset]
 
     def roll(self, now_ms: int | None = None) -> None:
         self.active.flush()

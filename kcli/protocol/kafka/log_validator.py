@@ -99,10 +99,11 @@ def validate_produce_records(records, version: int) -> None:
         _invalid(f"Produce requests with version {version} are only allowed to contain exactly one record batch per partition")
 
 
-def validate_batch(buf, header: BatchHeader, topic_partition: str) -> None:
+def validate_batch(buf, header: BatchHeader, topic_partition: str, compacted: bool = False) -> None:
     """Raise RecordValidationError unless the batch at ``header.position`` in ``buf`` may be appended.
 
-    The CRC must already have been checked (record_batch.validate).
+    The CRC must already have been checked (record_batch.validate). On a ``compacted`` topic every
+    record needs a key, as Kafka's LogValidator.validateKey requires.
     """
     _validate_header(header, topic_partition)
     codec = header.attributes & ATTR_CODEC_MASK
@@ -112,17 +113,30 @@ def validate_batch(buf, header: BatchHeader, topic_partition: str) -> None:
     if codec != CODEC_NONE:
         records = _decompress(codec, memoryview(buf)[start:end])
         start, end = 0, len(records)
+    null_keys: list[int] | range = []
     try:
-        if not _fast_walk(records, start, end, header.records_count):
-            _walk(records, start, end, header.records_count)
+        key_length = _fast_walk(records, start, end, header.records_count)
+        if key_length is None:
+            null_keys = _walk(records, start, end, header.records_count, compacted)
+        elif compacted and key_length < 0:
+            null_keys = range(header.records_count)
     except _Refused as exc:
         index, message = exc.args
-        raise RecordValidationError(
-            ErrorCode.INVALID_RECORD,
-            "One or more records have been rejected due to 1 record errors in total, and only showing the "
-            f"first three errors at most: [RecordError(batchIndex={index}, message='{message}')]",
-            [(index, message)],
-        ) from None
+        _refuse([(index, message)])
+    if null_keys:
+        message = f"Compacted topic cannot accept message without key in topic partition {topic_partition}"
+        _refuse([(index, message) for index in null_keys])
+
+
+def _refuse(errors: list[tuple[int, str]]) -> None:
+    """Kafka's LogValidator.processRecordErrors: INVALID_RECORD naming the first three record errors."""
+    shown = ", ".join(f"RecordError(batchIndex={index}, message='{message}')" for index, message in errors[:3])
+    raise RecordValidationError(
+        ErrorCode.INVALID_RECORD,
+        f"One or more records have been rejected due to {len(errors)} record errors in total, and only showing the "
+        f"first three errors at most: [{shown}]",
+        errors,
+    ) from None
 
 
 def _validate_header(header: BatchHeader, tp: str) -> None:
@@ -211,8 +225,11 @@ def _varint(buf, pos: int, end: int, limit: int) -> tuple[int, int]:
     raise _BadRecord(_STRUCTURE)
 
 
-def _walk(buf, pos: int, end: int, count: int) -> None:
+def _walk(buf, pos: int, end: int, count: int, compacted: bool = False) -> list[int]:
     """Walk ``count`` records in ``buf[pos:end]``; raise _Refused at the first that does not parse.
+
+    Returns the indexes of the records without a key when ``compacted`` (a negative key length:
+    its zigzag varint's first byte is odd), else an empty list.
 
     Reads one- and two-byte varints inline (most are) and longer ones with _varint. It
     reads through a memoryview cut at ``end``, so running off the batch is an
@@ -221,6 +238,7 @@ def _walk(buf, pos: int, end: int, count: int) -> None:
     view = memoryview(buf)[pos:end]
     end = len(view)
     pos = index = 0
+    null_keys: list[int] = []
     try:
         while index < count:
             if pos >= end:
@@ -261,6 +279,8 @@ def _walk(buf, pos: int, end: int, count: int) -> None:
             if offset_delta != index:
                 raise _BadRecord(f"Invalid offset delta {offset_delta} of the record at batch index {index}: expected {index}")
             b = view[pos]  # key length
+            if compacted and b & 1:
+                null_keys.append(index)
             if b < 0x80:
                 pos += 1 + ((b >> 1) if not b & 1 else 0)
             elif view[pos + 1] < 0x80:
@@ -294,6 +314,7 @@ def _walk(buf, pos: int, end: int, count: int) -> None:
         raise _Refused(index, str(exc)) from None
     if pos != end:
         raise _Refused(count, "Incorrect declared batch size, records still remaining in file")
+    return null_keys
 
 
 def _headers(view, pos: int, end: int) -> int:
@@ -360,10 +381,11 @@ def _compile(key_length: int, value_length: int) -> tuple[re.Pattern, re.Pattern
     return whole, deltas
 
 
-def _fast_walk(buf, pos: int, end: int, count: int) -> bool:
-    """True if the batch is records shaped alike and every one is well formed; False means "ask _walk"."""
+def _fast_walk(buf, pos: int, end: int, count: int) -> int | None:
+    """The records' common key length (-1: null keys) if the batch is records shaped alike and every
+    one is well formed; None means "ask _walk"."""
     if count < _FAST_MIN_RECORDS or count > _FAST_MAX_RECORDS:
-        return False
+        return None
     try:
         _, p = _varint(buf, pos, end, 5)
         _, p = _varint(buf, p + 1, end, 10)
@@ -373,9 +395,9 @@ def _fast_walk(buf, pos: int, end: int, count: int) -> bool:
         value_length, p = _varint(buf, p, end, 5)
         p += max(value_length, 0)
         if p >= end or buf[p] != 0:
-            return False
+            return None
     except _BadRecord:
-        return False
+        return None
     shape = (key_length, value_length)
     patterns = _patterns.get(shape)
     if patterns is None:
@@ -385,9 +407,11 @@ def _fast_walk(buf, pos: int, end: int, count: int) -> bool:
     whole, deltas = patterns
     view = memoryview(buf)[pos:end]
     if whole.fullmatch(view) is None:
-        return False
+        return None
     found = deltas.findall(view)
-    return len(found) == count and found == _expected_offset_deltas(count)[:count]
+    if len(found) == count and found == _expected_offset_deltas(count)[:count]:
+        return key_length
+    return None
 
 
 def _expected_offset_deltas(count: int) -> list[bytes]:
