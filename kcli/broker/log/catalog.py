@@ -37,6 +37,7 @@ from typing import Callable
 from kcli.broker import topic_config
 from kcli.broker.log import checkpoints
 from kcli.broker.log.partition import LogConfig, Partition
+from kcli.broker.log.segment import fsync_directory
 
 CLEAN_SHUTDOWN = ".kafka_cleanshutdown"  # written only when every partition was fsynced whole
 TOPICS_FILE = "kcli-topics.json"
@@ -101,7 +102,7 @@ class Catalog:
         recover = not marker.exists()
         if not recover:
             marker.unlink()
-            _fsync_directory(self.log_dir)  # a marker back from the dead after a power loss would skip recovery
+            fsync_directory(self.log_dir)  # a marker back from the dead after a power loss would skip recovery
         path = self.log_dir / TOPICS_FILE
         stored = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         recovery_points = self._read_checkpoint(checkpoints.RECOVERY_POINT, "resetting the recovery checkpoint to 0")
@@ -336,17 +337,6 @@ def _replace(path: Path, text: str) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-
-
-def _fsync_directory(path: Path) -> None:
-    """Make a name's removal or creation in ``path`` durable (POSIX; Windows cannot open a directory)."""
-    if os.name == "nt":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _cluster_id() -> str:

@@ -37,6 +37,8 @@ import re
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from kcli.broker.log.segment import fsync_directory
+
 RECOVERY_POINT = "recovery-point-offset-checkpoint"
 LOG_START_OFFSET = "log-start-offset-checkpoint"
 CLEANER_OFFSET = "cleaner-offset-checkpoint"
@@ -96,7 +98,7 @@ class OffsetCheckpointFile:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self.path)
-        _fsync_directory(self.path.parent)
+        fsync_directory(self.path.parent)
 
     def _int(self, line: str) -> int:
         try:
@@ -148,12 +150,3 @@ class CleanerCheckpoints:
         self.remove([tp for tp in self.read() if tp[0] == topic])
 
 
-def _fsync_directory(path: Path) -> None:
-    """Make a rename in ``path`` durable (POSIX; Windows cannot open a directory)."""
-    if os.name == "nt":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

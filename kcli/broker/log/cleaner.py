@@ -78,7 +78,7 @@ from typing import Any
 
 from kcli.broker.log import checkpoints, log_loader
 from kcli.broker.log.partition import Partition
-from kcli.broker.log.segment import LogSegment, segment_name, write_all
+from kcli.broker.log.segment import LogSegment, fsync_directory, segment_name, write_all
 from kcli.protocol.kafka import batch_filter, record_batch
 
 STEP_BYTES = 32 * 1024  # the CPU work of a step: ~1 ms median, ~3 ms p99 with ~100-byte batches on a shared 2-core machine
@@ -379,7 +379,7 @@ def swap_in(partition: Partition, group: list[LogSegment], cleaned_log: Path, cl
     try:
         os.replace(cleaned_index, swap_index)
         os.replace(cleaned_log, swap_log)
-        yield functools.partial(log_loader.fsync_directory, directory)  # from here on the cleaned segment is the truth
+        yield functools.partial(fsync_directory, directory)  # from here on the cleaned segment is the truth
         check(group)
     except BaseException:
         for path in (cleaned_log, cleaned_index, swap_log, swap_index):  # the old segments are untouched
@@ -397,7 +397,7 @@ def swap_in(partition: Partition, group: list[LogSegment], cleaned_log: Path, cl
                     target = path.with_name(path.name + log_loader.DELETED_SUFFIX)
                     os.replace(path, target)
                     deleted.append(target)
-        log_loader.fsync_directory(directory)
+        fsync_directory(directory)
         os.replace(swap_index, directory / f"{segment_name(base)}.index")
         os.replace(swap_log, directory / f"{segment_name(base)}.log")
     except OSError as exc:
@@ -413,7 +413,7 @@ def swap_in(partition: Partition, group: list[LogSegment], cleaned_log: Path, cl
     segment.open(recover=False)
     segment.max_timestamp = max(segment.max_timestamp, max_timestamp)  # its kept batches' (opening reads only the tail)
     partition.replace_segments(group, segment)
-    yield functools.partial(log_loader.fsync_directory, directory)
+    yield functools.partial(fsync_directory, directory)
     for path in deleted:
         with contextlib.suppress(OSError):
             path.unlink(missing_ok=True)

@@ -15,20 +15,12 @@ clock and handed to ``flush_policy``, which decides what is due.
 from __future__ import annotations
 
 import asyncio
-import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable
 
-from kcli.broker.log import flush_policy
+from kcli.broker.log import flush_policy, scheduler
 from kcli.broker.log.catalog import Catalog
 from kcli.broker.log.partition import FlushJob, Partition
-
-_MAX_SLEEP_S = 3600.0
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
-
 
 def _run(jobs: list[FlushJob]) -> list[OSError | None]:
     return [job.run() for job in jobs]
@@ -51,7 +43,9 @@ class LogFlusher:
         return len(self._waiters)
 
     def start(self) -> None:
-        self._scheduler = asyncio.get_running_loop().create_task(self._run_scheduler(_now_ms()))
+        self._scheduler = asyncio.get_running_loop().create_task(
+            scheduler.run_at_fixed_rate(self.schedule, scheduler.now_ms(), self._flush_due_logs)
+        )
 
     async def stop(self) -> None:
         """Stop the scheduler, let a running round finish, release the thread."""
@@ -90,7 +84,7 @@ class LogFlusher:
                         jobs.append(job)
                 errors = await loop.run_in_executor(self._executor, _run, jobs) if jobs else []
                 self.rounds += 1
-                now = _now_ms()
+                now = scheduler.now_ms()
                 for job, error in zip(jobs, errors, strict=True):
                     job.partition.flushed(job, error, now)
                     if error is not None:
@@ -101,24 +95,14 @@ class LogFlusher:
         finally:
             self._round = None
 
-    async def _run_scheduler(self, started_ms: int) -> None:
-        """Kafka's log flusher task: at each scheduled run, fsync the logs whose ``flush.ms`` has passed."""
-        after = started_ms
-        while True:
-            at = self.schedule.next_run(started_ms, after)
-            if at is None:
-                return
-            now = _now_ms()
-            if now < at:
-                await asyncio.sleep(min((at - now) / 1000, _MAX_SLEEP_S))
-                continue
-            after = at + 1
-            logs = (
-                (p, p.unflushed_messages, p.last_flush_ms if p.last_flush_ms is not None else now, p.config.flush_ms)
-                for topic in list(self.catalog.topics.values())
-                for p in topic.partitions
-                if p.offline is None
-            )
-            due = flush_policy.due_logs(logs, now)
-            if due:
-                await self.flush(due)
+    async def _flush_due_logs(self, now: int) -> None:
+        """Kafka's log flusher task: fsync the logs whose ``flush.ms`` has passed."""
+        logs = (
+            (p, p.unflushed_messages, p.last_flush_ms if p.last_flush_ms is not None else now, p.config.flush_ms)
+            for topic in list(self.catalog.topics.values())
+            for p in topic.partitions
+            if p.offline is None
+        )
+        due = flush_policy.due_logs(logs, now)
+        if due:
+            await self.flush(due)

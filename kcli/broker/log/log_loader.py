@@ -27,6 +27,7 @@ import logging
 import os
 from pathlib import Path
 
+from kcli.broker.log.segment import fsync_directory
 from kcli.protocol.kafka import record_batch
 
 CLEANED_SUFFIX = ".cleaned"
@@ -116,14 +117,3 @@ def next_offset(path: Path, base_offset: int) -> int:
             end = header.next_offset
             position += header.size
     return end
-
-
-def fsync_directory(path: Path) -> None:
-    """Make renames in ``path`` durable (POSIX; Windows cannot open a directory)."""
-    if os.name == "nt":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -25,24 +25,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from pathlib import Path
 from typing import Callable
 
-from kcli.broker.log import retention
+from kcli.broker.log import retention, scheduler
 from kcli.broker.log.catalog import Catalog
 from kcli.broker.log.flush_policy import INITIAL_TASK_DELAY_MS, FlushSchedule
 
 RETENTION_CHECK_INTERVAL_MS = 300_000  # log.retention.check.interval.ms
 OFFSET_CHECKPOINT_INTERVAL_MS = 60_000  # log.flush.offset.checkpoint.interval.ms
 START_OFFSET_CHECKPOINT_INTERVAL_MS = 60_000  # log.flush.start.offset.checkpoint.interval.ms
-_MAX_SLEEP_S = 3600.0
 
 log = logging.getLogger("kcli.broker")
-
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def _schedule(props: dict[str, str], key: str, default: int) -> FlushSchedule:
@@ -66,14 +60,14 @@ class LogManager:
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
-        started = _now_ms()
+        started = scheduler.now_ms()
         log.info("Starting log cleanup with a period of %d ms.", self.retention_schedule.interval_ms)
         for schedule, task in (
             (self.retention_schedule, self.cleanup_logs),
             (self.recovery_schedule, lambda now: self._checkpoint(self.catalog.checkpoint_recovery_points)),
             (self.start_offset_schedule, lambda now: self._checkpoint(self.catalog.checkpoint_log_start_offsets)),
         ):
-            self._tasks.append(loop.create_task(self._run(schedule, started, task)))
+            self._tasks.append(loop.create_task(scheduler.run_at_fixed_rate(schedule, started, self._guarded(task))))
 
     async def stop(self) -> None:
         """Stop the tasks; files waiting for their delay stay ``.deleted`` and go when their log is next opened."""
@@ -85,21 +79,15 @@ class LogManager:
             timer.cancel()
         self._timers.clear()
 
-    async def _run(self, schedule: FlushSchedule, started_ms: int, task: Callable[[int], object]) -> None:
-        after = started_ms
-        while True:
-            at = schedule.next_run(started_ms, after)
-            if at is None:
-                return
-            now = _now_ms()
-            if now < at:
-                await asyncio.sleep(min((at - now) / 1000, _MAX_SLEEP_S))
-                continue
-            after = at + 1
+    def _guarded(self, task: Callable[[int], object]) -> Callable[[int], object]:
+        """``task``, with an error logged rather than ending its schedule."""
+        def run(now: int) -> object:
             try:
-                task(now)
+                return task(now)
             except Exception:
                 log.exception("Error in the log manager's scheduled task")
+                return None
+        return run
 
     # -- retention -------------------------------------------------------------
 
@@ -127,7 +115,7 @@ class LogManager:
     def schedule_deletions(self) -> None:
         """Start the timers that remove the partitions' ``.deleted`` files once their delay has passed."""
         loop = asyncio.get_running_loop()
-        now = _now_ms()
+        now = scheduler.now_ms()
         self._timers = {t for t in self._timers if t.when() > loop.time()}  # forget the ones that ran
         for topic in list(self.catalog.topics.values()):
             for partition in topic.partitions:

@@ -71,6 +71,17 @@ def fsync(fd: int) -> None:
     os.fsync(fd)
 
 
+def fsync_directory(path: Path) -> None:
+    """Make the creation, removal or renaming of names in ``path`` durable (POSIX; Windows cannot open a directory)."""
+    if os.name == "nt":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def write_all(f, data) -> None:
     """Write all of ``data`` to the unbuffered file ``f``; a short write that cannot be completed raises OSError."""
     view = memoryview(data)

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import crc32c
 from kafka import codec as kafka_codec
 
+from kcli.protocol.kafka.log_validator import zigzag_varint
 from kcli.protocol.kafka.record_batch import (
     ATTR_CODEC_MASK,
     ATTR_LOG_APPEND_TIME,
@@ -130,10 +131,10 @@ def rebuild(header: BatchHeader, records: bytes, kept: list[RecordView], horizon
     body = bytearray()
     for record in kept:
         inner = bytearray(b"\x00")  # attributes: unused
-        inner += _zigzag(record.timestamp - base_timestamp)
-        inner += _zigzag(record.offset - header.base_offset)
+        inner += zigzag_varint(record.timestamp - base_timestamp)
+        inner += zigzag_varint(record.offset - header.base_offset)
         inner += records[record.body : record.end]
-        body += _zigzag(len(inner))
+        body += zigzag_varint(len(inner))
         body += inner
     codec = header.attributes & ATTR_CODEC_MASK
     payload = _compress(codec, bytes(body))
@@ -178,13 +179,3 @@ def _varint(buf, pos: int) -> tuple[int, int]:
         shift += 7
         if shift > 63:
             raise UnreadableBatch("a varint longer than 10 bytes")
-
-
-def _zigzag(n: int) -> bytes:
-    raw = (n << 1) ^ (n >> 63)
-    out = bytearray()
-    while raw >= 0x80:
-        out.append((raw & 0x7F) | 0x80)
-        raw >>= 7
-    out.append(raw)
-    return bytes(out)

@@ -351,7 +351,8 @@ _patterns: dict[tuple[int, int], tuple[re.Pattern, re.Pattern]] = {}
 _offset_deltas: list[bytes] = []
 
 
-def _zigzag(n: int) -> bytes:
+def zigzag_varint(n: int) -> bytes:
+    """``n`` as a record's varint (zig-zag, then 7 bits a byte, low first): the framing this module walks."""
     raw = (n << 1) ^ (n >> 63)
     out = bytearray()
     while raw >= 0x80:
@@ -362,16 +363,16 @@ def _zigzag(n: int) -> bytes:
 
 
 def _compile(key_length: int, value_length: int) -> tuple[re.Pattern, re.Pattern]:
-    tail = re.escape(_zigzag(key_length)) + (b".{%d}" % key_length if key_length > 0 else b"")
-    tail += re.escape(_zigzag(value_length)) + (b".{%d}" % value_length if value_length > 0 else b"")
+    tail = re.escape(zigzag_varint(key_length)) + (b".{%d}" % key_length if key_length > 0 else b"")
+    tail += re.escape(zigzag_varint(value_length)) + (b".{%d}" % value_length if value_length > 0 else b"")
     tail += b"\\x00"
-    tail_bytes = len(_zigzag(key_length)) + max(key_length, 0) + len(_zigzag(value_length)) + max(value_length, 0) + 1
+    tail_bytes = len(zigzag_varint(key_length)) + max(key_length, 0) + len(zigzag_varint(value_length)) + max(value_length, 0) + 1
     branches = []
     for t in _TS_BYTES:
         for o in _OD_BYTES:
             ts = b"[\\x80-\\xff]{%d}[\\x00-\\x7f]" % (t - 1)
             od = b"[\\x80-\\xff]{%d}[\\x00-\\x7f]" % (o - 1)
-            branches.append(re.escape(_zigzag(1 + t + o + tail_bytes)) + b"." + ts + od)
+            branches.append(re.escape(zigzag_varint(1 + t + o + tail_bytes)) + b"." + ts + od)
     record = b"(?:" + b"|".join(branches) + b")" + tail
     whole = re.compile(b"(?:" + record + b")" + _POSSESSIVE.encode(), re.DOTALL)
     deltas = re.compile(
@@ -420,5 +421,5 @@ def _expected_offset_deltas(count: int) -> list[bytes]:
     global _offset_deltas
     expected = _offset_deltas
     if len(expected) < count:
-        expected = _offset_deltas = [_zigzag(i) for i in range(1 << (count - 1).bit_length())]
+        expected = _offset_deltas = [zigzag_varint(i) for i in range(1 << (count - 1).bit_length())]
     return expected
