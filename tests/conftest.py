@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from kcli.broker.config import BrokerConfig
 from kcli.broker.server import run_in_thread
@@ -31,3 +32,20 @@ def kcat():
     if path is None:
         missing("needs kcat: apt-get install kcat (Debian); .ci/run installs it")
     return path
+
+
+def produce(bootstrap, topic, values):
+    """``values`` produced to ``topic`` one by one, each acknowledged; their offsets."""
+    producer = KafkaProducer(bootstrap_servers=bootstrap)
+    offsets = [producer.send(topic, value).get(timeout=30).offset for value in values]
+    producer.close()
+    return offsets
+
+
+def read(bootstrap, topic, count):
+    """The first ``count`` (offset, value) pairs of partition 0 of ``topic``."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest", consumer_timeout_ms=10000)
+    consumer.assign([TopicPartition(topic, 0)])
+    records = [(record.offset, record.value) for _, record in zip(range(count), consumer)]
+    consumer.close()
+    return records

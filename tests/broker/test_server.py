@@ -4,26 +4,10 @@ import os
 import socket
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 
 from kcli.broker.server import LogDirError, run_in_thread
-from tests.conftest import broker_config
-
-
-def produce(bootstrap, topic, values):
-    producer = KafkaProducer(bootstrap_servers=bootstrap)
-    offsets = [producer.send(topic, value).get(timeout=30).offset for value in values]
-    producer.close()
-    return offsets
-
-
-def read(bootstrap, topic, count):
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest", consumer_timeout_ms=10000)
-    consumer.assign([TopicPartition(topic, 0)])
-    records = [(record.offset, record.value) for _, record in zip(range(count), consumer)]
-    consumer.close()
-    return records
+from tests.conftest import broker_config, produce, read
 
 
 def test_a_second_broker_in_the_same_process_is_refused_until_the_first_stops(tmp_path):

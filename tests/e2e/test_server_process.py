@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
+from tests.conftest import produce, read
 from tests.processes import KcliProcess, kcli
 from tests.waiting import wait_for
 
@@ -96,21 +96,6 @@ def test_print_config_shows_the_shipped_file():
 def tree(directory):
     """Every file under ``directory`` with its size and modification time: what a refused start must not touch."""
     return {str(p.relative_to(directory)): (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(directory.rglob("*"))}
-
-
-def produce(bootstrap, topic, values):
-    producer = KafkaProducer(bootstrap_servers=bootstrap)
-    offsets = [producer.send(topic, value).get(timeout=30).offset for value in values]
-    producer.close()
-    return offsets
-
-
-def read(bootstrap, topic, count):
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest", consumer_timeout_ms=10000)
-    consumer.assign([TopicPartition(topic, 0)])
-    records = [(record.offset, record.value) for _, record in zip(range(count), consumer)]
-    consumer.close()
-    return records
 
 
 def test_a_second_broker_on_a_log_dir_in_use_is_refused(tmp_path):
