@@ -6,6 +6,7 @@ import typer
 
 from kcli import __version__
 from kcli.cli import console_consumer, console_producer, consumer_groups, quickstart, server, topics, zookeeper, zookeeper_shell
+from kcli.cli import stream as stream_commands
 
 app = typer.Typer(
     name="kcli",
@@ -38,6 +39,7 @@ app.command("console-producer")(console_producer.console_producer)
 app.command("console-consumer")(console_consumer.console_consumer)
 app.command("consumer-groups", no_args_is_help=True)(consumer_groups.consumer_groups)
 app.command("zookeeper-shell", context_settings=zookeeper_shell.CONTEXT)(zookeeper_shell.zookeeper_shell)
+app.add_typer(stream_commands.app, name="stream")
 
 
 def _usage_message(exc, no_such_option) -> str:

@@ -19,6 +19,7 @@ from kcli.broker.group.metadata import CommittedOffset, Group, GroupState, Membe
 from kcli.broker.log.catalog import Catalog
 from kcli.broker.log.partition import Partition
 from kcli.protocol.kafka import consumer_offsets as schema
+from kcli.protocol.java_string import java_string_hash
 from kcli.protocol.kafka.errors import ErrorCode
 
 TOPIC = "__consumer_offsets"
@@ -34,15 +35,6 @@ def commit_error(code: ErrorCode) -> ErrorCode:
     if code in (ErrorCode.MESSAGE_TOO_LARGE, ErrorCode.RECORD_LIST_TOO_LARGE, ErrorCode.INVALID_FETCH_SIZE):
         return ErrorCode.INVALID_COMMIT_OFFSET_SIZE
     return code
-
-
-def java_string_hash(text: str) -> int:
-    """Java's ``String.hashCode`` (over UTF-16 code units, 32-bit overflow)."""
-    h = 0
-    data = text.encode("utf-16-be")
-    for i in range(0, len(data), 2):
-        h = (31 * h + ((data[i] << 8) | data[i + 1])) & 0xFFFFFFFF
-    return h - (1 << 32) if h >= 1 << 31 else h
 
 
 def partition_for(group_id: str, partitions: int) -> int:
