@@ -90,7 +90,11 @@ class RealRabbitMQ:
         raise RuntimeError(f"RabbitMQ did not accept AMQP on {self.host}:{self.port} within {timeout:.0f} s: {self.log_tail()}")
 
     def _accepts_amqp(self) -> bool:
+        import logging
+
         import pika
+
+        logging.getLogger("pika").setLevel(logging.CRITICAL)  # refusals while it starts are expected
 
         try:
             pika.BlockingConnection(pika.ConnectionParameters(self.host, self.port, connection_attempts=1, socket_timeout=1,
@@ -113,6 +117,14 @@ class RealRabbitMQ:
         epmd = shutil.which("epmd") or "/usr/lib/erlang/bin/epmd"
         subprocess.run([epmd, "-kill"], env=env, capture_output=True, timeout=30)  # the epmd this node started on its own port
         self.process = None
+
+    def ctl(self, *args: str) -> str:
+        """``rabbitmqctl -n NODE ARGS`` (RabbitMQ's management CLI) against this node; its stdout."""
+        done = subprocess.run([str(self.sbin / "rabbitmqctl"), "-n", self.node, "-q", *args], env=self._env(),
+                              capture_output=True, text=True, timeout=60)
+        if done.returncode:
+            raise RuntimeError(f"rabbitmqctl {' '.join(args)}: {done.stderr.strip()}")
+        return done.stdout
 
     def log_tail(self, lines: int = 30) -> str:
         path = self.directory / "rabbitmq-server.out"

@@ -246,8 +246,11 @@ class KafkaInput:
         out = []
         for tp, records in batches.items():
             for r in records:
-                out.append(Delivery(r.value or b"", decode_headers(r.headers or []), tp.topic, tp.partition, r.offset,
-                                    r.timestamp, r.timestamp_type, r.key))
+                headers = decode_headers(r.headers or [])
+                headers.update(kafka_receivedTopic=tp.topic, kafka_receivedPartitionId=tp.partition, kafka_offset=r.offset)
+                if r.key is not None:
+                    headers["kafka_receivedMessageKey"] = r.key
+                out.append(Delivery(r.value or b"", headers, tp.topic, tp.partition, r.offset, r.timestamp, r.timestamp_type, r.key))
         return out
 
     def dead_letter(self, delivery: Delivery, exc: BaseException) -> str | None:
@@ -256,7 +259,7 @@ class KafkaInput:
             return None
         producer = self.binder._shared_producer()
         headers = [(k, v) for k, v in conversion.encode_headers(
-            {k: v for k, v in delivery.headers.items()}) if k != conversion.JSON_HEADER_TYPES]
+            {k: v for k, v in delivery.headers.items() if not k.startswith("kafka_")}) if k != conversion.JSON_HEADER_TYPES]
         headers += [
             ("x-original-topic", delivery.topic.encode()),
             ("x-original-partition", struct.pack(">i", delivery.partition)),

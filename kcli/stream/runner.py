@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any, Callable
 
 from kcli.stream.bindings import Binding, Resolution
@@ -40,8 +41,10 @@ def open_binder(binding: Binding):
 
 
 class StreamRunner:
-    def __init__(self, resolution: Resolution, open_binder: Callable[[Binding], Any] = open_binder, poll_timeout_s: float = 0.5):
+    def __init__(self, resolution: Resolution, open_binder: Callable[[Binding], Any] = open_binder, poll_timeout_s: float = 0.5,
+                 ack_interval_s: float = 1.0):
         self.resolution = resolution
+        self.ack_interval_s = ack_interval_s
         self._open_binder = open_binder
         self.poll_timeout_s = poll_timeout_s
         self._binders: dict[str, Any] = {}
@@ -127,8 +130,15 @@ class StreamRunner:
                 deliveries = consumer.poll(self.poll_timeout_s)
                 if not deliveries:
                     continue
-                done, used = [], set()
+                done: list = []  # a prefix of deliveries: handled, outputs sent
+                used: set[str] = set()
+                acked, failed, since = 0, False, time.monotonic()
                 for delivery in deliveries:
+                    if done and time.monotonic() - since >= self.ack_interval_s:  # a slow batch is acknowledged as it goes
+                        if not self._settle(binding, consumer, outputs, used, done[acked:]):
+                            failed = True
+                            break
+                        acked, used, since = len(done), set(), time.monotonic()
                     status.add(received=1)
                     try:
                         outbound = handler.handle(delivery.body, delivery.headers, self._stop.wait)
@@ -148,14 +158,9 @@ class StreamRunner:
                         used.add(out.binding.name)
                         self._status[out.binding.name].add(sent=1)
                     done.append(delivery)
-                try:
-                    for name in used:
-                        outputs[name].flush()
-                except Exception as exc:
-                    log.error("%s: outputs not acknowledged (%s); the batch will be delivered again", binding.name, exc)
-                    consumer.rewind(deliveries)
+                if failed or not self._settle(binding, consumer, outputs, used, done[acked:]):
+                    consumer.rewind(deliveries[acked:])
                     continue
-                consumer.ack(done)
                 if len(done) < len(deliveries):
                     consumer.rewind(deliveries[len(done):])
         except Exception as exc:
@@ -163,6 +168,18 @@ class StreamRunner:
             log.error("%s stopped: %s: %s", binding.name, type(exc).__name__, exc, exc_info=True)
         finally:
             consumer.close()
+
+    def _settle(self, binding: Binding, consumer, outputs: dict[str, Any], used: set[str], done: list) -> bool:
+        """Waits for the outputs' acknowledgements, then acknowledges ``done``; False (nothing acknowledged) when
+        an output failed, so the caller delivers those messages again."""
+        try:
+            for name in used:
+                outputs[name].flush()
+        except Exception as exc:
+            log.error("%s: outputs not acknowledged (%s); the messages will be delivered again", binding.name, exc)
+            return False
+        consumer.ack(done)
+        return True
 
     def _poll_source(self, fn, outs: list[Binding], outputs: dict[str, Any]) -> None:
         from kcli.stream.handler import OutputPreparer
