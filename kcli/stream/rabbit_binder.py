@@ -92,8 +92,11 @@ class Delivery:
 
 class RabbitBinder:
     def __init__(self, config: BinderConfig):
+        import logging
+
         import pika
 
+        logging.getLogger("pika").setLevel(logging.CRITICAL)  # its connection errors become one StreamError line
         props = config.properties
         self.name = config.name
         address = props.get("spring.rabbitmq.addresses")
