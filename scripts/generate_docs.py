@@ -59,8 +59,13 @@ def man_pages() -> dict[str, str]:
     group = typer.main.get_command(app)
     pages = {}
     summary = []
-    for name in sorted(group.commands):
-        command = group.commands[name]
+    entries = []
+    for name in sorted(group.commands):  # a command group (kcli stream) gets a page per subcommand too
+        entries.append((name, group.commands[name]))
+        subcommands = getattr(group.commands[name], "commands", {})
+        entries += [(f"{name} {sub}", subcommands[sub]) for sub in sorted(subcommands)]
+    for spaced, command in entries:
+        name = spaced.replace(" ", "-")
         text = (command.help or "").strip()
         first, _, rest = text.partition("\n")
         summary.append((name, first))
@@ -71,7 +76,7 @@ def man_pages() -> dict[str, str]:
             ".SH NAME",
             f"kcli\\-{_roff(name)} \\- {_roff(first)}",
             ".SH SYNOPSIS",
-            f"\\fBkcli {_roff(name)}\\fR [\\fIOPTIONS\\fR]",
+            f"\\fBkcli {_roff(spaced)}\\fR [\\fIOPTIONS\\fR]",
             ".SH DESCRIPTION",
             _roff(first),
         ]
