@@ -12,8 +12,8 @@ Stream's RabbitMQ binder's topology (RabbitExchangeQueueProvisioner):
   ``x-original-exchange`` and ``x-original-routingKey`` (``republish-to-dlq``, the default) or rejected for the
   broker to dead-letter (``republish-to-dlq=false``); without a DLQ it is rejected (dropped unless ``requeue-rejected``).
 
-Deliveries are acknowledged only after the function returned and its outputs were confirmed (publisher
-confirms), so a crash redelivers them: at-least-once. ``prefetch`` (default 1) bounds unacknowledged deliveries.
+Deliveries are acknowledged only after the function returned and its outputs were committed (a
+transactional publishing channel, committed per batch), so a crash redelivers them: at-least-once. ``prefetch`` (default 1) bounds unacknowledged deliveries.
 pika's BlockingConnection belongs to one thread: each consumer has its own, and producers keep one per thread.
 """
 
@@ -130,14 +130,16 @@ class RabbitBinder:
                               f"(Debian: apt-get install rabbitmq-server)") from None
 
     def _channel(self):
-        """This thread's publishing channel (publisher confirms on)."""
+        """This thread's publishing channel, transactional: what it published is on the broker once
+        ``tx_commit`` returns (one round trip per batch, where publisher confirms in pika's blocking
+        API cost one per message)."""
         channel = getattr(self._local, "channel", None)
         if channel is None or channel.is_closed:
             connection = self.connect(heartbeat=0)
             with self._lock:
                 self._connections.append(connection)
             channel = connection.channel()
-            channel.confirm_delivery()
+            channel.tx_select()
             self._local.channel = channel
         return channel
 
@@ -200,10 +202,11 @@ class RabbitOutput:
         headers = {k: (v if isinstance(v, (str, int, bool, bytes)) else str(v)) for k, v in out.headers.items() if k != "contentType"}
         properties = pika.BasicProperties(content_type=out.content_type, headers={**headers, "contentType": out.content_type},
                                           delivery_mode=2 if self.persistent else 1)
-        self.binder._channel().basic_publish(self.exchange, key, out.body, properties)  # confirmed before it returns
+        self.binder._channel().basic_publish(self.exchange, key, out.body, properties)
 
     def flush(self) -> None:
-        """Nothing to wait for: each publish was confirmed."""
+        """Commits this thread's publishes: they are on the broker when it returns."""
+        self.binder._channel().tx_commit()
 
 
 class RabbitInput:
@@ -263,7 +266,8 @@ class RabbitInput:
             content_type = delivery.headers.get("contentType")
             properties = pika.BasicProperties(content_type=content_type, headers=headers, delivery_mode=2)
             publisher = self.binder._channel()
-            publisher.basic_publish(dead[0], dead[2], delivery.body, properties)  # confirmed
+            publisher.basic_publish(dead[0], dead[2], delivery.body, properties)
+            publisher.tx_commit()  # on the broker before the original is acknowledged
             self.channel.basic_ack(delivery.delivery_tag)
             return dead[1]
         self.channel.basic_reject(delivery.delivery_tag, requeue=self.requeue_rejected and not dead)
