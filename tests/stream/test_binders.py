@@ -235,3 +235,48 @@ def test_unreachable_binder_is_one_line_naming_where(binder, tmp_path):
         start(tmp_path, UPPERCASE, props)
     assert f"127.0.0.1:{port}" in raised.value.message and "\n" not in raised.value.message
     assert ("kcli server-start" if binder == "kafka" else "rabbitmq-server") in raised.value.message
+
+
+LISTEN = '''
+HEARD = []
+
+def listen(word: str) -> None:
+    HEARD.append(word)
+'''
+
+
+def test_anonymous_consumers_get_springs_anonymous_group_and_queue(broker, rabbitmq, vhost, tmp_path):
+    import pika
+    from kafka.admin import KafkaAdminClient
+
+    props = {"spring.cloud.stream.kafka.binder.brokers": broker.bootstrap, **rabbit_props(rabbitmq, vhost),
+             "spring.cloud.stream.bindings.listen-in-0.destination": "news"}
+    kafka_runner, kafka_app = start(tmp_path, LISTEN, props)
+    rabbit_runner, rabbit_app = start(tmp_path, LISTEN, {**props, "spring.cloud.stream.bindings.listen-in-0.binder": "rabbit"})
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+        try:
+            groups = wait_for(lambda: [g["group_id"] for g in admin.list_groups() if g["group_id"].startswith("anonymous.")], 20, "the group")
+            assert len(groups) == 1 and len(groups[0]) == len("anonymous.") + 36  # anonymous.<uuid>
+            # it starts at the latest offset: send once it is a stable member with its partition
+            wait_for(lambda: admin.describe_groups(groups)[groups[0]]["group_state"] == "Stable", 20, "the group stable")
+        finally:
+            admin.close()
+        queues = [q for q in rabbitmq.ctl("list_queues", "-p", vhost, "name", "exclusive", "auto_delete", "--no-table-headers").splitlines()
+                  if q.startswith("news.anonymous.")]
+        assert len(queues) == 1 and queues[0].split()[1:] == ["true", "true"]
+        connection = pika.BlockingConnection(pika.ConnectionParameters(rabbitmq.host, rabbitmq.port, vhost))
+        connection.channel().basic_publish("news", "news", b"hi", pika.BasicProperties(content_type="text/plain"))
+        connection.close()
+
+        def heard() -> bool:  # until its position is resolved to the end, an anonymous consumer may miss a message
+            if not kafka_app.HEARD:
+                _produce(broker.bootstrap, "news", [b"hello"], headers=[("contentType", b"text/plain")])
+            return bool(kafka_app.HEARD) and rabbit_app.HEARD == ["hi"]
+        wait_for(heard, 20, "both heard", step=0.5)
+        assert set(kafka_app.HEARD) == {"hello"}
+    finally:
+        kafka_runner.stop()
+        rabbit_runner.stop()
+    assert not [q for q in rabbitmq.ctl("list_queues", "-p", vhost, "name", "--no-table-headers").splitlines() if "anonymous" in q]
+
