@@ -145,8 +145,13 @@ def resolve(props: StreamProperties, functions: list[StreamFunction]) -> Resolut
         extended = {**props.with_prefix(f"{ext_prefix}.default.{role}"), **props.with_prefix(f"{ext_prefix}.bindings.{name}.{role}")}
         c = {k[len("consumer."):]: v for k, v in own.items() if k.startswith("consumer.")}
         p = {k[len("producer."):]: v for k, v in own.items() if k.startswith("producer.")}
-        ci = lambda key, default: props.integer(f"{where}.consumer.{key}", c.get(key), default)
-        pi = lambda key, default: props.integer(f"{where}.producer.{key}", p.get(key), default)
+
+        def ci(key: str, default: int, c: dict = c, where: str = where) -> int:
+            return props.integer(f"{where}.consumer.{key}", c.get(key), default)
+
+        def pi(key: str, default: int, p: dict = p, where: str = where) -> int:
+            return props.integer(f"{where}.producer.{key}", p.get(key), default)
+
         retry = RetryPolicy(
             max_attempts=max(1, ci("max-attempts", 3)),
             initial_interval_ms=props.number(f"{where}.consumer.back-off-initial-interval", c.get("back-off-initial-interval"), 1000),

@@ -163,7 +163,7 @@ class RabbitBinder:
         channel.queue_bind(queue, exchange_name(binding, destination), key)
         return queue
 
-    def producer(self, binding: Binding) -> "RabbitOutput":
+    def producer(self, binding: Binding) -> RabbitOutput:
         channel = self._channel()
         self.declare_exchange(channel, binding, exchange_name(binding))
         count = binding.producer.partition_count
@@ -172,7 +172,7 @@ class RabbitBinder:
                 self.declare_group_queue(channel, binding, binding.destination, group, partition)
         return RabbitOutput(self, binding)
 
-    def consumer(self, binding: Binding, worker: int) -> "RabbitInput":
+    def consumer(self, binding: Binding, worker: int) -> RabbitInput:
         return RabbitInput(self, binding)
 
     def close(self) -> None:

@@ -31,12 +31,18 @@ from kcli.stream.application import load
 from kcli.stream.bindings import Binding, Resolution
 from kcli.stream.errors import StreamError
 from kcli.stream.functions import SOURCE
-from kcli.stream.handler import InputHandler, Outbound, OutputPreparer, exception_headers, items
+from kcli.stream.handler import (
+    InputHandler,
+    Outbound,
+    OutputPreparer,
+    exception_headers,
+    items,
+)
 from kcli.stream.message import Message
 
 
 class InputDestination:
-    def __init__(self, stream: "StreamTest"):
+    def __init__(self, stream: StreamTest):
         self._stream = stream
 
     def send(self, payload: Any, name: str, headers: dict[str, Any] | None = None) -> None:
@@ -45,7 +51,7 @@ class InputDestination:
 
 
 class OutputDestination:
-    def __init__(self, stream: "StreamTest"):
+    def __init__(self, stream: StreamTest):
         self._stream = stream
 
     def receive(self, name: str, timeout: float = 0) -> Message[bytes] | None:

@@ -18,8 +18,8 @@ from kcli.broker.group.coordinator import GroupCoordinator
 from kcli.broker.group.metadata import CommittedOffset, Group, GroupState, Member
 from kcli.broker.log.catalog import Catalog
 from kcli.broker.log.partition import Partition
-from kcli.protocol.kafka import consumer_offsets as schema
 from kcli.protocol.java_string import java_string_hash
+from kcli.protocol.kafka import consumer_offsets as schema
 from kcli.protocol.kafka.errors import ErrorCode
 
 TOPIC = "__consumer_offsets"
