@@ -21,13 +21,7 @@ from typing import Any, Callable
 from kcli.stream.bindings import Binding, Resolution
 from kcli.stream.errors import StreamError
 from kcli.stream.functions import SOURCE
-from kcli.stream.handler import (
-    BindingStatus,
-    InputHandler,
-    OutputPreparer,
-    items,
-    log_failure,
-)
+from kcli.stream.handler import BindingStatus, InputHandler, OutputPreparer, items, log_failure
 from kcli.stream.retry import Stopping
 
 log = logging.getLogger("kcli.stream")

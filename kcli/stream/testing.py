@@ -31,13 +31,7 @@ from kcli.stream.application import load
 from kcli.stream.bindings import Binding, Resolution
 from kcli.stream.errors import StreamError
 from kcli.stream.functions import SOURCE
-from kcli.stream.handler import (
-    InputHandler,
-    Outbound,
-    OutputPreparer,
-    exception_headers,
-    items,
-)
+from kcli.stream.handler import InputHandler, Outbound, OutputPreparer, exception_headers, items
 from kcli.stream.message import Message
 
 
