@@ -236,7 +236,10 @@ class KafkaInput:
             mine = [tp for i, tp in enumerate(mine) if i % c.concurrency == worker]
             self.consumer.assign(mine)
         else:
-            self.consumer = KafkaConsumer(*topics, bootstrap_servers=binder.bootstrap, **kwargs)
+            self.consumer = KafkaConsumer(bootstrap_servers=binder.bootstrap, **kwargs)
+            for topic in topics:  # the topics' partitions in the consumer's metadata before it joins: a join on
+                self.consumer.partitions_for_topic(topic)  # metadata without them can leave it assigned nothing
+            self.consumer.subscribe(topics)
         self._pending_dlq: list = []
 
     def poll(self, timeout_s: float) -> list[Delivery]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import collections
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -40,7 +39,7 @@ class StreamRun:
     def stop(self) -> int:
         """SIGTERM, and its exit code; one still running 30 s later is killed and reported with what it printed."""
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self.proc.terminate()  # SIGTERM; TerminateProcess on Windows
         try:
             return self.proc.wait(30)
         except subprocess.TimeoutExpired:
@@ -71,7 +70,8 @@ def test_example_delivers_1000_orders_exactly_once_and_leaves_springs_names(brok
         assert run.proc.poll() is None, run.stderr()
         wait_for(lambda: _queue_depth(rabbitmq, vhost).get("cups.tables") == 0, 20, "every cup acknowledged")
     finally:
-        assert run.stop() == 0, run.stderr()
+        code = run.stop()  # never left running, whatever happened
+    assert code == 0, run.stderr()
     served = run.served()
     assert sorted(served) == list(range(1, 1001)), f"{len(served)} served, {len(set(served))} distinct"
 
@@ -119,9 +119,10 @@ def test_kill_9_mid_flow_then_restart_loses_nothing(broker, rabbitmq, vhost, tmp
                  120, "every order served after the restart")
     except AssertionError:
         missing = set(range(1, total + 1)) - set(before) - set(second.served())
-        second.proc.kill()
         raise AssertionError(f"{len(missing)} never served, e.g. {sorted(missing)[:5]}; stderr:\n{second.stderr()[-3000:]}") from None
-    assert second.stop() == 0, second.stderr()
+    finally:
+        code = second.stop()  # never left running, whatever happened
+    assert code == 0, second.stderr()
     counts = collections.Counter(before + second.served())
     duplicates = sum(c - 1 for c in counts.values())
     print(f"kill -9 after {len(before)} of {total}: {duplicates} served twice (at-least-once redelivery), "
