@@ -11,12 +11,12 @@ _COLUMNS = ("FUNCTION", "BINDING", "BINDER", "DESTINATION", "GROUP / QUEUE", "DL
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [header, *rows]]
+    return ["  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip() for row in [header, *rows]]
 
 
 def binding_table(rows) -> None:
     """One line per binding, in Kafka's tools' plain column style."""
-    cells = [(r.function, r.binding, r.binder, r.destination, r.group or "-", r.dlq or "-", r.partitions or "-", r.content_type)
+    cells: list[tuple[str, ...]] = [(r.function, r.binding, r.binder, r.destination, r.group or "-", r.dlq or "-", r.partitions or "-", r.content_type)
              for r in rows]
     for line in _table(_COLUMNS, cells):
         out(line)

@@ -124,9 +124,9 @@ def resolve(props: StreamProperties, functions: list[StreamFunction]) -> Resolut
                              props.first("spring.integration.poller.max-messages-per-poll", f"{SCS}.poller.max-messages-per-poll"), 1)
 
     planned: list[tuple[str, str, StreamFunction | None]] = []
-    for fn in functions:
-        planned += [(aliases.get(b, b), "in", fn) for b in fn.inputs]
-        planned += [(aliases.get(b, b), "out", fn) for b in fn.outputs]
+    for function in functions:
+        planned += [(aliases.get(b, b), "in", function) for b in function.inputs]
+        planned += [(aliases.get(b, b), "out", function) for b in function.outputs]
     planned += [(name, "out", None) for name in _split_names(props.get(f"{SCS}.output-bindings"))]
 
     bindings = []

@@ -121,10 +121,11 @@ def decode_headers(raw: list[tuple[str, bytes]] | dict[str, Any]) -> dict[str, A
         if key == JSON_HEADER_TYPES:
             continue
         if isinstance(value, (bytes, bytearray)):
+            data = bytes(value)
             try:
-                value = bytes(value).decode("utf-8")
+                value = data.decode("utf-8")
             except UnicodeDecodeError:
-                headers[key] = bytes(value)
+                headers[key] = data
                 continue
             if len(value) >= 2 and value[0] == value[-1] == '"' and types.get(key, "java.lang.String") == "java.lang.String":
                 try:

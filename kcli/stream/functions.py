@@ -150,7 +150,7 @@ def load_module(app: str) -> ModuleType:
 
 def candidates(module: ModuleType) -> dict[str, Callable]:
     """The functions an application defines: public, top-level, defined in it (not imported), or decorated."""
-    found = {}
+    found: dict[str, Callable] = {}
     for name, obj in vars(module).items():
         if name.startswith("_") or not inspect.isfunction(obj):
             continue

@@ -256,6 +256,9 @@ class KafkaInput:
                 out.append(Delivery(r.value or b"", headers, tp.topic, tp.partition, r.offset, r.timestamp, r.timestamp_type, r.key))
         return out
 
+    def dead_letter_target(self, delivery: Delivery) -> str | None:
+        return self.dlq
+
     def dead_letter(self, delivery: Delivery, exc: BaseException) -> str | None:
         """Sends ``delivery`` to the DLQ (flushed with the batch); the DLQ's name, or None when there is none."""
         if not self.dlq:

@@ -254,6 +254,10 @@ class RabbitInput:
         received, self._received = self._received, []
         return received
 
+    def dead_letter_target(self, delivery: Delivery) -> str | None:
+        dead = self.dead.get(self._queue_of.get(delivery.delivery_tag, self.queues[0]))
+        return dead[1] if dead else None
+
     def dead_letter(self, delivery: Delivery, exc: BaseException) -> str | None:
         import pika
 

@@ -76,6 +76,7 @@ class StreamRunner:
                 if b.direction == "out":
                     outputs[b.name] = self.binder(b).producer(b)
             for binding, consumer in inputs:
+                assert binding.function is not None  # an input binding always belongs to a function
                 outs = [b for b in by_function[binding.function.name] if b.direction == "out"]
                 handler = InputHandler(binding, [OutputPreparer(o, outputs[o.name].partition_count) for o in outs])
                 workers.append(threading.Thread(target=self._consume, args=(binding, consumer, handler, outputs),
@@ -146,11 +147,11 @@ class StreamRunner:
                         break
                     except Exception as exc:
                         status.add(failed=1)
-                        dead = consumer.dead_letter(delivery, exc)
-                        if dead:
-                            status.add(dead_lettered=1)
+                        target = consumer.dead_letter_target(delivery)
                         log_failure(binding, exc, binding.consumer.retry.max_attempts if binding.consumer.retry.retryable(exc) else 1,
-                                    delivery.where, f"sent to {dead}" if dead else "dropped (no dead-letter queue)")
+                                    delivery.where, f"sending it to {target}" if target else "dropped (no dead-letter queue)")
+                        if consumer.dead_letter(delivery, exc):
+                            status.add(dead_lettered=1)
                         done.append(delivery)
                         continue
                     for out in outbound:

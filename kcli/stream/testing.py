@@ -60,6 +60,11 @@ class OutputDestination:
         self._stream._queues.clear()
 
 
+def _count(binding: Binding) -> Callable[[], int]:
+    """In memory a destination has the partitions its producer says."""
+    return lambda: binding.producer.partition_count
+
+
 class StreamTest:
     def __init__(self, resolution: Resolution, sleep: Callable[[float], None] = time.sleep):
         self.resolution = resolution
@@ -68,8 +73,7 @@ class StreamTest:
         self.input = InputDestination(self)
         self.output = OutputDestination(self)
         self.failed = 0
-        self._preparers = {b.name: OutputPreparer(b, lambda b=b: b.producer.partition_count)
-                           for b in resolution.bindings if b.direction == "out"}
+        self._preparers = {b.name: OutputPreparer(b, _count(b)) for b in resolution.bindings if b.direction == "out"}
         self._handlers = {}
         for b in resolution.bindings:
             if b.direction == "in" and b.function is not None:
