@@ -41,6 +41,7 @@ class ConsumerSettings:
     concurrency: int = 1
     partitioned: bool = False
     instance_index: int = 0
+    instance_index_list: list[int] = field(default_factory=list)  # RabbitMQ: the partitions this instance consumes
     instance_count: int = 1
     auto_startup: bool = True
     extended: dict[str, str] = field(default_factory=dict)
@@ -166,6 +167,7 @@ def resolve(props: StreamProperties, functions: list[StreamFunction]) -> Resolut
             retry=retry, concurrency=max(1, ci("concurrency", 1)),
             partitioned=StreamProperties.boolean(f"{where}.consumer.partitioned", c.get("partitioned"), False),
             instance_index=instance_index if index < 0 else index, instance_count=instance_count if count < 0 else count,
+            instance_index_list=[props.integer(f"{where}.consumer.instance-index-list", i, 0) for i in _split_names(c.get("instance-index-list"))],
             auto_startup=StreamProperties.boolean(f"{where}.consumer.auto-startup", c.get("auto-startup"), True),
             extended=extended if direction == "in" else {},
         )

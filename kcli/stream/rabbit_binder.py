@@ -4,7 +4,8 @@ Stream's RabbitMQ binder's topology (RabbitExchangeQueueProvisioner):
 * destination ``D`` → a durable ``topic`` exchange ``D`` (``prefix`` prepended, ``exchange-type`` to change it);
   a producer publishes with routing key ``D``, or ``D-<partition>`` when partitioned;
 * a consumer with group ``G`` → the durable queue ``D.G`` (``G`` alone with ``queue-name-group-only``) bound
-  with ``binding-routing-key`` (default ``#``); partitioned: ``D.G-<instance-index>`` bound with ``D-<instance-index>``;
+  with ``binding-routing-key`` (default ``#``); partitioned: ``D.G-<i>`` bound with ``D-<i>`` for its
+  ``instance-index``, or for each partition of its ``instance-index-list``;
 * no group → an exclusive auto-delete queue ``D.anonymous.<base64url uuid>``;
 * ``auto-bind-dlq=true`` → the queue gets ``x-dead-letter-exchange=DLX`` and ``x-dead-letter-routing-key=D.G``,
   and the durable queue ``D.G.dlq`` is bound to the direct exchange ``DLX`` with key ``D.G``. A message whose
@@ -68,12 +69,23 @@ def topology(binding: Binding) -> dict[str, Any]:
         return {"exchange": exchange_name(binding), "routing key": key, "partitions": str(count) if count > 1 else "",
                 "queues": ", ".join(queue_name(binding, binding.destination, g) for g in binding.producer.required_groups)}
     c = binding.consumer
-    partition = c.instance_index if c.partitioned else None
-    queue = (queue_name(binding, binding.destinations[0], binding.group, partition) if binding.group
-             else f"{binding.destinations[0]}.anonymous.<id>")
-    dead = dlq(binding, queue)
-    return {"exchange": exchange_name(binding), "queue": queue, "dlq": f"{dead[1]} (via {dead[0]})" if dead else "",
-            "partitions": f"{partition} of {c.instance_count}" if partition is not None else ""}
+    partitions = partitions_consumed(binding)
+    if not binding.group:
+        queues = [f"{binding.destinations[0]}.anonymous.<id>"]
+    else:
+        queues = [queue_name(binding, binding.destinations[0], binding.group, p) for p in partitions]
+    dead = [d for d in (dlq(binding, q) for q in queues) if d]
+    return {"exchange": exchange_name(binding), "queue": ", ".join(queues),
+            "dlq": ", ".join(f"{d[1]} (via {d[0]})" for d in dead),
+            "partitions": f"{','.join(map(str, partitions))} of {c.instance_count}" if partitions != [None] else ""}
+
+
+def partitions_consumed(binding: Binding) -> list[int | None]:
+    """A partitioned consumer's partitions: ``instance-index-list``, else its ``instance-index``; [None] unpartitioned."""
+    c = binding.consumer
+    if not c.partitioned:
+        return [None]
+    return list(c.instance_index_list) or [c.instance_index]
 
 
 @dataclass
@@ -223,16 +235,18 @@ class RabbitInput:
         for destination in binding.destinations:
             binder.declare_exchange(self.channel, binding, exchange_name(binding, destination))
             if binding.group:
-                partition = c.instance_index if c.partitioned else None
-                queue = binder.declare_group_queue(self.channel, binding, destination, binding.group, partition)
+                for partition in partitions_consumed(binding):
+                    queue = binder.declare_group_queue(self.channel, binding, destination, binding.group, partition)
+                    self.queues.append(queue)
+                    self.dead[queue] = dlq(binding, queue)
             else:
                 prefix = ext.get("anonymous-group-prefix", "anonymous.")
                 suffix = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
                 queue = f"{destination}.{prefix}{suffix}"
                 self.channel.queue_declare(queue, exclusive=True, auto_delete=True)
                 self.channel.queue_bind(queue, exchange_name(binding, destination), ext.get("binding-routing-key", "#"))
-            self.queues.append(queue)
-            self.dead[queue] = dlq(binding, queue)
+                self.queues.append(queue)
+                self.dead[queue] = None
         self.republish = StreamProperties.boolean("republish-to-dlq", ext.get("republish-to-dlq"), True)
         self.requeue_rejected = StreamProperties.boolean("requeue-rejected", ext.get("requeue-rejected"), False)
         self._received: list[Delivery] = []
@@ -245,6 +259,7 @@ class RabbitInput:
         if props.content_type and "contentType" not in headers:
             headers["contentType"] = props.content_type
         headers = {k: (v.decode("utf-8", "replace") if isinstance(v, bytes) and k == "contentType" else v) for k, v in headers.items()}
+        headers.update(amqp_receivedExchange=method.exchange, amqp_receivedRoutingKey=method.routing_key)  # Spring's AmqpHeaders
         self._queue_of[method.delivery_tag] = queue
         self._received.append(Delivery(body, headers, method.delivery_tag, method.exchange, method.routing_key))
 
@@ -265,7 +280,8 @@ class RabbitInput:
         dead = self.dead.get(queue)
         delivery.settled = True
         if dead and self.republish:
-            headers = {**{k: v for k, v in delivery.headers.items() if k != "contentType"}, **exception_headers(exc),
+            headers = {**{k: v for k, v in delivery.headers.items() if k != "contentType" and not k.startswith("amqp_")},
+                       **exception_headers(exc),
                        "x-original-exchange": delivery.exchange, "x-original-routingKey": delivery.routing_key}
             content_type = delivery.headers.get("contentType")
             properties = pika.BasicProperties(content_type=content_type, headers=headers, delivery_mode=2)

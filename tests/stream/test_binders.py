@@ -280,3 +280,59 @@ def test_anonymous_consumers_get_springs_anonymous_group_and_queue(broker, rabbi
         rabbit_runner.stop()
     assert not [q for q in rabbitmq.ctl("list_queues", "-p", vhost, "name", "--no-table-headers").splitlines() if "anonymous" in q]
 
+
+
+RABBIT_TABLE = '''
+from kcli.stream import Message
+SEEN = []
+
+def table(order: Message[dict]) -> None:
+    SEEN.append((order.payload["customer"], order.headers["amqp_receivedRoutingKey"], order.headers["scst_partition"]))
+'''
+
+
+def test_rabbit_partitioning_routes_by_key_to_each_instances_queues(rabbitmq, vhost, tmp_path):
+    import pika
+
+    common = {**rabbit_props(rabbitmq, vhost), "spring.cloud.stream.default-binder": "rabbit"}
+    router, _ = start(tmp_path, ROUTE, {
+        **common,
+        "spring.cloud.stream.bindings.route-in-0.destination": "orders", "spring.cloud.stream.bindings.route-in-0.group": "router",
+        "spring.cloud.stream.bindings.route-out-0.destination": "tables",
+        "spring.cloud.stream.bindings.route-out-0.producer.partition-key-expression": "payload['customer']",
+        "spring.cloud.stream.bindings.route-out-0.producer.partition-count": "4",
+        "spring.cloud.stream.bindings.route-out-0.producer.required-groups": "waiters",
+    })
+    instances = []
+    try:
+        for indexes in ("0,2", "1,3"):
+            instances.append(start(tmp_path, RABBIT_TABLE, {
+                **common,
+                "spring.cloud.stream.bindings.table-in-0.destination": "tables",
+                "spring.cloud.stream.bindings.table-in-0.group": "waiters",
+                "spring.cloud.stream.bindings.table-in-0.consumer.partitioned": "true",
+                "spring.cloud.stream.bindings.table-in-0.consumer.instance-index-list": indexes,
+                "spring.cloud.stream.instance-count": "2",
+            }))
+        connection = pika.BlockingConnection(pika.ConnectionParameters(rabbitmq.host, rabbitmq.port, vhost))
+        channel = connection.channel()
+        orders = [{"customer": CUSTOMERS[n % len(CUSTOMERS)], "n": n} for n in range(100)]
+        for order in orders:
+            channel.basic_publish("orders", "orders", json.dumps(order).encode(), pika.BasicProperties(content_type="application/json"))
+        connection.close()
+        wait_for(lambda: sum(len(app.SEEN) for _, app in instances) >= len(orders), 30, "every order at a table")
+        queues = {q.split()[0] for q in rabbitmq.ctl("list_queues", "-p", vhost, "name", "--no-table-headers").splitlines()}
+    finally:
+        for runner, _ in instances:
+            runner.stop()
+        router.stop()
+    assert {f"tables.waiters-{p}" for p in range(4)} <= queues
+    placed: dict[str, set] = {}
+    for index, (_, app) in enumerate(instances):
+        for customer, routing_key, header in app.SEEN:
+            assert routing_key == f"tables-{header}"
+            placed.setdefault(customer, set()).add((index, int(header)))
+    for customer, where in placed.items():
+        assert len(where) == 1, f"{customer} reached {where}"
+        (index, partition), = where
+        assert partition == select_partition(customer, 4) and index == partition % 2
