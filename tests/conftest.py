@@ -8,6 +8,7 @@ import pytest
 
 from kcli.broker.config import BrokerConfig
 from kcli.broker.server import run_in_thread
+from tests.peers import missing
 
 
 def broker_config(log_dir, **props) -> BrokerConfig:
@@ -28,5 +29,5 @@ def broker(tmp_path):
 def kcat():
     path = shutil.which("kcat") or shutil.which("kafkacat")
     if path is None:
-        pytest.fail("kcat is not installed (Debian package 'kcat'); .ci/run installs it")
+        missing("needs kcat: apt-get install kcat (Debian); .ci/run installs it")
     return path

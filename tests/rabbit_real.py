@@ -4,8 +4,8 @@
 epmd ports on loopback, its own ``RABBITMQ_MNESIA_BASE``, log, config and plugin files under
 ``directory`` — so it neither needs nor disturbs a system node on 5672. It waits until the node
 accepts an AMQP connection, and ``stop()`` stops that node by its own handle (``rabbitmqctl -n NODE stop``,
-then its process, then its own epmd). It skips with the reason when the server is not installed;
-``.ci/run`` installs it.
+then its process, then its own epmd). It skips with the reason when the server is not installed
+(``tests/peers.py``); ``.ci/run`` installs it.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
+from tests.peers import missing
 
 _SBIN_GLOB = "/usr/lib/rabbitmq/lib/rabbitmq_server-*/sbin"
 
@@ -132,14 +132,15 @@ class RealRabbitMQ:
 
 
 def start_rabbitmq(directory: Path) -> RealRabbitMQ:
-    """A running isolated node in ``directory``; ``pytest.skip`` with the reason when the server or pika is missing."""
+    """A running isolated node in ``directory``; skips with the reason when the server or pika is missing
+    (fails instead where ``KCLI_REQUIRE_PEERS=1``, as in ``.ci/run``: tests/peers.py)."""
     sbin = rabbitmq_sbin()
     if sbin is None:
-        pytest.skip("needs RabbitMQ: apt-get install rabbitmq-server (Debian) or set RABBITMQ_HOME; .ci/run installs it")
+        missing("needs RabbitMQ: apt-get install rabbitmq-server (Debian) or set RABBITMQ_HOME; .ci/run installs it")
     try:
         import pika  # noqa: F401
     except ImportError:
-        pytest.skip("needs pika (a kcli dependency): pip install pika")
+        missing("needs pika (a kcli dependency): pip install pika")
     node = RealRabbitMQ(sbin, directory)
     node.start()
     return node

@@ -33,3 +33,14 @@ def test_quick_run_writes_every_figure(tmp_path):
         assert (figure["met"] is None) == (figure["target"] is None), key
     assert results["messages"] == 20000
     assert "ready after launch" in done.stdout
+
+
+def test_startup_bench_prints_every_row_side_by_side():
+    """bench/startup.py, one round: the four commands, their ratios to python -c pass, the broker's ready figure."""
+    done = subprocess.run([sys.executable, str(RUN.parent / "startup.py"), "--runs", "1"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = {line[:24].strip(): line[24:].split() for line in done.stdout.splitlines()[2:6]}
+    assert list(rows) == ["python -c pass", "kcli --help", "completion (one Tab)", "kcli topics --list"]
+    assert all(len(cells) == 3 and all(float(c) > 0 for c in cells) for cells in rows.values()), done.stdout
+    assert "target: kcli --help within 6x of python -c pass" in done.stdout
+    assert "its banner said 'ready in" in done.stdout

@@ -4,7 +4,7 @@
 ``zoo.cfg`` in ``tmp_path`` (4lw ``*``, no AdminServer), waits until ``srvr`` says it serves, and stops
 it after the test; ``zkcli(...)`` runs ZooKeeper's own ``zkCli.sh`` against it (or any ``server=``).
 Use it with ``from tests.zk_real import real_zookeeper``. It skips only when Java or the ZooKeeper
-jars are missing on this machine; ``.ci/run`` installs them.
+jars are missing on this machine (tests/peers.py); ``.ci/run`` installs them.
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.ports import free_port
+from tests.peers import missing
 
 _DEBIAN_JAR = Path("/usr/share/java/zookeeper.jar")  # its manifest's Class-Path names its dependencies
 _MAIN = "org.apache.zookeeper.server.ZooKeeperServerMain"
@@ -44,12 +47,6 @@ def four_letter_word(port: int, word: str, timeout: float = 2.0) -> str:
     return b"".join(chunks).decode()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @dataclass
 class RealZooKeeper:
     """One standalone server; ``connect`` is its ``host:port``. ``stop()``/``start()`` restart it on the same data."""
@@ -58,6 +55,7 @@ class RealZooKeeper:
     classpath: str
     directory: Path
     port: int = 0
+    tick_time: int = 2000  # ms: sessions may last 2x to 20x this
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     @property
@@ -65,10 +63,10 @@ class RealZooKeeper:
         return f"127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30.0) -> None:
-        self.port = self.port or _free_port()
+        self.port = self.port or free_port()
         config = self.directory / "zoo.cfg"
         config.write_text(
-            "tickTime=2000\n"
+            f"tickTime={self.tick_time}\n"
             f"dataDir={(self.directory / 'data').as_posix()}\n"
             f"clientPort={self.port}\nclientPortAddress=127.0.0.1\n"
             "admin.enableServer=false\n4lw.commands.whitelist=*\n"
@@ -118,22 +116,23 @@ class RealZooKeeper:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
 
-def start_real_zookeeper(directory: Path) -> RealZooKeeper:
-    """A running server in ``directory``; ``pytest.skip`` with the reason when Java or ZooKeeper is not installed."""
+def start_real_zookeeper(directory: Path, port: int = 0, tick_time: int = 2000) -> RealZooKeeper:
+    """A running server in ``directory`` (on ``port``, else a free one); ``pytest.skip`` with the reason when
+    Java or ZooKeeper is not installed. The same ``directory`` again restarts on the same data."""
     java = shutil.which("java")
     classpath = zookeeper_classpath()
     if java is None or classpath is None:
-        pytest.skip("needs Java and Apache ZooKeeper's jars: apt-get install zookeeper (Debian) or set ZOOKEEPER_HOME; .ci/run installs them")
+        missing("needs Java and Apache ZooKeeper's jars: apt-get install zookeeper (Debian) or set ZOOKEEPER_HOME; .ci/run installs them")
     directory.mkdir(parents=True, exist_ok=True)
-    server = RealZooKeeper(java, classpath, directory)
-    for attempt in range(3):  # the free port can be taken between probing and binding
+    server = RealZooKeeper(java, classpath, directory, port, tick_time)
+    for attempt in range(3):  # a probed free port can be taken between probing and binding
         try:
             server.start()
             return server
         except RuntimeError:
-            server.port = 0
-            if attempt == 2:
+            if port or attempt == 2:
                 raise
+            server.port = 0
     raise AssertionError("unreachable")
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import platformdirs
 
 from kcli.broker import config_def, topic_config
+from kcli.broker.dynamic_config import DynamicBrokerConfigs
 from kcli.broker.config_def import ConfigKey, ConfigType, at_least, between, one_of
 from kcli.config.properties import parse_properties
 
@@ -38,12 +39,18 @@ BUILT_IN: dict[str, str] = {
     "offsets.retention.check.interval.ms": "600000",
     "offsets.topic.num.partitions": "1",
     "offset.metadata.max.bytes": "4096",
+    "offsets.topic.segment.bytes": "104857600",
+    "log.cleaner.enable": "true",
+    "log.cleaner.backoff.ms": "15000",
+    "log.cleaner.dedupe.buffer.size": "134217728",
+    "log.cleaner.io.buffer.load.factor": "0.9",
     "kcli.max.partitions.per.request": "1000",
     "kcli.max.partitions": "4000",
+    "connections.max.idle.ms": "600000",
 }
 DEFAULTS: dict[str, str] = {**BUILT_IN, **SHIPPED}
 
-B, S, I, H, L, D, T = ConfigType.BOOLEAN, ConfigType.STRING, ConfigType.INT, ConfigType.SHORT, ConfigType.LONG, ConfigType.DOUBLE, ConfigType.LIST
+B, S, I, H, L, D, T = ConfigType.BOOLEAN, ConfigType.STRING, ConfigType.INT, ConfigType.SHORT, ConfigType.LONG, ConfigType.DOUBLE, ConfigType.LIST  # noqa: E741 - one letter per Java type keeps the table one line a key
 # Kafka's type and validator for each broker key kcli knows (Kafka 4.0's KafkaConfig, LogConfig.SERVER_CONFIG_DEF,
 # GroupCoordinatorConfig, ...; ZooKeeper-mode keys from 3.9), checked at start-up. One line per key.
 DEFINITIONS: dict[str, ConfigKey] = config_def.table(
@@ -68,11 +75,15 @@ DEFINITIONS: dict[str, ConfigKey] = config_def.table(
     ConfigKey("log.cleanup.policy", T, one_of("compact", "delete")), ConfigKey("log.segment.delete.delay.ms", L, at_least(0)),
     ConfigKey("log.flush.interval.messages", L, at_least(1)), ConfigKey("log.flush.interval.ms", L),
     ConfigKey("log.flush.scheduler.interval.ms", L), ConfigKey("log.initial.task.delay.ms", L, at_least(0)),
+    ConfigKey("log.flush.offset.checkpoint.interval.ms", I, at_least(0)),
+    ConfigKey("log.flush.start.offset.checkpoint.interval.ms", I, at_least(0)),
     ConfigKey("log.message.timestamp.type", S, one_of("CreateTime", "LogAppendTime")),
     ConfigKey("log.message.timestamp.before.max.ms", L, at_least(0)), ConfigKey("log.message.timestamp.after.max.ms", L, at_least(0)),
     ConfigKey("log.cleaner.enable", B), ConfigKey("log.cleaner.delete.retention.ms", L, at_least(0)),
     ConfigKey("log.cleaner.min.compaction.lag.ms", L, at_least(0)), ConfigKey("log.cleaner.max.compaction.lag.ms", L, at_least(1)),
-    ConfigKey("log.cleaner.min.cleanable.ratio", D, between(0, 1)),
+    ConfigKey("log.cleaner.min.cleanable.ratio", D, between(0, 1)), ConfigKey("log.cleaner.backoff.ms", L, at_least(0)),
+    ConfigKey("log.cleaner.dedupe.buffer.size", L), ConfigKey("log.cleaner.io.buffer.load.factor", D),
+    ConfigKey("offsets.topic.segment.bytes", I, at_least(1)),
     ConfigKey("offsets.topic.replication.factor", H, at_least(1)), ConfigKey("offsets.topic.num.partitions", I, at_least(1)),
     ConfigKey("offsets.retention.minutes", I, at_least(1)), ConfigKey("offsets.retention.check.interval.ms", L, at_least(1)),
     ConfigKey("offset.metadata.max.bytes", I),
@@ -97,8 +108,11 @@ class ConfigError(Exception):
     """A config problem, worded as one line that names the problem and the fix."""
 
 
-def default_log_dir() -> Path:
-    return Path(platformdirs.user_data_dir("kcli", appauthor=False)) / "kafka-logs"
+def default_log_dir(zookeeper_mode: bool = False) -> Path:
+    """Where a broker keeps its data when ``log.dirs`` is not set: one directory per mode, so the standalone and
+    ZooKeeper tutorials never share topics — as Kafka's shipped files do (``/tmp/kraft-combined-logs`` for KRaft,
+    ``/tmp/kafka-logs`` for ZooKeeper mode), under the platform's user data directory."""
+    return Path(platformdirs.user_data_dir("kcli", appauthor=False)) / ("kafka-logs" if zookeeper_mode else "kraft-combined-logs")
 
 
 @dataclass(frozen=True)
@@ -122,6 +136,8 @@ class BrokerConfig:
     zookeeper_connection_timeout_ms: int = 18000  # Kafka: unset means the session timeout
     max_partitions_per_request: int = 1000  # kcli.max.partitions.per.request
     max_partitions: int = 4000  # kcli.max.partitions
+    dynamic: DynamicBrokerConfigs | None = None  # kafka-configs --alter --entity-type brokers (kcli/broker/dynamic_config.py)
+    connections_max_idle_ms: int = 600000  # negative: idle connections are never closed (Kafka's Selector)
 
     @classmethod
     def from_properties(cls, props: dict[str, str], from_file: bool = False) -> "BrokerConfig":
@@ -136,7 +152,8 @@ class BrokerConfig:
         if not adv_host or adv_host in ("0.0.0.0", "::"):
             adv_host = "localhost"
         log_dirs = merged.get("log.dirs") or merged.get("log.dir")
-        log_dir = Path(log_dirs.split(",")[0].strip()).expanduser() if log_dirs else default_log_dir()
+        zookeeper_connect = merged.get("zookeeper.connect", "").strip() or None
+        log_dir = Path(log_dirs.split(",")[0].strip()).expanduser() if log_dirs else default_log_dir(zookeeper_connect is not None)
         for key, value in merged.items():
             definition = DEFINITIONS.get(key)
             if definition is not None:
@@ -153,6 +170,7 @@ class BrokerConfig:
             advertised_host=adv_host,
             advertised_port=adv_port if adv_port else None,
             log_dir=log_dir,
+            dynamic=DynamicBrokerConfigs.load(log_dir),
             num_partitions=_int(merged, "num.partitions", 1),
             default_replication_factor=_int(merged, "default.replication.factor", 1),
             auto_create_topics=_bool(merged, "auto.create.topics.enable"),
@@ -160,13 +178,14 @@ class BrokerConfig:
             message_max_bytes=_int(merged, "message.max.bytes", 0),
             unknown_keys=tuple(sorted(k for k in props if k not in KNOWN_KEYS)),
             static=static,
-            zookeeper_connect=merged.get("zookeeper.connect", "").strip() or None,
+            zookeeper_connect=zookeeper_connect,
             zookeeper_session_timeout_ms=_int(merged, "zookeeper.session.timeout.ms", 1),
             max_partitions_per_request=_int(merged, "kcli.max.partitions.per.request", 1),
             max_partitions=_int(merged, "kcli.max.partitions", 1),
             zookeeper_connection_timeout_ms=_int(
                 merged, "zookeeper.connection.timeout.ms" if "zookeeper.connection.timeout.ms" in merged else "zookeeper.session.timeout.ms", 1
             ),
+            connections_max_idle_ms=_int(merged, "connections.max.idle.ms", -(1 << 63)),
         )
 
     @classmethod

@@ -4,12 +4,19 @@ Each handler module names its kafka-python ``Request``/``Response`` classes, the
 version range it advertises (``ADVERTISED``), the lowest version it actually
 serves (``IMPLEMENTED_MIN``; lower advertised versions exist only for
 librdkafka's feature checks and are refused), and ``handle(request, ctx)``.
+
+A handler that raises is answered, as Kafka answers (``getErrorResponse``), with
+its module's ``error_response(request, ctx, code)``: the request's topics,
+partitions or groups each carrying ``code``. A module whose response has one
+top-level ``error_code`` needs none: ``top_level_error`` fills it. ``None``
+means there is no error response (Produce with acks=0): the connection closes.
 """
 
 from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
+from functools import partial
 from types import ModuleType
 from typing import Callable
 
@@ -19,9 +26,11 @@ from kcli.broker.handlers import (
     create_partitions,
     create_topics,
     delete_groups,
+    delete_records,
     delete_topics,
     describe_configs,
     describe_groups,
+    describe_log_dirs,
     fetch,
     find_coordinator,
     heartbeat,
@@ -50,6 +59,7 @@ class Route:
     min_version: int
     max_version: int
     implemented_min: int
+    error_response: Callable  # (request, ctx, code) -> response or None
 
     def serves(self, version: int) -> bool:
         return self.implemented_min <= version <= self.max_version
@@ -66,7 +76,17 @@ def _route(module: ModuleType) -> Route:
         min_version=low,
         max_version=high,
         implemented_min=getattr(module, "IMPLEMENTED_MIN", low),
+        error_response=getattr(module, "error_response", None) or partial(top_level_error, module.Response),
     )
+
+
+def top_level_error(response_class, request, ctx, code):
+    """The response with ``code`` as its top-level error_code and every other field at its default, or None
+    when this version of the response has no top-level error_code."""
+    field = response_class.fields.get("error_code")
+    if field is None or not field.for_version_q(ctx.api_version):
+        return None
+    return response_class(version=ctx.api_version, error_code=code)
 
 
 ROUTES: dict[int, Route] = {
@@ -97,6 +117,8 @@ ROUTES: dict[int, Route] = {
             list_groups,
             delete_groups,
             offset_delete,
+            describe_log_dirs,
+            delete_records,
         ),
     )
 }

@@ -31,6 +31,8 @@ class Started:
     ready_ms: float
     recovered: bool
     zookeeper: str | None = None  # zookeeper.connect, when registered there
+    recovered_segments: int = 0  # segments past their recovery point, recovered batch by batch
+    recovered_bytes: int = 0
 
 
 def files(log_dir: Path) -> process.ProcessFiles:
@@ -42,7 +44,9 @@ def serve(config: BrokerConfig, on_started, launched_at: float | None = None) ->
     broker = Broker(config)
 
     def started(host: str, port: int, ready_ms: float) -> None:
-        on_started(Started(config.node_id, host, port, config.log_dir, ready_ms, broker.catalog.recovered, config.zookeeper_connect))
+        catalog = broker.catalog
+        on_started(Started(config.node_id, host, port, config.log_dir, ready_ms, catalog.recovered, config.zookeeper_connect,
+                           catalog.recovered_segments, catalog.recovered_bytes))
 
     process.serve(broker, files(config.log_dir), started, lambda exc: _start_error(config, exc), launched_at or time.perf_counter())
 

@@ -4,7 +4,10 @@ One task per connection reads a frame, decodes it with kafka-python's classes,
 awaits its handler and writes the response before reading the next, so the
 responses on a connection leave in request order (Kafka mutes a channel the
 same way). A frame that cannot be decoded, an unknown API key or an
-unsupported version closes that connection only.
+unsupported version closes that connection only, as Kafka's SocketServer
+does. A request that decodes but whose handler raises is answered with the
+route's error response (Kafka's KafkaApis.handle → getErrorResponse), logged
+on one line, and the connection stays open. Nothing is logged with a traceback.
 
 One broker per log directory: ``lock()`` takes the exclusive OS lock on
 ``<log.dir>/.lock`` (Kafka's LogManager does the same) before anything in the
@@ -18,10 +21,11 @@ import asyncio
 import logging
 import os
 import time
-from pathlib import Path
+import traceback
+from pathlib import Path, PurePath
 
 from kcli import accept_errors
-from kcli.broker import partition_bounds
+from kcli.broker import dynamic_config, idle_expiry, meta_properties, partition_bounds
 from kcli.broker.config import BrokerConfig
 from kcli.file_lock import FileLock
 from kcli.process import ServingThread, serve_in_thread
@@ -30,10 +34,13 @@ from kcli.broker.dispatch import ROUTES
 from kcli.broker.group.service import GroupService
 from kcli.broker.handlers import api_versions
 from kcli.broker.log.catalog import Catalog
+from kcli.broker.log.cleaner import LogCleaner
 from kcli.broker.log.flush_policy import FlushSchedule
 from kcli.broker.log.flusher import LogFlusher
+from kcli.broker.log.log_manager import LogManager
 from kcli.broker.wakeup import Wakeup
 from kcli.protocol.kafka import frame
+from kcli.protocol.kafka.errors import error_code_for
 
 log = logging.getLogger("kcli.broker")
 LOCK_FILE = ".lock"  # Kafka's name
@@ -51,6 +58,10 @@ class LogDirLocked(LogDirError):
                          "A Kafka instance in another process or thread is using this directory.")
 
 
+class _Unanswerable(Exception):
+    """A request failed and its API has no error response (Produce with acks=0): Kafka closes the connection."""
+
+
 class Broker:
     def __init__(self, config: BrokerConfig):
         self.config = config
@@ -63,9 +74,13 @@ class Broker:
         self.state: BrokerState | None = None
         self._server: asyncio.base_events.Server | None = None
         self._connections: set[asyncio.Task] = set()
+        self._idle_since_ms: dict[asyncio.StreamWriter, int] = {}  # connections with no request in progress
+        self._expiry: asyncio.Task | None = None
         self.address: tuple[str, int] | None = None
         self._lock = FileLock(config.log_dir / LOCK_FILE)
         self.accept_errors: accept_errors.AcceptErrorLog | None = None
+        self.log_manager: LogManager | None = None  # retention, checkpoints, deleting old segments
+        self.cleaner: LogCleaner | None = None
 
     def lock(self) -> None:
         """Take the log directory (creating it); LogDirLocked when another broker holds it."""
@@ -93,10 +108,13 @@ class Broker:
     async def _start(self) -> tuple[str, int]:
         partition_bounds.raise_open_files_limit()
         self.accept_errors = accept_errors.install(log)
+        if self.config.dynamic is not None:
+            dynamic_config.apply(self.config.dynamic, self.config.static, self.catalog)  # before the logs open
         try:
             if self.zookeeper is not None:
                 await self.zookeeper.open(self.catalog)  # raises ZooKeeperError
             else:
+                self._verify_meta_properties()
                 self.catalog.open(self.config.node_id)
         except OSError as exc:
             raise self._unwritable(exc) from None
@@ -120,9 +138,22 @@ class Broker:
         )
         groups.start()
         flusher.start()
+        self.log_manager = LogManager(self.catalog, self.config.props)
+        self.log_manager.start()
+        if self.config.connections_max_idle_ms >= 0:
+            self._expiry = asyncio.create_task(self._expire_idle_connections(self.config.connections_max_idle_ms))
+        self.cleaner = LogCleaner(self.catalog, self.config.props)
+        self.cleaner.start()
         if self.zookeeper is not None:
             await self.zookeeper.register(self.config.advertised_host, self.state.advertised_port)
         return self.address
+
+    def _verify_meta_properties(self) -> None:
+        """KRaft mode: every formatted log directory names one cluster and this node, as Kafka checks at start-up."""
+        try:
+            meta_properties.verify(meta_properties.directories(self.config.props, self.config.log_dir), self.config.node_id)
+        except meta_properties.StorageError as exc:
+            raise LogDirError(str(exc)) from None
 
     def _unwritable(self, exc: OSError) -> LogDirError:
         return LogDirError(
@@ -134,10 +165,15 @@ class Broker:
         await self._server.serve_forever()
 
     async def stop(self) -> None:
+        if self.cleaner is not None:
+            await self.cleaner.stop()
         if self.state is not None:
             await self.state.groups.stop()
         if self._server is not None:
             self._server.close()
+        if self._expiry is not None:
+            self._expiry.cancel()
+            await asyncio.gather(self._expiry, return_exceptions=True)
         for task in list(self._connections):
             task.cancel()
         if self._connections:
@@ -147,6 +183,8 @@ class Broker:
             self._server = None
         if self.zookeeper is not None:
             await self.zookeeper.aclose()
+        if self.log_manager is not None:
+            await self.log_manager.stop()
         if self.state is not None:
             await self.state.flusher.stop()
         self.catalog.close()
@@ -158,9 +196,11 @@ class Broker:
         client_host = f"/{peer[0]}" if peer else ""
         try:
             while True:
+                self._idle_since_ms[writer] = _monotonic_ms()
                 prefix = await reader.readexactly(4)
                 size = frame.frame_size(prefix)
                 body = await reader.readexactly(size)
+                self._idle_since_ms.pop(writer, None)
                 out = await self._dispatch(body, client_host)
                 if out:
                     writer.write(out)
@@ -168,15 +208,26 @@ class Broker:
                         await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
-        except frame.MalformedFrame as exc:
+        except (frame.MalformedFrame, _Unanswerable) as exc:
             log.warning("Closing connection from %s: %s", peer, exc)
         except asyncio.CancelledError:
             writer.transport.abort()  # shutting down: do not wait on a peer that is not reading
-        except Exception:
-            log.exception("Closing connection from %s after an unexpected error", peer)
+        except Exception as exc:
+            log.error("Closing connection from %s after an unexpected error: %s", peer, _one_line(exc))
         finally:
             self._connections.discard(task)
+            self._idle_since_ms.pop(writer, None)
             writer.close()
+
+    async def _expire_idle_connections(self, max_idle_ms: int) -> None:
+        """Close connections idle longer than ``connections.max.idle.ms``: one sweep, at the next possible expiry."""
+        next_check_ms = _monotonic_ms() + max_idle_ms + 1
+        while True:
+            await asyncio.sleep(max(next_check_ms - _monotonic_ms(), 1) / 1000)
+            due, next_check_ms = idle_expiry.expired(self._idle_since_ms, _monotonic_ms(), max_idle_ms)
+            for writer in due:
+                del self._idle_since_ms[writer]
+                writer.close()  # its reader sees end of stream; its task ends quietly
 
     async def _dispatch(self, body: bytes, client_host: str = "") -> bytes | None:
         head = frame.peek_head(body)
@@ -189,10 +240,36 @@ class Broker:
             raise frame.MalformedFrame(f"unsupported version {head.api_version} of api key {head.api_key}")
         request = frame.decode_request(route.request, head.api_version, body)
         ctx = RequestContext(self.state, head.api_version, head.client_id, int(time.time() * 1000), client_host)
-        response = await route.handle(request, ctx) if route.is_async else route.handle(request, ctx)
-        if response is None:  # acks=0 produce
-            return None
-        return frame.encode_response(response, head.correlation_id)
+        try:
+            response = await route.handle(request, ctx) if route.is_async else route.handle(request, ctx)
+            if response is None:  # acks=0 produce
+                return None
+            return frame.encode_response(response, head.correlation_id)
+        except Exception as exc:
+            code = error_code_for(exc)
+            log.error(
+                "Error handling %s v%d from %s (client id %s, correlation id %d), answered %s: %s",
+                route.request.__name__, head.api_version, client_host or "?", head.client_id, head.correlation_id,
+                code.name, _one_line(exc),
+            )
+            response = route.error_response(request, ctx, code)
+            if response is None:
+                raise _Unanswerable(f"{route.request.__name__} v{head.api_version} failed with {code.name}") from None
+            return frame.encode_response(response, head.correlation_id)
+
+
+def _monotonic_ms() -> int:
+    return int(time.monotonic() * 1000)
+
+
+def _one_line(exc: BaseException) -> str:
+    """``exc`` as one log line: its type, message and where it was raised (the innermost kcli frame)."""
+    text = f"{type(exc).__name__}: {exc}".replace("\n", " ")
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "kcli" in PurePath(f.filename).parts] or frames
+    if not ours:
+        return text
+    return f"{text} (at {'/'.join(PurePath(ours[-1].filename).parts[-3:])}:{ours[-1].lineno})"
 
 
 class RunningBroker(ServingThread):

@@ -24,7 +24,6 @@ import time
 
 from kazoo.client import KazooClient, KazooState
 from kazoo.exceptions import BadVersionError, KazooException, NodeExistsError, NoNodeError
-from kazoo.handlers.threading import KazooTimeoutError
 from kazoo.retry import KazooRetry
 
 from kcli.broker import znodes
@@ -38,6 +37,7 @@ _KAZOO_LOG.setLevel(logging.CRITICAL + 1)
 _REGISTER = object()  # queue item: register again after a lost session
 _STOP = object()
 _CLOSE_WAIT_S = 5
+_WAITING_NOTICE_S = 0.5  # connecting longer than this says "Waiting for ZooKeeper"
 
 
 async def _on_daemon_thread(func, *args):
@@ -165,9 +165,14 @@ class ZooKeeperRegistration:
             raise ZooKeeperError(
                 f"Invalid zookeeper.connect '{self.config.zookeeper_connect}': {exc}. Use host:port[,host:port][/chroot], e.g. localhost:2181"
             ) from None
-        try:
-            self._client.start(timeout=timeout_ms / 1000)
-        except KazooTimeoutError:
+        connected = self._client.start_async()
+        if not connected.wait(min(_WAITING_NOTICE_S, timeout_ms / 1000)) and not self._client.connected:
+            # Kafka's ZooKeeperClient logs "Waiting until connected." before it waits; say so before the wait is long.
+            log.warning("Waiting for ZooKeeper at %s (up to %d ms: zookeeper.connection.timeout.ms)", self.connect_string.hosts, timeout_ms)
+            connected.wait(max(0.0, timeout_ms / 1000 - _WAITING_NOTICE_S))
+        if not self._client.connected:
+            self._client.stop()
+            self._client.close()
             raise ZooKeeperError(
                 f"Timed out waiting for connection to ZooKeeper at {self.connect_string.hosts} while in state: CONNECTING "
                 f"(zookeeper.connection.timeout.ms={timeout_ms}). Start ZooKeeper first (kcli zookeeper-start), "

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import typer
 
 from kcli import __version__
 from kcli.cli import console_consumer, console_producer, consumer_groups, quickstart, server, topics, zookeeper, zookeeper_shell
+from kcli.cli.commands import KcliCommand, KcliGroup, usage_when_empty
+from kcli.cli.completion import COMPLETE_VAR, SHELLS, complete
+from kcli.cli import configs, dump_log, get_offsets, log_dirs, storage
+from kcli.cli import delete_records
 from kcli.cli import stream as stream_commands
 
 app = typer.Typer(
     name="kcli",
+    cls=KcliGroup,
     help="Apache Kafka's quickstart tools — broker, topics, console producer and consumer — with no Java.",
     no_args_is_help=True,
-    add_completion=True,
+    add_completion=False,  # kcli's own --show-completion SHELL, and completion answered by kcli.cli.completion
+    rich_markup_mode=None,  # click's plain help: clean at 80 columns, and --help imports no rich
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -24,21 +32,46 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _show_completion(value: str | None) -> None:
+    from kcli.cli import completion
+
+    if value:
+        if value not in SHELLS:
+            raise typer.BadParameter(f"'{value}': use one of {', '.join(SHELLS)}")
+        typer.echo(completion.script(value))
+        raise typer.Exit()
+
+
 @app.callback()
-def _main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print kcli's version and exit.")) -> None:
-    """Apache Kafka's quickstart tools — broker, topics, console producer and consumer — with no Java."""
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print kcli's version and exit."),
+    show_completion: Optional[str] = typer.Option(
+        None, "--show-completion", metavar="SHELL", callback=_show_completion, is_eager=True,
+        help=f"Print the completion script for SHELL ({', '.join(SHELLS)}), e.g. eval \"$(kcli --show-completion bash)\".",
+    ),
+) -> None:
+    """Apache Kafka's quickstart tools — broker, topics, console producer and consumer — with no Java.
+
+    Kafka's script names work too: kcli kafka-topics ... is kcli topics ...
+    """
 
 
-app.command("quickstart")(quickstart.quickstart)
-app.command("server-start")(server.server_start)
-app.command("server-stop")(server.server_stop)
-app.command("zookeeper-start")(zookeeper.zookeeper_start)
-app.command("zookeeper-stop")(zookeeper.zookeeper_stop)
-app.command("topics", no_args_is_help=True)(topics.topics)  # kafka-topics with no arguments prints its usage
-app.command("console-producer")(console_producer.console_producer)
-app.command("console-consumer")(console_consumer.console_consumer)
-app.command("consumer-groups", no_args_is_help=True)(consumer_groups.consumer_groups)
-app.command("zookeeper-shell", context_settings=zookeeper_shell.CONTEXT)(zookeeper_shell.zookeeper_shell)
+app.command("quickstart", cls=KcliCommand)(quickstart.quickstart)
+app.command("server-start", cls=KcliCommand)(server.server_start)
+app.command("server-stop", cls=KcliCommand)(server.server_stop)
+app.command("zookeeper-start", cls=KcliCommand)(zookeeper.zookeeper_start)
+app.command("zookeeper-stop", cls=KcliCommand)(zookeeper.zookeeper_stop)
+app.command("topics", cls=usage_when_empty(topics.NO_ACTION))(topics.topics)  # kafka-topics with no arguments: its error, then its usage
+app.command("console-producer", cls=KcliCommand)(console_producer.console_producer)
+app.command("console-consumer", cls=KcliCommand)(console_consumer.console_consumer)
+app.command("consumer-groups", cls=usage_when_empty(consumer_groups.NO_ACTION))(consumer_groups.consumer_groups)
+app.command("zookeeper-shell", cls=KcliCommand, context_settings=zookeeper_shell.CONTEXT)(zookeeper_shell.zookeeper_shell)
+app.command("dump-log", cls=KcliCommand, no_args_is_help=True)(dump_log.dump_log)
+app.command("get-offsets", cls=KcliCommand, no_args_is_help=True)(get_offsets.get_offsets)
+app.command("configs", cls=KcliCommand, no_args_is_help=True)(configs.configs)
+app.command("log-dirs", cls=KcliCommand, no_args_is_help=True)(log_dirs.log_dirs)
+app.add_typer(storage.app, name="storage")
+app.command("delete-records", cls=KcliCommand, no_args_is_help=True)(delete_records.delete_records)
 app.add_typer(stream_commands.app, name="stream")
 
 
@@ -52,12 +85,18 @@ def _usage_message(exc, no_such_option) -> str:
 
 def main() -> None:
     """Run the app; a usage mistake is one line on stderr and exit 1, as with Kafka's tools."""
+    import os
     import sys
 
-    from typer._click.exceptions import NoSuchOption, UsageError  # typer 0.29 vendors click
+    from typer._click.exceptions import NoArgsIsHelpError, NoSuchOption, UsageError  # typer 0.29 vendors click
 
     from kcli.cli import render
 
+    instruction = os.environ.get(COMPLETE_VAR)
+    if instruction:  # a Tab in a shell that sourced kcli's completion script
+        from typer.main import get_command
+
+        raise SystemExit(complete(get_command(app), instruction))
     try:
         code = app(standalone_mode=False, prog_name="kcli")
         if isinstance(code, int) and code:  # without standalone mode typer returns Exit's code (130 on Ctrl+C)
@@ -67,10 +106,12 @@ def main() -> None:
     except typer.Abort:
         render.err("Aborted.")
         raise SystemExit(130) from None
+    except NoArgsIsHelpError as exc:  # plain `kcli`: the usage on stderr, exit 1, as Kafka's tools with no arguments
+        render.err(exc.format_message())
+        raise SystemExit(1) from None
     except UsageError as exc:
         command = exc.ctx.command_path if exc.ctx else "kcli"
-        if exc.format_message():  # empty after no_args_is_help printed the usage
-            render.err(f"{_usage_message(exc, NoSuchOption)} (see '{command} --help')")
+        render.err(f"{_usage_message(exc, NoSuchOption)} (see '{command} --help')")
         raise SystemExit(1) from None
     except BrokenPipeError:
         sys.stderr.close()

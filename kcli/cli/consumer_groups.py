@@ -9,9 +9,10 @@ from typing import List, Optional
 import typer
 
 from kcli.cli import render
-from kcli.cli.options import ZOOKEEPER_GONE, bootstrap_option, resolve_bootstrap, zookeeper_option
+from kcli.cli.options import ZOOKEEPER_GONE, bootstrap_option, reporting, resolve_bootstrap, zookeeper_option
 
 _ACTIONS = "--list, --describe, --delete, --reset-offsets, --delete-offsets"
+NO_ACTION = f"Command must include exactly one action: {_ACTIONS}"
 _GROUP_SCOPE = "[group], [all-groups]"
 _NO_EXECUTE = (
     "WARN: No action will be performed as the --execute option is missing.In a future major release, the default "
@@ -22,7 +23,7 @@ _NO_EXECUTE = (
 
 
 def consumer_groups(
-    states: Optional[List[str]] = typer.Argument(None, metavar="STATE", help="With --list --state: only groups in these states (Stable, Empty, ...; Kafka's comma-separated form works too)."),
+    states: Optional[List[str]] = typer.Argument(None, metavar="STATE", hidden=True),  # --list --state Stable,Empty: Kafka's optional value
     bootstrap_server: Optional[str] = bootstrap_option(),
     command_config: Optional[Path] = typer.Option(None, "--command-config", help="A properties file of admin client settings."),
     list_: bool = typer.Option(False, "--list", help="List all consumer groups."),
@@ -36,7 +37,9 @@ def consumer_groups(
     all_topics: bool = typer.Option(False, "--all-topics", help="With --reset-offsets: every partition the group has committed."),
     offsets: bool = typer.Option(False, "--offsets", help="With --describe: partitions, offsets and lag (the default view)."),
     members: bool = typer.Option(False, "--members", help="With --describe: the group's members."),
-    state: bool = typer.Option(False, "--state", help="With --describe: the group's state and coordinator; with --list: each group's state."),
+    state: bool = typer.Option(False, "--state", help=(
+        "With --describe: the group's state and coordinator. With --list: each group's state; "
+        "--list --state Stable,Empty lists only the groups in those states.")),
     verbose: bool = typer.Option(False, "--verbose", help="With --describe --members: each member's partitions."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Only show the offsets a reset would set (the default)."),
     execute: bool = typer.Option(False, "--execute", help="Commit the reset offsets."),
@@ -104,12 +107,16 @@ def _connection(bootstrap_server, command_config, timeout_ms):
     """The bootstrap servers and admin settings, every wait bounded by ``--timeout`` as Kafka bounds each call."""
     from kcli.tools.admin import admin_settings
     from kcli.tools.client_config import ClientSettings, read_properties
+    from kcli.tools.errors import ToolError
 
     props = read_properties(command_config) if command_config else {}
     settings = admin_settings(props)
     render.ignored_configs(settings.ignored)
+    bootstrap = resolve_bootstrap(bootstrap_server, props)
+    if timeout_ms < 1:
+        raise ToolError(f"Invalid value {timeout_ms} for --timeout: a number of milliseconds greater than 0")
     bounded = {**settings.kwargs, "request_timeout_ms": timeout_ms, "bootstrap_timeout_ms": timeout_ms}
-    return resolve_bootstrap(bootstrap_server, props), ClientSettings(bounded, settings.ignored)
+    return bootstrap, reporting(ClientSettings(bounded, settings.ignored))
 
 
 def _exit_if(failed: bool) -> None:
@@ -170,7 +177,7 @@ def _check_options(zookeeper, output, states, group, all_groups, topic, all_topi
     if topic and (actions["list"] or actions["describe"]):
         render.fail(f'Option "[topic]" can\'t be used with option "[{"list" if actions["list"] else "describe"}]"')
     if sum(actions.values()) != 1:
-        render.fail(f"Command must include exactly one action: {_ACTIONS}")
+        render.fail(NO_ACTION)
     if not actions["reset_offsets"]:
         return None
     if not chosen:

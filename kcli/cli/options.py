@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 DEFAULT_BOOTSTRAP = "localhost:9092"
+DEFAULT_COMMAND_TIMEOUT_MS = 10_000
 ZOOKEEPER_GONE = (
     "zookeeper is not a recognized option: use --bootstrap-server localhost:9092 "
     "(Kafka's tools talk to the brokers, not to ZooKeeper, since Kafka 3.0)"
@@ -27,9 +28,16 @@ def zookeeper_option():
 
 
 def resolve_bootstrap(value: str | None, props: dict[str, str] | None = None) -> str:
-    """``--bootstrap-server``, else ``bootstrap.servers`` from the properties file, else $KCLI_BOOTSTRAP_SERVER, else localhost:9092."""
-    from_file = (props or {}).get("bootstrap.servers", "").strip()
-    return value or from_file or os.environ.get("KCLI_BOOTSTRAP_SERVER") or DEFAULT_BOOTSTRAP
+    """``--bootstrap-server``, else ``bootstrap.servers`` from the properties file, else $KCLI_BOOTSTRAP_SERVER, else localhost:9092.
+
+    The value is checked as Kafka checks ``bootstrap.servers`` (ToolError in its words) and written ``host:port,...``.
+    """
+    from kcli.tools import bootstrap
+
+    from_file = (props or {}).get("bootstrap.servers")
+    env = os.environ.get("KCLI_BOOTSTRAP_SERVER") or None  # set but empty counts as unset
+    text = next((v for v in (value, from_file, env) if v is not None), DEFAULT_BOOTSTRAP)
+    return bootstrap.normalize(text)
 
 
 def client_properties(config_file: Path | None, items: list[str]) -> dict[str, str]:
@@ -50,3 +58,19 @@ def tutorial_config(properties: Path | None) -> Path | None:
     if shipped_name:
         render.err(f"Using kcli's shipped {shipped_name} ({path}): there is no {properties} here")
     return path
+
+
+def command_timeout_option():
+    return typer.Option(
+        DEFAULT_COMMAND_TIMEOUT_MS, "--command-timeout", metavar="MS", min=1,
+        help="Milliseconds to wait for a broker to answer before giving up.",
+    )
+
+
+def reporting(settings):
+    """Client settings that report a refused connection and an unresolvable server on stderr, as they happen."""
+    import dataclasses
+
+    from kcli.cli import render
+
+    return dataclasses.replace(settings, on_refused=render.broker_unreachable, on_unresolved=render.unresolved_server)

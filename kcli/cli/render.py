@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from typing import NoReturn
 
+from kcli.protocol import java_hash
+
 
 def out(text: str = "") -> None:
     sys.stdout.write(text + "\n")
@@ -31,6 +33,16 @@ def fail(message: str) -> NoReturn:
     """One readable line on stderr, exit 1: Kafka's wording where Kafka has one."""
     err(message)
     raise SystemExit(1)
+
+
+def broker_unreachable(refused) -> None:
+    """The first refused connection: Kafka's NetworkClient warning, and what to do about it."""
+    warn(refused.warning)
+    err("Is a broker running? Start one with: kcli server-start")
+
+
+def unresolved_server(server) -> None:
+    warn(f"Couldn't resolve server {server} from bootstrap.servers as DNS resolution failed for {server.host}")
 
 
 def created_topic(name: str) -> None:
@@ -144,13 +156,23 @@ def broker_started(started) -> None:
     console = _console()
     console.print(f"[bold]kcli {__version__}[/] — Kafka-compatible broker")
     console.print(f"  listener        PLAINTEXT://{started.host}:{started.port}")
-    console.print(f"  data directory  {started.log_dir}")
+    console.print(f"  data directory  {started.log_dir}{_default_dir_note(started)}")
     if started.zookeeper:
         console.print(f"  zookeeper       {started.zookeeper} (registered as /brokers/ids/{started.node_id})")
     if started.recovered:
-        console.print("  recovery        the last shutdown was not clean: logs were checked and torn tails cut")
+        console.print("  recovery        the last shutdown was not clean: logs were checked and torn tails cut; "
+                      f"{started.recovered_segments} segments past their recovery point reread "
+                      f"({started.recovered_bytes / (1 << 20):.1f} MiB)")
     console.print(f"  ready in        {started.ready_ms:.0f} ms")
     console.print(f"[green][KafkaServer id={started.node_id}] started[/] on {started.host}:{started.port} (Ctrl+C to stop)")
+
+
+def _default_dir_note(started) -> str:
+    """Which mode's default directory this is: the standalone and ZooKeeper-mode tutorials each have their own."""
+    from kcli.broker.config import default_log_dir
+
+    mode = "ZooKeeper mode" if started.zookeeper else "standalone mode"
+    return f" ({mode}'s default; log.dirs sets another)" if started.log_dir == default_log_dir(bool(started.zookeeper)) else ""
 
 
 def broker_stopped() -> None:
@@ -177,8 +199,16 @@ def _columns(widths, values, last_padded: bool = False) -> str:
     return " ".join(padded + [cells[-1].ljust(widths[-1]) if last_padded else cells[-1]])
 
 
-def _table(headers, rows, terminal: bool | None, fixed) -> None:
-    """``rows`` as a rich table on a terminal, else through ``fixed`` (the Kafka layout, one string)."""
+_SHORTEST_ID = 12  # a text cell is not shortened below this (or its header): prefix…suffix still tells ids apart
+
+
+def _table(headers, rows, terminal: bool | None, fixed, console=None) -> None:
+    """``rows`` as a rich table on a terminal, else through ``fixed`` (the Kafka layout, one string).
+
+    On a terminal every header and every row is one line: text cells too long for the width are
+    shortened in the middle (``console-consu…41a669d6``), numbers never; a terminal too narrow
+    even for that gets Kafka's layout.
+    """
     if not _is_terminal(terminal):
         sys.stdout.write(fixed)
         return
@@ -186,14 +216,46 @@ def _table(headers, rows, terminal: bool | None, fixed) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
-    for header in headers:
-        table.add_column(header, overflow="fold")
-    for row in rows:
-        table.add_row(*(_cell(v) for v in row))
-    console = Console(highlight=False)
+    console = console or Console(highlight=False)
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = _fitted_widths(headers, cells, console.width - 2 * (len(headers) - 1))  # two spaces between columns
+    if widths is None:
+        console.file.write(fixed)
+        return
+    ellipsis = "…" if console.encoding.lower().startswith("utf") else "~"
+    table = Table(box=box.SIMPLE_HEAD, header_style="bold", show_edge=False, pad_edge=False, padding=(0, 0, 0, 1))
+    for header, width in zip(headers, widths):
+        table.add_column(header, width=width, no_wrap=True, overflow="crop")
+    for row in cells:
+        table.add_row(*(_shortened(text, width, ellipsis) for text, width in zip(row, widths)))
     console.print()
     console.print(table)
+
+
+def _fitted_widths(headers, cells, budget: int) -> list[int] | None:
+    """Column widths that fit ``budget``: each column's longest cell, the widest text columns cut down
+    first, none below its header nor ``_SHORTEST_ID``; None when even that is too wide."""
+    widths = [max([len(h)] + [len(row[i]) for row in cells]) for i, h in enumerate(headers)]
+    floors = [w if all(_numeric(row[i]) for row in cells) else max(len(h), min(w, _SHORTEST_ID))
+              for i, (h, w) in enumerate(zip(headers, widths))]
+    if sum(floors) > budget:
+        return None
+    while sum(widths) > budget:
+        i = max(range(len(widths)), key=lambda k: widths[k] - floors[k])
+        widths[i] -= min(sum(widths) - budget, widths[i] - floors[i], max(1, (widths[i] - floors[i]) // 2))
+    return widths
+
+
+def _numeric(text: str) -> bool:
+    return text == "-" or text.lstrip("-").isdigit()
+
+
+def _shortened(text: str, width: int, ellipsis: str) -> str:
+    """``text`` in ``width`` characters: its start and its end (where ids differ), joined by an ellipsis."""
+    if len(text) <= width:
+        return text
+    tail = (width - 1) // 2
+    return text[: width - 1 - tail] + ellipsis + (text[-tail:] if tail else "")
 
 
 def _json(document) -> None:
@@ -214,7 +276,7 @@ def _group_notice(group) -> bool:
     return True
 
 
-def group_list(listings, with_state: bool, output: str | None = None, terminal: bool | None = None) -> None:
+def group_list(listings, with_state: bool, output: str | None = None, terminal: bool | None = None, console=None) -> None:
     if output == "json":
         _json([{"group": g.group_id, "state": g.state} for g in listings])
     elif not with_state:
@@ -223,13 +285,13 @@ def group_list(listings, with_state: bool, output: str | None = None, terminal: 
     else:
         width = max([15] + [len(g.group_id) for g in listings])
         rows = [(g.group_id, g.state or "Unknown") for g in listings]
-        _table(("GROUP", "STATE"), rows, terminal, "".join(_columns([width, 0], r) + "\n" for r in [("GROUP", "STATE"), *rows]))
+        _table(("GROUP", "STATE"), rows, terminal, "".join(_columns([width, 0], r) + "\n" for r in [("GROUP", "STATE"), *rows]), console)
 
 
 _OFFSET_HEADERS = ("GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID")
 
 
-def group_offsets(groups, output: str | None = None, terminal: bool | None = None) -> None:
+def group_offsets(groups, output: str | None = None, terminal: bool | None = None, console=None) -> None:
     """The offsets view (``--describe`` and ``--describe --offsets``), one table per group."""
     if output == "json":
         _json([{"group": g.group_id, "state": g.state, "offsets": [
@@ -242,7 +304,7 @@ def group_offsets(groups, output: str | None = None, terminal: bool | None = Non
         rows = [(r.group_id, r.topic, r.partition, r.current_offset, r.log_end_offset, r.lag, r.consumer_id, r.host, r.client_id) for r in g.offsets]
         widths = [max([15] + [len(_cell(row[i])) for row in rows]) if i in (0, 1, 6, 7) else {2: 10}.get(i, 15) for i in range(8)] + [0]
         fixed = "\n" + "".join(_columns(widths, row) + "\n" for row in [_OFFSET_HEADERS, *rows])
-        _table(_OFFSET_HEADERS, rows, terminal, fixed)
+        _table(_OFFSET_HEADERS, rows, terminal, fixed, console)
 
 
 def _assignment_text(partitions) -> str:
@@ -254,7 +316,7 @@ def _assignment_text(partitions) -> str:
     return ", ".join(texts) or "-"
 
 
-def group_members(groups, verbose: bool, output: str | None = None, terminal: bool | None = None) -> None:
+def group_members(groups, verbose: bool, output: str | None = None, terminal: bool | None = None, console=None) -> None:
     """``--describe --members [--verbose]``; GROUP-INSTANCE-ID appears when a member has one."""
     if output == "json":
         _json([{"group": g.group_id, "state": g.state, "members": [
@@ -276,10 +338,10 @@ def group_members(groups, verbose: bool, output: str | None = None, terminal: bo
         if verbose:
             headers.append("ASSIGNMENT")
             rows = [row + [_assignment_text(m.assignment)] for row, m in zip(rows, g.members)]
-        _table(headers, rows, terminal, "\n" + "".join(line + "\n" for line in lines))
+        _table(headers, rows, terminal, "\n" + "".join(line + "\n" for line in lines), console)
 
 
-def group_states(groups, output: str | None = None, terminal: bool | None = None) -> None:
+def group_states(groups, output: str | None = None, terminal: bool | None = None, console=None) -> None:
     """``--describe --state``: the coordinator as ``host:port (id)``."""
     if output == "json":
         _json([{"group": g.group_id, "coordinator": {"id": g.coordinator_id, "host": g.coordinator_host, "port": g.coordinator_port},
@@ -292,10 +354,10 @@ def group_states(groups, output: str | None = None, terminal: bool | None = None
         coordinator = f"{g.coordinator_host}:{g.coordinator_port} ({g.coordinator_id})"
         row = (g.group_id, coordinator, g.protocol, g.state, len(g.members))
         widths = [max(25, len(coordinator)), 25, 20, 15, 0]  # sic: Kafka sizes the GROUP column by the coordinator's text
-        _table(headers, [row], terminal, "\n" + _columns(widths, headers) + "\n" + _columns(widths, row) + "\n")
+        _table(headers, [row], terminal, "\n" + _columns(widths, headers) + "\n" + _columns(widths, row) + "\n", console)
 
 
-def offsets_to_reset(outcome, output: str | None = None, terminal: bool | None = None) -> None:
+def offsets_to_reset(outcome, output: str | None = None, terminal: bool | None = None, console=None) -> None:
     """The planned (or, with --execute, committed) offsets; groups left alone and warnings go to stderr."""
     for line in outcome.warnings:
         warn(line)
@@ -310,7 +372,7 @@ def offsets_to_reset(outcome, output: str | None = None, terminal: bool | None =
         headers = ("GROUP", "TOPIC", "PARTITION", "NEW-OFFSET")
         widths = [30, 30, 10, 15]
         fixed = "\n" + "".join(_columns(widths, row, last_padded=True) + "\n" for row in [headers, *rows])
-        _table(headers, rows, terminal, fixed)
+        _table(headers, rows, terminal, fixed, console)
 
 
 def offsets_to_reset_csv(outcome, with_group: bool) -> None:
@@ -348,7 +410,7 @@ def deleted_groups(results, output: str | None = None) -> None:
             out(f"\nThese consumer groups were deleted successfully: {quoted}")
 
 
-def deleted_offsets(result, output: str | None = None, terminal: bool | None = None) -> None:
+def deleted_offsets(result, output: str | None = None, terminal: bool | None = None, console=None) -> None:
     """``--delete-offsets``: Kafka's success line (sic) or its error, then a status per partition."""
     rows = [(r.topic, "Not Provided" if r.partition is None else r.partition, "Successful" if r.error is None else f"Error: {r.error}")
             for r in result.partitions]
@@ -362,7 +424,7 @@ def deleted_offsets(result, output: str | None = None, terminal: bool | None = N
         err(f"Error: {result.error}")
     headers = ("TOPIC", "PARTITION", "STATUS")
     fixed = "\n" + "".join(_columns([30, 15, 15], row, last_padded=True) + "\n" for row in [headers, *rows])
-    _table(headers, rows, terminal, fixed)
+    _table(headers, rows, terminal, fixed, console)
 
 
 # -- the ZooKeeper server's console: banner, started line (stderr) -------------
@@ -490,3 +552,107 @@ def zk_event(event, to_stderr: bool = False) -> None:
 
 def zk_prompt(server: str, state: str, count: int) -> str:
     return f"[zk: {server}({state}) {count}] "
+
+
+# -- log tools: dump-log, get-offsets, configs, log-dirs, storage ---------------
+
+
+def dump_lines(lines) -> None:
+    """kafka-dump-log's lines as they come: data on stdout, Kafka's stderr reports on stderr."""
+    for line in lines:
+        if line.error:
+            err(line.text)
+        else:
+            out(line.text)
+
+
+def partition_offsets(result) -> None:
+    """kafka-get-offsets: ``topic:partition:offset`` lines; partitions skipped on an error, on stderr."""
+    for line in result.skipped:
+        err(line)
+    for topic, partition, offset in result.offsets:
+        out(f"{topic}:{partition}:{offset}")
+
+
+def entity_configs(described) -> None:
+    """kafka-configs --describe: a heading per entity, then ``  name=value sensitive=… synonyms={SOURCE:name=value, …}``."""
+    for entity in described:
+        if entity.entity_type == "brokers" and entity.name == "":
+            out(f"Default configs for {entity.entity_type} in the cluster are:")
+        else:
+            out(f"{'All' if entity.all else 'Dynamic'} configs for {entity.entity_type[:-1]} {entity.name} are:")
+        for e in entity.entries:
+            synonyms = ", ".join(f"{source}:{name}={_java(value)}" for source, name, value in e.synonyms)
+            out(f"  {e.name}={_java(e.value)} sensitive={'true' if e.sensitive else 'false'} synonyms={{{synonyms}}}")
+
+
+def _java(value) -> str:
+    return "null" if value is None else str(value)
+
+
+def configs_altered(entity_type: str, name: str) -> None:
+    if name:
+        out(f"Completed updating config for {entity_type[:-1]} {name}.")
+    else:
+        out(f"Completed updating default config for {entity_type} in the cluster.")
+
+
+def log_dirs(result) -> None:
+    """kafka-log-dirs' two lines and its JSON, keys in the order Jackson writes Kafka's HashMaps."""
+    out(f"Received log directory information from brokers {','.join(map(str, _java_hash_order(result.brokers, _java_int_hash)))}")
+    brokers = []
+    for broker in _java_hash_order(list(result.log_dirs), _java_int_hash):
+        dirs = []
+        for d in _java_hash_order(result.log_dirs[broker], lambda d: java_hash.string_hash(d.path)):
+            replicas = [
+                _java_object({"partition": r.partition, "size": r.size, "offsetLag": r.offset_lag, "isFuture": r.is_future})
+                for r in _java_hash_order(d.replicas, lambda r: _java_topic_partition_hash(r.partition))
+            ]
+            dirs.append(_java_object({"logDir": d.path, "error": d.error, "partitions": replicas}))
+        brokers.append(_java_object({"broker": broker, "logDirs": dirs}))
+    import json
+
+    out(json.dumps(_java_object({"version": 1, "brokers": brokers}), separators=(",", ":"), ensure_ascii=False))
+
+
+def _java_int_hash(value: int) -> int:
+    return value  # Integer.hashCode
+
+
+def _java_topic_partition_hash(text: str) -> int:
+    topic, _, partition = text.rpartition("-")
+    return java_hash.topic_partition_hash(topic, int(partition))
+
+
+def _java_hash_order(items, hash_of=java_hash.string_hash) -> list:
+    return java_hash.hash_map_order(items, hash_of)
+
+
+def _java_object(fields: dict) -> dict:
+    return {k: fields[k] for k in _java_hash_order(fields)}
+
+
+def storage_info(found) -> bool:
+    """kafka-storage info's report; True when it found problems (exit 1)."""
+    if found.found:
+        out("Found log directory:" if len(found.found) == 1 else "Found log directories:")
+        for d in found.found:
+            out(f"  {d}")
+        out("")
+    if found.metadata is not None:
+        out("Found metadata: {" + ", ".join(f"{k}={v}" for k, v in sorted(found.metadata.items())) + "}")
+        out("")
+    if found.problems:
+        out("Found problem:" if len(found.problems) == 1 else "Found problems:")
+        for p in found.problems:
+            out(f"  {p}")
+        out("")
+    return bool(found.problems)
+
+
+def deleted_records(results) -> None:
+    """kafka-delete-records' report, one line per partition, tab-separated as Kafka prints it."""
+    out("Records delete operation completed:")
+    for r in results:
+        outcome = f"low_watermark: {r.low_watermark}" if r.error is None else f"error: {r.error}"
+        out(f"partition: {r.topic}-{r.partition}\t{outcome}")

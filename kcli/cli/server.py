@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
+from kcli.cli.launch import process_started
 from kcli.cli.options import tutorial_config
-
-_LAUNCHED = time.perf_counter()
 
 
 def server_start(
@@ -37,7 +35,7 @@ def server_start(
         properties = tutorial_config(properties)
         config = BrokerConfig.load(properties, override)
         render.config_warnings(config.unknown_keys)
-        process.serve(config, render.broker_started, _LAUNCHED)
+        process.serve(config, render.broker_started, process_started())
     except (ConfigError, process.StartError) as exc:
         render.fail(str(exc))
     render.broker_stopped()
@@ -47,21 +45,27 @@ def server_stop(
     properties: Optional[Path] = typer.Argument(None, help="The server.properties the broker was started with."),
     override: List[str] = typer.Option([], "--override", help="As given to server-start, e.g. --override log.dirs=DIR."),
 ) -> None:
-    """Stop a broker started by kcli server-start on the same data directory (kafka-server-stop)."""
+    """Stop a broker started by kcli server-start on the same data directory (kafka-server-stop).
+
+    With no file and no --override it stops the brokers on either default directory: standalone's and ZooKeeper mode's.
+    """
     from kcli.broker import process
-    from kcli.broker.config import BrokerConfig, ConfigError
+    from kcli.broker.config import BrokerConfig, ConfigError, default_log_dir
     from kcli.cli import render
 
     try:
+        given = properties is not None or override
         properties = tutorial_config(properties)
         config = BrokerConfig.load(properties, override)
     except ConfigError as exc:
         render.fail(str(exc))
-    pid = process.request_stop(config.log_dir)
-    if pid is None:
+    log_dirs = [config.log_dir] if given else [default_log_dir(zookeeper_mode=False), default_log_dir(zookeeper_mode=True)]
+    stopping = [(log_dir, pid) for log_dir in log_dirs if (pid := process.request_stop(log_dir)) is not None]
+    if not stopping:
         render.fail("No kafka server to stop")
-    if not process.wait_stopped(config.log_dir, pid):
-        render.fail(f"The kafka server (pid {pid}) did not stop within 30 seconds")
+    for log_dir, pid in stopping:
+        if not process.wait_stopped(log_dir, pid):
+            render.fail(f"The kafka server (pid {pid}) did not stop within 30 seconds")
 
 
 def _kafka_protocol_only() -> None:

@@ -8,9 +8,13 @@ from typing import List, Optional
 import typer
 
 app = typer.Typer(
-    name="stream",
-    help="Spring Cloud Stream's Source / Processor / Sink functions, bound to Kafka and RabbitMQ by Spring's properties.",
-    no_args_is_help=True,
+    name="stream", no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    help=(
+        "Spring Cloud Stream's Source / Processor / Sink functions, bound to Kafka and RabbitMQ by Spring's properties.\n\n"
+        "Sub-commands: run APP [--config FILE] [--set KEY=VALUE]; bindings APP [--config FILE] [--set KEY=VALUE]; "
+        "send DEST PAYLOAD [--config FILE] [--binder NAME] [--header KEY=VALUE].\n\n"
+        "Example: kcli stream run orders.py --config application.properties"
+    ),
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 

@@ -8,9 +8,10 @@ from typing import List, Optional
 import typer
 
 from kcli.cli import render
-from kcli.cli.options import ZOOKEEPER_GONE, bootstrap_option, resolve_bootstrap, zookeeper_option
+from kcli.cli.options import ZOOKEEPER_GONE, bootstrap_option, command_timeout_option, reporting, resolve_bootstrap, zookeeper_option
 
 _ACTIONS = "--list, --describe, --create, --alter or --delete"
+NO_ACTION = f"Command must include exactly one action: {_ACTIONS}"
 
 
 def topics(
@@ -28,6 +29,7 @@ def topics(
     exclude_internal: bool = typer.Option(False, "--exclude-internal", help="Leave internal topics out of --list and --describe."),
     bootstrap_server: Optional[str] = bootstrap_option(),
     command_config: Optional[Path] = typer.Option(None, "--command-config", help="A properties file of admin client settings."),
+    command_timeout: int = command_timeout_option(),
     zookeeper: Optional[str] = zookeeper_option(),
 ) -> None:
     """Create, delete, describe, or change a topic (kafka-topics).
@@ -43,10 +45,16 @@ def topics(
     try:
         command_props = read_properties(command_config) if command_config else {}
         bootstrap = resolve_bootstrap(bootstrap_server, command_props)
-        settings = admin_settings(command_props)
+        if create:
+            tool.validate_name(topic or "")
+        elif topic is not None:
+            tool.compile_pattern(topic)
+        configs = _topic_configs(config)
+        command_props.setdefault("default.api.timeout.ms", str(command_timeout))
+        settings = reporting(admin_settings(command_props))
         render.ignored_configs(settings.ignored)
         if create:
-            if tool.create(bootstrap, topic, partitions, replication_factor, _topic_configs(config), if_not_exists, settings):
+            if tool.create(bootstrap, topic, partitions, replication_factor, configs, if_not_exists, settings):
                 render.created_topic(topic)
         elif list_:
             render.topic_list(tool.list_topics(bootstrap, topic, exclude_internal, settings))
@@ -65,7 +73,7 @@ def _check_options(zookeeper, topic, partitions, config, **actions: bool) -> Non
     if zookeeper is not None:
         render.fail(ZOOKEEPER_GONE)
     if sum(actions.values()) != 1:
-        render.fail(f"Command must include exactly one action: {_ACTIONS}")
+        render.fail(NO_ACTION)
     if not topic and not (actions["list"] or actions["describe"]):
         render.fail('Missing required argument "[topic]"')
     if actions["alter"] and config:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Optional
 
 import typer
 
+from kcli.cli.launch import process_started
 from kcli.cli.options import tutorial_config
-
-_LAUNCHED = time.perf_counter()
 
 
 def zookeeper_start(
@@ -35,7 +33,7 @@ def zookeeper_start(
         properties = tutorial_config(properties)
         config = ZooKeeperConfig.load(properties)
         render.config_warnings(config.unknown_keys)
-        process.serve(config, render.zookeeper_started, _LAUNCHED)
+        process.serve(config, render.zookeeper_started, process_started())
     except (ConfigError, process.StartError) as exc:
         render.fail(str(exc))
     render.zookeeper_stopped()

@@ -88,7 +88,7 @@ def run_lines(shell, lines) -> None:
 
 
 def run_interactive(shell, server: str, input=None, output=None, history=None) -> None:
-    """The ``[zk: host:port(CONNECTED) N]`` prompt until ``quit``, Ctrl+D or Ctrl+C; N counts commands run.
+    """The ``[zk: host:port(CONNECTED) N]`` prompt until ``quit`` or Ctrl+D (Ctrl+C clears the line); N counts commands run.
 
     While the prompt waits, a watch that fires prints above it (``patch_stdout``); a command's own
     output is written straight to the terminal before the next prompt is drawn.
@@ -107,7 +107,7 @@ def run_interactive(shell, server: str, input=None, output=None, history=None) -
     own = input is not None or output is not None
     with create_app_session(input=input, output=output) if own else nullcontext(get_app_session()) as app_session:
         terminal = _TerminalStream(app_session.output)
-        session = PromptSession(history=history or _history("zookeeper-shell-history"), completer=znode_completer(shell),
+        session: PromptSession[str] = PromptSession(history=history or _history("zookeeper-shell-history"), completer=znode_completer(shell),
                                 complete_while_typing=False)
         count = 0
         with redirect_stdout(terminal), redirect_stderr(terminal):
@@ -115,7 +115,9 @@ def run_interactive(shell, server: str, input=None, output=None, history=None) -
                 try:
                     with patch_stdout(raw=True):
                         line = session.prompt(lambda: render.zk_prompt(server, shell.state, count))
-                except (EOFError, KeyboardInterrupt):
+                except KeyboardInterrupt:  # Ctrl+C clears the line, as shells do
+                    continue
+                except EOFError:  # Ctrl+D leaves
                     break
                 count += bool(line.strip())
                 try:

@@ -16,7 +16,7 @@ import ast
 import json
 from typing import Any
 
-from kcli.protocol.java_string import java_string_hash
+from kcli.protocol.java_hash import string_hash
 from kcli.stream.errors import StreamError
 
 PARTITION_HEADER = "scst_partition"
@@ -34,7 +34,7 @@ def java_hash_code(key: Any) -> int:
         return h - (1 << 32) if h >= 1 << 31 else h
     if not isinstance(key, str):
         key = json.dumps(key, separators=(",", ":"), sort_keys=True)
-    return java_string_hash(key)
+    return string_hash(key)
 
 
 def select_partition(key: Any, partition_count: int) -> int:

@@ -3,7 +3,8 @@
 A broker that cannot be reached is reported the way Kafka's tools report it
 (``Timed out waiting for a node assignment. Call: createTopics``), after
 ``default.api.timeout.ms`` — 15 s unless ``--command-config`` sets it, not
-Kafka's 60 s.
+Kafka's 60 s. Before kafka-python's client is built, a bootstrap server must
+accept a connection (tools/bootstrap.py), so a refused one is reported at once.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
+from kcli.tools import bootstrap as bootstrap_servers
 from kcli.tools.client_config import ClientSettings, to_kafka_python
 from kcli.tools.errors import ToolError
 
@@ -38,9 +40,15 @@ def admin_client(bootstrap: str, call: str, settings: ClientSettings | None = No
     from kafka.errors import KafkaConnectionError, KafkaTimeoutError
 
     logging.getLogger("kafka").setLevel(logging.CRITICAL)
-    kwargs = {"client_id": "kcli-admin", "request_timeout_ms": DEFAULT_TIMEOUT_MS, "bootstrap_timeout_ms": DEFAULT_TIMEOUT_MS}
+    kwargs: dict = {"client_id": "kcli-admin", "request_timeout_ms": DEFAULT_TIMEOUT_MS, "bootstrap_timeout_ms": DEFAULT_TIMEOUT_MS}
     kwargs.update(settings.kwargs if settings else {})
     timed_out = ToolError(f"Timed out waiting for a node assignment. Call: {call}")
+    try:
+        kwargs["bootstrap_timeout_ms"] = bootstrap_servers.wait_for_broker(
+            bootstrap, int(kwargs["bootstrap_timeout_ms"]),
+            settings.on_refused if settings else None, settings.on_unresolved if settings else None)
+    except bootstrap_servers.BrokerNotAvailable:
+        raise timed_out from None
     try:
         client = KafkaAdminClient(bootstrap_servers=bootstrap.split(","), **kwargs)
     except (KafkaTimeoutError, KafkaConnectionError):

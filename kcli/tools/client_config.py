@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from kcli.config.properties import parse_properties
 from kcli.tools.errors import ToolError
@@ -37,10 +38,16 @@ _PEM_SUFFIXES = (".pem", ".crt", ".cer", ".key")
 
 @dataclass(frozen=True)
 class ClientSettings:
-    """kafka-python keyword arguments, and the properties left out with why (None: not a known config)."""
+    """kafka-python keyword arguments, and the properties left out with why (None: not a known config).
+
+    ``on_refused``/``on_unresolved``, when set, are told of the first refused
+    connection and of a server name that does not resolve (tools/bootstrap.py).
+    """
 
     kwargs: dict = field(default_factory=dict)
     ignored: tuple[tuple[str, str | None], ...] = ()
+    on_refused: Callable | None = None
+    on_unresolved: Callable | None = None
 
 
 def read_properties(path: str | Path) -> dict[str, str]:

@@ -17,8 +17,11 @@ import time
 from dataclasses import dataclass
 from typing import Iterator
 
+from kcli.tools.bootstrap import wait_for_broker
 from kcli.tools.client_config import separator, to_kafka_python
 from kcli.tools.errors import ToolError
+from kcli.tools.serialization import Serde
+from kcli.tools.serialization import find as find_serde
 from kcli.tools.topics import INTERNAL_TOPICS
 
 BOOTSTRAP_TIMEOUT_MS = 15_000
@@ -27,9 +30,20 @@ _METADATA_RETRY_S = 0.5
 _TIMESTAMP_TYPES = {0: "CreateTime", 1: "LogAppendTime"}
 
 
+FORMATTERS = {
+    "org.apache.kafka.tools.consumer.DefaultMessageFormatter": "default",
+    "kafka.tools.DefaultMessageFormatter": "default",  # its name before Kafka 3.7 (removed in 4.0)
+    "json": "json",  # kcli's: one JSON object per record, read back by console-producer --format json
+}
+
+
 @dataclass(frozen=True)
 class MessageFormatter:
-    """Kafka's DefaultMessageFormatter: columns timestamp, partition, offset, headers, key, value."""
+    """Kafka's DefaultMessageFormatter: columns timestamp, partition, offset, headers, key, value.
+
+    A key, value or header deserializer turns the bytes into the value's text,
+    as Kafka's formatter prints ``deserializer.deserialize(...).toString()``.
+    """
 
     print_timestamp: bool = False
     print_partition: bool = False
@@ -41,6 +55,9 @@ class MessageFormatter:
     line_separator: bytes = b"\n"
     headers_separator: bytes = b","
     null_literal: bytes = b"null"
+    key_deserializer: Serde | None = None
+    value_deserializer: Serde | None = None
+    headers_deserializer: Serde | None = None
 
     @classmethod
     def from_properties(cls, props: dict[str, str]) -> "MessageFormatter":
@@ -57,6 +74,7 @@ class MessageFormatter:
             line_separator=text("line.separator", "\n"),
             headers_separator=text("headers.separator", ","),
             null_literal=text("null.literal", "null"),
+            **deserializers(props),
         )
 
     def format(self, record) -> bytes:
@@ -73,15 +91,38 @@ class MessageFormatter:
         if self.print_headers:
             if record.headers:
                 columns.append(self.headers_separator.join(
-                    k.encode("utf-8") + b":" + (self.null_literal if v is None else v) for k, v in record.headers
+                    k.encode("utf-8") + b":" + self._text(self.headers_deserializer, v) for k, v in record.headers
                 ))
             else:
                 columns.append(b"NO_HEADERS")
         if self.print_key:
-            columns.append(self.null_literal if record.key is None else record.key)
+            columns.append(self._text(self.key_deserializer, record.key))
         if self.print_value:
-            columns.append(self.null_literal if record.value is None else record.value)
+            columns.append(self._text(self.value_deserializer, record.value))
         return self.key_separator.join(columns) + self.line_separator
+
+    def _text(self, deserializer: Serde | None, data: bytes | None) -> bytes:
+        if deserializer is not None:
+            data = deserializer.text(deserializer.deserialize(data))
+        return self.null_literal if data is None else data
+
+
+def deserializers(props: dict[str, str]) -> dict[str, Serde | None]:
+    """The formatter's ``key.deserializer``, ``value.deserializer`` and ``headers.deserializer`` properties."""
+    return {f"{part}_deserializer": find_serde(props[f"{part}.deserializer"], "Deserializer") if props.get(f"{part}.deserializer") else None
+            for part in ("key", "value", "headers")}
+
+
+def formatter(name: str | None, props: dict[str, str]):
+    """The formatter ``--formatter`` names (Kafka's DefaultMessageFormatter when None), configured by ``--property``."""
+    kind = FORMATTERS.get((name or "kafka.tools.DefaultMessageFormatter").strip())
+    if kind is None:
+        raise ToolError(f"Unknown formatter class '{name}': kcli has {', '.join(FORMATTERS)}")
+    if kind == "json":
+        from kcli.tools.record_json import JsonFormatter
+
+        return JsonFormatter(**deserializers(props))
+    return MessageFormatter.from_properties(props)
 
 
 @dataclass(frozen=True)
@@ -136,15 +177,29 @@ def group_id(group: str | None, props: dict[str, str], random=None) -> tuple[str
     return f"console-consumer-{number}", props.get("enable.auto.commit", "false").strip().lower() == "true"
 
 
+def client_failure(exc: BaseException) -> str:
+    """A kafka-python failure in one line: Kafka's exception name where kafka-python's error has one."""
+    from kafka.errors import BrokerResponseError
+
+    from kcli.tools.consumer_groups import java_error
+
+    if isinstance(exc, BrokerResponseError):
+        return java_error(exc.errno)
+    name, text = type(exc).__name__, str(exc)
+    return f"{name}: {text}" if text and not text.startswith(name) else (text or name)
+
+
 class ConsoleConsumer:
     """A kafka-python consumer in a group (subscribe) or without one (``--partition``: assign).
 
-    ``ignored`` lists the properties kafka-python has no use for, with why.
+    ``ignored`` lists the properties kafka-python has no use for, with why. A
+    bootstrap server must accept a connection within ``bootstrap_timeout_ms``;
+    ``on_refused``/``on_unresolved`` hear of the first refusal (tools/bootstrap.py).
     """
 
     def __init__(self, bootstrap: str, props: dict[str, str], isolation_level: str | None = None,
                  group: str | None = None, start: StartPosition = StartPosition("latest"),
-                 bootstrap_timeout_ms: int = BOOTSTRAP_TIMEOUT_MS):
+                 bootstrap_timeout_ms: int = BOOTSTRAP_TIMEOUT_MS, on_refused=None, on_unresolved=None):
         from kafka import KafkaConsumer
         from kafka.errors import KafkaConnectionError, KafkaTimeoutError
 
@@ -162,24 +217,32 @@ class ConsoleConsumer:
         self.ignored = settings.ignored
         self._handed_out: dict = {}  # TopicPartition → next offset, for the commit on close
         self._subscribed = False
-        kwargs = {"bootstrap_timeout_ms": bootstrap_timeout_ms, **settings.kwargs}
+        kwargs = {"bootstrap_timeout_ms": wait_for_broker(bootstrap, bootstrap_timeout_ms, on_refused, on_unresolved), **settings.kwargs}
         try:
             self._consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=self.group_id, **kwargs)
         except (KafkaTimeoutError, KafkaConnectionError):
             raise ToolError.unreachable(bootstrap) from None
         except Exception as exc:
-            raise ToolError(f"{type(exc).__name__}: {exc}") from None
+            raise ToolError(client_failure(exc)) from None
 
     def topics(self) -> list[str]:
         return sorted(self._consumer.topics())
 
     def records(self, selection: Selection, timeout_ms: int | None = None, now=time.monotonic, sleep=time.sleep) -> Iterator:
-        """Records as they arrive; stops after ``timeout_ms`` with none.
+        """Records as they arrive; stops after ``timeout_ms`` with none; ToolError when the client fails.
 
         A topic that does not exist yet is waited for, as Kafka's consumer waits
         for a subscribed topic; once it appears it is read from its beginning,
         since everything in it was written after the consumer started.
         """
+        from kafka.errors import KafkaError
+
+        try:
+            yield from self._records(selection, timeout_ms, now, sleep)
+        except (KafkaError, ValueError) as exc:  # e.g. a group id the broker refuses, a setting kafka-python checks late
+            raise ToolError(client_failure(exc)) from None
+
+    def _records(self, selection: Selection, timeout_ms: int | None, now, sleep) -> Iterator:
         from kafka import TopicPartition
 
         last = now()

@@ -2,7 +2,11 @@
 
 A line becomes one record. With ``parse.headers`` it starts with
 ``h1:v1,h2:v2<headers.delimiter>``; with ``parse.key`` the key comes before
-``key.separator``; a field equal to ``null.marker`` is null.
+``key.separator``; a field equal to ``null.marker`` is null. A
+``key.serializer``/``value.serializer`` (Kafka's built-in classes, see
+serialization.py) turns the key's or value's text into that type's bytes.
+With ``format=json`` a line is a record as ``console-consumer --formatter json``
+prints it (record_json.py).
 """
 
 from __future__ import annotations
@@ -12,10 +16,15 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from kcli.tools import record_json
+from kcli.tools.bootstrap import wait_for_broker
 from kcli.tools.client_config import separator, to_kafka_python
 from kcli.tools.errors import ToolError
+from kcli.tools.serialization import Serde
+from kcli.tools.serialization import find as find_serde
 
 CODECS = ("none", "gzip", "snappy", "lz4", "zstd")
+FORMATS = ("line", "json")
 BOOTSTRAP_TIMEOUT_MS = 15_000
 
 
@@ -24,6 +33,7 @@ class ProducerRecord:
     key: bytes | None
     value: bytes | None
     headers: list[tuple[str, bytes | None]]
+    timestamp: int | None = None  # milliseconds; None: the producer's clock
 
 
 @dataclass(frozen=True)
@@ -36,10 +46,17 @@ class LineReader:
     headers_key_separator: str = ":"
     null_marker: str | None = None
     ignore_error: bool = False
+    key_serializer: Serde | None = None
+    value_serializer: Serde | None = None
+    format: str = "line"
 
     @classmethod
-    def from_properties(cls, props: dict[str, str]) -> "LineReader":
+    def from_properties(cls, props: dict[str, str], format: str = "line") -> "LineReader":
+        """The reader ``--property`` configures; ``format`` is ``line`` (Kafka's LineMessageReader) or ``json``."""
         flag = lambda k: props.get(k, "false").strip().lower() == "true"  # noqa: E731
+        serde = lambda k: find_serde(props[k], "Serializer") if props.get(k) else None  # noqa: E731
+        if format not in FORMATS:
+            raise ToolError(f"Unknown format '{format}': use {' or '.join(FORMATS)}")
         reader = cls(
             parse_key=flag("parse.key"),
             key_separator=separator(props.get("key.separator", "\t")),
@@ -49,6 +66,9 @@ class LineReader:
             headers_key_separator=separator(props.get("headers.key.separator", ":")),
             null_marker=props.get("null.marker") or None,
             ignore_error=flag("ignore.error"),
+            key_serializer=serde("key.serializer"),
+            value_serializer=serde("value.serializer"),
+            format=format,
         )
         reader._check()
         return reader
@@ -73,8 +93,16 @@ class LineReader:
         for name, value in used:
             if not value:
                 raise ToolError(f"{name} may not be empty")
+        if self.parse_headers:  # a regular expression, as Kafka's Pattern.compile reads it
+            try:
+                re.compile(self.headers_separator)
+            except re.error as exc:
+                raise ToolError(f"Invalid regular expression '{self.headers_separator}' in headers.separator: {exc}") from None
 
     def read(self, line: str, number: int) -> ProducerRecord:
+        if self.format == "json":
+            json_record = record_json.read(line, number, self.key_serializer, self.value_serializer)
+            return ProducerRecord(json_record.key, json_record.value, json_record.headers, json_record.timestamp)
         headers: list[tuple[str, bytes | None]] = []
         rest = line
         if self.parse_headers:
@@ -92,8 +120,8 @@ class LineReader:
                 if not self.ignore_error:
                     raise ToolError(f"No key separator found on line number {number}: '{line}'")
             else:
-                key, rest = self._bytes(k), after
-        return ProducerRecord(key, self._bytes(rest), headers)
+                key, rest = self._bytes(k, self.key_serializer), after
+        return ProducerRecord(key, self._bytes(rest, self.value_serializer), headers)
 
     def _headers(self, block: str, number: int):
         out = []
@@ -108,10 +136,10 @@ class LineReader:
             out.append((name, self._bytes(value) if value is not None else None))
         return out
 
-    def _bytes(self, text: str) -> bytes | None:
+    def _bytes(self, text: str, serializer: Serde | None = None) -> bytes | None:
         if self.null_marker is not None and text == self.null_marker:
             return None
-        return text.encode("utf-8")
+        return text.encode("utf-8") if serializer is None else serializer.serialize(text)
 
 
 @dataclass(frozen=True)
@@ -130,11 +158,13 @@ class SendFailure:
 class ConsoleProducer:
     """A kafka-python producer with Kafka's console-producer defaults (client.id console-producer, acks all).
 
-    ``ignored`` lists the properties kafka-python has no use for, with why.
+    ``ignored`` lists the properties kafka-python has no use for, with why. A
+    bootstrap server must accept a connection within ``bootstrap_timeout_ms``;
+    ``on_refused``/``on_unresolved`` hear of the first refusal (tools/bootstrap.py).
     """
 
     def __init__(self, bootstrap: str, topic: str, props: dict[str, str], on_failure: Callable[[SendFailure], None],
-                 sync: bool = False, bootstrap_timeout_ms: int = BOOTSTRAP_TIMEOUT_MS):
+                 sync: bool = False, bootstrap_timeout_ms: int = BOOTSTRAP_TIMEOUT_MS, on_refused=None, on_unresolved=None):
         from kafka import KafkaProducer
         from kafka.errors import KafkaConnectionError, KafkaTimeoutError
 
@@ -142,7 +172,7 @@ class ConsoleProducer:
         props = {"client.id": "console-producer", "acks": "-1", "linger.ms": "5", "max.block.ms": "60000", **props}
         props.pop("bootstrap.servers", None)
         settings = to_kafka_python(props, KafkaProducer)
-        kwargs = {"bootstrap_timeout_ms": bootstrap_timeout_ms, **settings.kwargs}
+        kwargs = {"bootstrap_timeout_ms": wait_for_broker(bootstrap, bootstrap_timeout_ms, on_refused, on_unresolved), **settings.kwargs}
         if kwargs.get("acks") != "all":
             kwargs.setdefault("enable_idempotence", False)  # Kafka: idempotence needs acks=all
         self.topic = topic
@@ -163,7 +193,8 @@ class ConsoleProducer:
             self._fail(record, ToolError("kcli cannot send null header values yet; leave null.marker out of header values"))
             return
         try:
-            future = self._producer.send(self.topic, key=record.key, value=record.value, headers=record.headers or None)
+            future = self._producer.send(self.topic, key=record.key, value=record.value, headers=record.headers or None,
+                                         timestamp_ms=record.timestamp)
         except Exception as exc:
             self._fail(record, exc)
             return

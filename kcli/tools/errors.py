@@ -10,5 +10,5 @@ class ToolError(Exception):
 
     @classmethod
     def unreachable(cls, bootstrap: str) -> "ToolError":
-        """No broker answered: Kafka's NetworkClient warning, said once instead of every second."""
-        return cls(f"Connection to node -1 ({bootstrap}) could not be established. Node may not be available.")
+        """A server that accepts connections but never answered as a Kafka broker within the tool's timeout."""
+        return cls(f"Timed out waiting for the broker at {bootstrap} to answer")

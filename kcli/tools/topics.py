@@ -15,6 +15,31 @@ from kcli.tools.client_config import ClientSettings
 from kcli.tools.errors import ToolError
 
 INTERNAL_TOPICS = ("__consumer_offsets", "__transaction_state")
+MAX_NAME_LENGTH = 249
+_LEGAL_NAME = re.compile(r"[a-zA-Z0-9._-]+")
+
+
+def validate_name(name: str) -> str:
+    """``name`` if Kafka accepts it as a topic name, else ToolError with Kafka's reason (its ``Topic.validate``)."""
+    if not name:
+        reason = "the empty string is not allowed"
+    elif name in (".", ".."):
+        reason = f"'{name}' is not allowed"
+    elif len(name) > MAX_NAME_LENGTH:
+        reason = f"the length of '{name}' is longer than the max allowed length {MAX_NAME_LENGTH}"
+    elif not _LEGAL_NAME.fullmatch(name):
+        reason = f"'{name}' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'"
+    else:
+        return name
+    raise ToolError(f"Topic name is invalid: {reason}")
+
+
+def compile_pattern(pattern: str) -> re.Pattern:
+    """A topic regular expression (``--topic`` of list/describe/alter/delete, ``--include``); ToolError if it is not one."""
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ToolError(f"Invalid regular expression '{pattern}': {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -88,7 +113,7 @@ def _select(names, pattern: str | None, exclude_internal: bool) -> list[str]:
     if exclude_internal:
         names = [n for n in names if n not in INTERNAL_TOPICS]
     if pattern:
-        regex = re.compile(pattern)
+        regex = compile_pattern(pattern)
         names = [n for n in names if regex.fullmatch(n)]
     return names
 

@@ -15,6 +15,7 @@ import ipaddress
 
 from kcli.protocol.zookeeper import errors
 from kcli.protocol.zookeeper import opcodes as op
+from kcli.protocol.zookeeper.jute import Record
 from kcli.protocol.zookeeper.records import ACL, Id
 
 # kazoo's test harness runs ZooKeeper with this superDigest (password "test"); kcli accepts the same when configured.
@@ -26,7 +27,7 @@ def digest(user_password: str) -> str:
     return f"{user}:{base64.b64encode(hashlib.sha1(user_password.encode('utf-8')).digest()).decode('ascii')}"
 
 
-def authenticate(scheme: str, auth: bytes | None, super_digest: str | None) -> Id:
+def authenticate(scheme: str, auth: bytes | None, super_digest: str | None) -> Record:  # an Id
     """The id an AuthPacket earns; raises AUTH_FAILED."""
     if scheme == "digest" and auth is not None:
         text = auth.decode("utf-8", "replace")
@@ -57,7 +58,7 @@ def fixup(acl, auth_ids) -> tuple:
     """PrepRequestProcessor.fixupACL: validate and expand ``auth`` entries; raises INVALID_ACL."""
     if not acl:
         raise errors.KeeperError(errors.INVALID_ACL)
-    fixed = []
+    fixed: list[Record] = []
     for entry in acl:
         scheme, ident = entry.id.scheme, entry.id.id
         if scheme == "auth":
@@ -72,7 +73,7 @@ def fixup(acl, auth_ids) -> tuple:
     return tuple(dict.fromkeys(fixed))  # duplicates dropped, order kept
 
 
-def _matches(entry: ACL, ident: Id) -> bool:
+def _matches(entry: Record, ident: Record) -> bool:  # an ACL, an Id
     scheme = entry.id.scheme
     if scheme != ident.scheme:
         return False

@@ -3,7 +3,8 @@
 Kafka's shipped file sets only dataDir, clientPort, maxClientCnxns and
 admin.enableServer; everything else takes ZooKeeper's default: tickTime 3000,
 session timeouts 2x..20x tickTime, ``4lw.commands.whitelist`` = ``srvr``.
-Unknown keys are reported once and otherwise ignored; cluster keys
+With no ``clientPortAddress`` kcli listens on 127.0.0.1 (ZooKeeper: every
+interface), since nothing authenticates its clients. Unknown keys are reported once and otherwise ignored; cluster keys
 (``server.N``, ``initLimit``, …) are accepted, since kcli runs standalone as
 ZooKeeper does when there are no ``server.N`` lines.
 """
@@ -27,6 +28,7 @@ KNOWN_KEYS = frozenset({
     "clientPortListenBacklog", "jute.maxbuffer", "metricsProvider.className", "audit.enable", "readonlymode.enabled",
     "skipACL", "serverCnxnFactory", "quorumListenOnAllIPs", "electionAlg", "peerType", "znode.container.checkIntervalMs",
 })
+LOOPBACK = "127.0.0.1"  # no clientPortAddress: this machine only, as kcli's broker listens on localhost (ZooKeeper itself: every interface)
 ALL_WORDS = ("ruok", "stat", "srvr", "mntr", "conf", "cons", "envi", "dump", "wchs", "wchc", "wchp", "dirs", "isro",
              "gtmk", "stmk", "crst", "srst", "hash")
 
@@ -73,7 +75,7 @@ class ZooKeeperConfig:
             props=dict(props),
             data_dir=Path(data_dir).expanduser() if data_dir else default_data_dir(),
             client_port=port,
-            client_port_address=props.get("clientPortAddress", "").strip(),
+            client_port_address=props.get("clientPortAddress", "").strip() or LOOPBACK,
             tick_time=tick,
             min_session_timeout=min_to,
             max_session_timeout=max_to,

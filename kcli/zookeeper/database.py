@@ -69,6 +69,7 @@ class Database:
         return self.zxid
 
     def log_txn(self, header, body) -> None:
+        assert self._log is not None, "open() first"
         self._log.append(txn.encode(header, body))
         self.appended += 1
         self._since_snapshot += 1
@@ -81,6 +82,7 @@ class Database:
         return header.zxid, triggers
 
     def sync(self) -> None:
+        assert self._log is not None, "open() first"
         self._log.sync()
 
     def snapshot_due(self) -> bool:
@@ -88,6 +90,7 @@ class Database:
 
     def take_snapshot(self) -> None:
         """Snapshot the tree now, start a new log, drop files no longer needed. Call with no sync in flight."""
+        assert self._log is not None, "open() first"
         self._log.close()
         snapshot.write(self.dir, self.zxid, self.tree, {s.session_id: s.timeout for s in self.sessions.sessions.values()})
         self._log = txnlog.TxnLog(self.dir / txnlog.log_name(self.zxid + 1))
@@ -104,7 +107,7 @@ class Database:
         oldest = txnlog.zxid_of(kept[-1])
         logs = sorted(self.dir.glob("log.*"), key=txnlog.zxid_of)
         for current, following in zip(logs, logs[1:]):
-            if txnlog.zxid_of(following) - 1 <= oldest and current != self._log.path:
+            if txnlog.zxid_of(following) - 1 <= oldest and (self._log is None or current != self._log.path):
                 current.unlink(missing_ok=True)
 
     def close(self, clean: bool = True) -> None:

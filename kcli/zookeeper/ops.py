@@ -13,11 +13,14 @@ err stays 0 (Kafka's controller depends on exactly this).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from kcli.protocol.zookeeper import errors
 from kcli.protocol.zookeeper import opcodes as op
 from kcli.protocol.zookeeper import records as r
+from kcli.protocol.java_hash import string_hash
 from kcli.protocol.zookeeper.errors import KeeperError
+from kcli.protocol.zookeeper.jute import Record
 from kcli.zookeeper import acl, txn
 from kcli.zookeeper.database import Database
 from kcli.zookeeper.sessions import password
@@ -59,7 +62,7 @@ class Result:
     xid: int
     zxid: int
     err: int = 0
-    record: object = None
+    record: Any = None  # a jute record, or the multi list
     multi: bool = False
     notifications: list = field(default_factory=list)  # (watcher Connection, event type, path), sent before the reply
     close: bool = False  # close this connection after the reply
@@ -88,7 +91,7 @@ class Core:
 
     # -- sessions ---------------------------------------------------------
 
-    def connect(self, conn: Connection, req: r.ConnectRequest, now: int) -> r.ConnectResponse | None:
+    def connect(self, conn: Connection, req: Record, now: int) -> Record | None:  # ConnectRequest → ConnectResponse
         """The ConnectResponse; None means close without a reply. A timeOut of 0 means expired: reply, then close."""
         if req.lastZxidSeen > self.db.zxid:
             return None  # "Refusing session request ... client must try another server"
@@ -165,7 +168,7 @@ class Core:
 
     # -- write preparation: validate, return the txn --------------------------
 
-    def prep_create(self, conn: Connection, opcode: int, req) -> txn.CreateTxn:
+    def prep_create(self, conn: Connection, opcode: int, req) -> Record:  # a txn.CreateTxn
         flags = req.flags
         if opcode == op.CREATE_TTL or flags in (op.PERSISTENT_WITH_TTL, op.PERSISTENT_SEQUENTIAL_WITH_TTL):
             raise KeeperError(errors.UNIMPLEMENTED, req.path)  # TTL nodes need zookeeper.extendedTypesEnabled
@@ -187,7 +190,7 @@ class Core:
         owner = conn.session_id if flags in (op.EPHEMERAL, op.EPHEMERAL_SEQUENTIAL) else 0
         return txn.CreateTxn(path, req.data, list(fixed), owner, flags == op.CONTAINER)
 
-    def prep_delete(self, conn: Connection, req) -> txn.DeleteTxn:
+    def prep_delete(self, conn: Connection, req) -> Record:  # a txn.DeleteTxn
         path = req.path or ""
         if "/" not in path or "\0" in path or path in SPECIAL_PATHS:
             raise KeeperError(errors.BAD_ARGUMENTS, path)
@@ -200,7 +203,7 @@ class Core:
             raise KeeperError(errors.NOT_EMPTY, path)
         return txn.DeleteTxn(path)
 
-    def prep_set_data(self, conn: Connection, req) -> txn.SetDataTxn:
+    def prep_set_data(self, conn: Connection, req) -> Record:  # a txn.SetDataTxn
         validate_path(req.path)
         node = self.existing(req.path)
         acl.check(node.acl, op.WRITE, conn.auth_ids)
@@ -208,7 +211,7 @@ class Core:
             raise KeeperError(errors.BAD_VERSION, req.path)
         return txn.SetDataTxn(req.path, req.data)
 
-    def prep_check(self, conn: Connection, req) -> r.Empty:
+    def prep_check(self, conn: Connection, req) -> Record:  # r.Empty
         validate_path(req.path)
         node = self.existing(req.path)
         acl.check(node.acl, op.READ, conn.auth_ids)
@@ -216,7 +219,7 @@ class Core:
             raise KeeperError(errors.BAD_VERSION, req.path)
         return r.Empty()
 
-    def prep_set_acl(self, conn: Connection, req) -> txn.SetACLTxn:
+    def prep_set_acl(self, conn: Connection, req) -> Record:  # a txn.SetACLTxn
         validate_path(req.path)
         fixed = acl.fixup(req.acl, conn.auth_ids)
         node = self.existing(req.path)
@@ -423,10 +426,8 @@ def _java_hash_set_order(paths: list) -> list:
     while len(paths) > capacity * 3 // 4:
         capacity *= 2
 
-    def bucket(text: str) -> int:
-        h = 0
-        for unit in text.encode("utf-16-be").hex(" ", 2).split():
-            h = (31 * h + int(unit, 16)) & 0xFFFFFFFF
+    def bucket(text: str) -> int:  # HashMap.hash: the hash's high half folded into the low
+        h = string_hash(text) & 0xFFFFFFFF
         return (h ^ (h >> 16)) & (capacity - 1)
 
     return sorted(paths, key=bucket)
@@ -445,7 +446,7 @@ def _who_am_i(core: Core, conn: Connection, req, now: int) -> Result:
 
 
 def _multi_read(core: Core, conn: Connection, req, now: int) -> Result:
-    results = []
+    results: list[tuple[int, int, Record | None]] = []
     for opcode, sub in req.record:
         try:
             node = core.existing(sub.path)

@@ -87,7 +87,7 @@ class ZooKeeperServer:
     def __init__(self, config: ZooKeeperConfig):
         self.config = config
         self.stats = four_letter.ServerStats()
-        self.core: Core | None = None
+        self.core: Core = None  # type: ignore[assignment]  # set by start(); the connections come after
         self.port: int = 0
         self.address: tuple[str, int] | None = None
         self.recovered_txns = 0
@@ -151,6 +151,7 @@ class ZooKeeperServer:
         return self.address
 
     async def serve_forever(self) -> None:
+        assert self._server is not None, "start() first"
         await self._server.serve_forever()
 
     async def stop(self) -> None:
@@ -211,6 +212,7 @@ class ZooKeeperServer:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
+        assert task is not None  # a connection is served by a task of its own
         self._tasks.add(task)
         peer_name = writer.get_extra_info("peername") or ("?", 0)
         conn = Connection(str(peer_name[0]), int(peer_name[1]))

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from kcli.protocol.zookeeper import errors
 from kcli.protocol.zookeeper import opcodes as op
+from kcli.protocol.zookeeper.jute import Record
 from kcli.protocol.zookeeper.records import ACL, Id, Stat
 
 OPEN_ACL_UNSAFE = (ACL(op.ALL, Id("world", "anyone")),)
@@ -43,7 +44,7 @@ class DataNode:
     container: bool = False
     children: set = field(default_factory=set)
 
-    def stat(self) -> Stat:
+    def stat(self) -> Record:  # a Stat
         n = len(self.children)
         return Stat(
             self.czxid, self.mzxid, self.ctime, self.mtime, self.version, self.cversion * 2 - n, self.aversion,

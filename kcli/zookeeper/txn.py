@@ -21,7 +21,7 @@ tree after recovery is the tree clients saw. Records (jute):
 from __future__ import annotations
 
 from kcli.protocol.zookeeper import opcodes as op
-from kcli.protocol.zookeeper.jute import Reader, record
+from kcli.protocol.zookeeper.jute import Reader, Record, record
 from kcli.protocol.zookeeper.records import Empty
 
 TxnHeader = record("TxnHeader", "long sessionId; int cxid; long zxid; long time; int type")
@@ -60,7 +60,7 @@ def decode(payload: bytes):
     return header, RECORDS[header.type].read(reader)
 
 
-def multi(parts) -> MultiTxn:
+def multi(parts) -> Record:  # a MultiTxn
     """A MultiTxn from ``(type, record)`` parts."""
     return MultiTxn([Txn(kind, body.to_bytes()) for kind, body in parts])
 

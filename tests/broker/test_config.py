@@ -1,5 +1,7 @@
 """BrokerConfig and the .properties format."""
 
+from pathlib import Path
+
 import pytest
 
 from kcli.broker.config import SHIPPED, BrokerConfig, ConfigError
@@ -64,3 +66,18 @@ def test_bad_values_name_the_problem(override, message):
     with pytest.raises(ConfigError) as info:
         BrokerConfig.load(None, [override])
     assert message in str(info.value)
+
+
+def test_each_mode_has_its_own_default_data_directory():
+    """As Kafka's shipped files: kraft-combined-logs standalone, kafka-logs with ZooKeeper — the tutorials never collide."""
+    from kcli.broker.config import default_log_dir
+    from kcli.config import tutorial_path
+
+    standalone = BrokerConfig.from_properties({})
+    zookeeper_mode = BrokerConfig.from_properties({"zookeeper.connect": "localhost:2181"})
+    assert standalone.log_dir.name == "kraft-combined-logs" and standalone.log_dir == default_log_dir()
+    assert zookeeper_mode.log_dir.name == "kafka-logs" and zookeeper_mode.log_dir == default_log_dir(zookeeper_mode=True)
+    assert standalone.log_dir.parent == zookeeper_mode.log_dir.parent
+    shipped_zookeeper_file, _ = tutorial_path(Path("config/server.properties"))
+    assert BrokerConfig.load(shipped_zookeeper_file).log_dir == zookeeper_mode.log_dir
+    assert BrokerConfig.load(None).log_dir == standalone.log_dir

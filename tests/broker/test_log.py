@@ -10,12 +10,12 @@ from kcli.protocol.kafka import record_batch
 from kcli.protocol.kafka.errors import ErrorCode
 
 
-def batch(*values, producer_id=-1, epoch=-1, sequence=-1, timestamp=1_000):
+def batch(*values, producer_id=-1, epoch=-1, sequence=-1, timestamp=1_000, key=None):
     builder = MemoryRecordsBuilder(magic=2, compression_type=0, batch_size=1 << 20)
     if producer_id >= 0:
         builder.set_producer_state(producer_id, epoch, sequence, False)
     for v in values:
-        builder.append(timestamp=timestamp, key=None, value=v, headers=[])
+        builder.append(timestamp=timestamp, key=key, value=v, headers=[])
     builder.close()
     return bytes(builder.buffer())
 

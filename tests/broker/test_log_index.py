@@ -145,3 +145,16 @@ def test_a_shifted_active_index_never_lends_garbage_offsets(tmp_path):
     assert p.log_end_offset == end
     assert p.append(batch(b"next"), now_ms=0).base_offset == end
     p.close()
+
+
+def test_entries_follow_kafkas_rhythm_counted_from_the_last_indexed_batch(tmp_path):
+    # Kafka's LogSegment.append indexes a batch when more than index.interval.bytes lie between the last indexed
+    # batch (or the segment's start) and the batch's own position; batches of 100 bytes, interval 250, by hand:
+    # positions 300, 600, 900 (offsets 3, 6, 9). kcli used to count the batch itself too: 200, 500, 800.
+    p = open_partition(tmp_path, index_interval_bytes=250)
+    for i in range(10):
+        data = batch(b"%04d" % i + b"." * 28)
+        assert len(data) == 100
+        p.append(data, now_ms=0)
+    p.close()
+    assert entries((tmp_path / "t-0" / "00000000000000000000.index").read_bytes()) == [(3, 300), (6, 600), (9, 900)]

@@ -120,16 +120,19 @@ def test_a_failed_index_write_cuts_the_log_write_back_too(disk, monkeypatch):
     monkeypatch.setattr(OffsetIndex, "append", spy)
     partition = Partition.open(disk / "t-0", "t", 0, LogConfig(), recover=False)
     try:
-        fill(disk / "filler", leave=8192)  # two pages: room for the batch, none for the index's first page
-        assert free_bytes(disk) == 8192
+        # > index.interval.bytes from the segment's start: the next batch is due an index entry (Kafka's rhythm)
+        partition.append(batch_of_size(4100), now_ms=0)
+        fill(disk / "filler")  # the log's second page has room for the next batch; nothing is left for the index
+        assert free_bytes(disk) == 0
         with pytest.raises(AppendError) as refused:
-            partition.append(batch_of_size(8192), now_ms=0)  # > index.interval.bytes: an index entry is due
+            partition.append(batch_of_size(4092), now_ms=0)
         assert refused.value.code == ErrorCode.KAFKA_STORAGE_ERROR
         assert index_errors == [errno.ENOSPC]
         segment = partition.active
-        assert segment.log_path.stat().st_size == segment.size == 0
+        assert segment.log_path.stat().st_size == segment.size == 4100
         assert segment.index.path.stat().st_size == 0 and len(segment.index) == 0
-        assert partition.log_end_offset == 0
+        assert segment.time_index.path.stat().st_size == 0 and len(segment.time_index) == 0
+        assert partition.log_end_offset == 1
     finally:
         partition.close()
 

@@ -404,14 +404,14 @@ def test_an_unreachable_cluster_times_out_after_timeout(kcli, unused_port):
     result = kcli("consumer-groups", "--list", "--bootstrap-server", f"127.0.0.1:{unused_port}", "--timeout", "500")
     assert time.monotonic() - started < 5
     assert (result.exit_code, result.stdout) == (1, "")
-    assert result.stderr == ("Error: Executing consumer group command failed due to org.apache.kafka.common.errors.TimeoutException: "
+    assert result.stderr == (f"WARN Connection to node -1 (/127.0.0.1:{unused_port}) could not be established. Broker may not be available.\n"
+                             "Is a broker running? Start one with: kcli server-start\n"
+                             "Error: Executing consumer group command failed due to org.apache.kafka.common.errors.TimeoutException: "
                              "Timed out waiting for a node assignment. Call: listConsumerGroups\n")
 
 
 @pytest.fixture
 def unused_port():
-    import socket
+    from tests.ports import free_port
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_port()

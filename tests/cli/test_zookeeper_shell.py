@@ -158,11 +158,9 @@ def test_setacl_recursive_and_deleteall_in_batches(kcli, real_zookeeper, zk):
 
 
 def test_no_server_is_zkclis_connection_loss(kcli):
-    import socket
+    from tests.ports import free_port
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # nothing listens here once the probe closes
+    port = free_port()
     started = time.monotonic()
     failed = kcli("zookeeper-shell", f"127.0.0.1:{port}", "ls", "/brokers/ids")
     assert (failed.exit_code, failed.stdout) == (1, "")
@@ -190,7 +188,7 @@ def drive_prompt(shell, server, steps):
             steps(send, seen)
         except BaseException as exc:  # noqa: BLE001 - reported by the test's thread
             failures.append(exc)
-            send("\x03")  # Ctrl+C ends the prompt, so the test fails now rather than at its timeout
+            send("\x03\x04")  # Ctrl+C clears the line, Ctrl+D ends the prompt: the test fails now rather than at its timeout
 
     try:
         with create_pipe_input() as pipe:
@@ -229,6 +227,27 @@ def test_interactive_prompt_completes_paths_and_keeps_history(real_zookeeper, zk
     assert screen.count("shot\n") == 2
     assert screen.endswith(watcher_block("Closed", "None"))
     assert zk.exists("/mocha") is not None
+
+
+def test_ctrl_c_clears_a_half_typed_line_and_ctrl_d_quits(real_zookeeper, zk):
+    """As in a shell: Ctrl+C drops what was typed and gives a fresh prompt; only Ctrl+D leaves."""
+    zk.create("/flat-white", b"velvet")
+    server = real_zookeeper.connect
+    shell = tool.connect(server, render.zk_event)
+
+    def steps(send, seen):
+        send("delete /flat-wh")
+        seen("delete /flat-wh")
+        send("\x03")  # Ctrl+C: the half-typed delete is dropped, the shell stays
+        send("get /flat-white\r")  # typed on a clean line
+        seen("velvet")
+        send("\x04")  # Ctrl+D
+
+    screen = drive_prompt(shell, server, steps)
+    assert "velvet\n" in screen  # the shell was still there after Ctrl+C, and ran the next line
+    assert screen.endswith(watcher_block("Closed", "None"))
+    assert "delete /flat-whget" not in screen
+    assert zk.get("/flat-white")[0] == b"velvet"  # the half-typed delete never ran
 
 
 def test_completer_offers_commands_then_children(real_zookeeper, zk):

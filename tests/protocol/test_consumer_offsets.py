@@ -1,6 +1,7 @@
 """__consumer_offsets keys and values in Kafka's schemas, and Kafka's group → partition mapping."""
 
-from kcli.broker.group.metadata_manager import java_string_hash, partition_for
+from kcli.broker.group.metadata_manager import partition_for
+from kcli.protocol.java_hash import string_hash
 from kcli.protocol.kafka import consumer_offsets as schema
 
 
@@ -27,7 +28,7 @@ def test_subscribed_topics_reads_a_consumer_subscription():
 
 
 def test_group_partition_is_javas_string_hash_as_kafka_uses_it():
-    assert java_string_hash("hello") == 99162322
-    assert java_string_hash("polygenelubricants") == -(2**31)  # the one whose abs overflows
+    assert string_hash("hello") == 99162322
+    assert string_hash("polygenelubricants") == -(2**31)  # the one whose abs overflows
     assert partition_for("polygenelubricants", 50) == 0
     assert partition_for("hello", 50) == 99162322 % 50

@@ -1,9 +1,12 @@
 """Framing: request heads are routed and decoded with kafka-python's classes; responses framed."""
 
 import pytest
+from kafka.protocol.consumer import ListOffsetsRequest
 from kafka.protocol.metadata import ApiVersionsRequest, ApiVersionsResponse, MetadataRequest, MetadataResponse
 
+from kcli.broker.dispatch import ROUTES
 from kcli.protocol.kafka import frame
+from tests.wire_requests import encode, sample, served
 
 
 @pytest.mark.parametrize("version", [0, 1, 2, 3, 4])
@@ -48,3 +51,23 @@ def test_client_id_past_the_end_is_malformed():
 def test_undecodable_body_is_malformed():
     with pytest.raises(frame.MalformedFrame):
         frame.decode_request(MetadataRequest, 7, b"\x00\x03\x00\x07\x00\x00\x00\x01\xff\xff\x00\x00\x00\x05")
+
+
+@pytest.mark.parametrize("api_key, version", served(), ids=str)
+def test_every_served_request_decodes_with_its_nulls_where_the_schema_allows_them(api_key, version):
+    request_class = ROUTES[api_key].request
+    data = encode(sample(api_key, version))[4:]
+    decoded = frame.decode_request(request_class, version, data)
+    assert decoded.to_dict() == request_class.decode(data, version=version, header=True).to_dict()
+
+
+def test_a_null_non_nullable_field_does_not_decode():
+    T = ListOffsetsRequest.ListOffsetsTopic
+    nested = ListOffsetsRequest(version=4, replica_id=-1, isolation_level=0, topics=[T(name="t", partitions=None)])
+    with pytest.raises(frame.MalformedFrame, match="non-nullable field topics.partitions was serialized as null"):
+        frame.decode_request(ListOffsetsRequest, 4, encode(nested)[4:])
+    null_name = MetadataRequest(version=7, topics=[MetadataRequest.MetadataRequestTopic(name=None)], allow_auto_topic_creation=False)
+    with pytest.raises(frame.MalformedFrame, match="field topics.name was"):
+        frame.decode_request(MetadataRequest, 7, encode(null_name)[4:])
+    all_topics = MetadataRequest(version=7, topics=None, allow_auto_topic_creation=False)  # nullable: every topic
+    assert frame.decode_request(MetadataRequest, 7, encode(all_topics)[4:]).topics is None

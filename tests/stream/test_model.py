@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from kcli.protocol.java_string import java_string_hash
+from kcli.protocol.java_hash import string_hash
 from kcli.stream import Message, conversion
 from kcli.stream.application import load
 from kcli.stream.bindings import resolve
@@ -25,7 +25,7 @@ JAVA_HASHES = {"": 0, "a": 97, "abc": 96354, "hello": 99162322, "Hello World": -
 
 
 def test_java_string_hashcode_on_fixed_vectors():
-    assert {s: java_string_hash(s) for s in JAVA_HASHES} == JAVA_HASHES
+    assert {s: string_hash(s) for s in JAVA_HASHES} == JAVA_HASHES
 
 
 def test_partition_selection_is_springs_rule():

@@ -97,4 +97,4 @@ def test_unreachable_broker_is_one_line_not_a_hang():
         address = "127.0.0.1:%d" % silent.getsockname()[1]
         with pytest.raises(ToolError) as caught:
             ConsoleProducer(address, "coffee", {}, print, bootstrap_timeout_ms=500)
-    assert caught.value.message == f"Connection to node -1 ({address}) could not be established. Node may not be available."
+    assert caught.value.message == f"Timed out waiting for the broker at {address} to answer"

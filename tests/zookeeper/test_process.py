@@ -69,7 +69,7 @@ def test_port_in_use_is_one_clear_line(tmp_path):
         port = taken.getsockname()[1]
         result = kcli("zookeeper-start", str(properties(tmp_path, port)))
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    lines = [l for l in result.stderr.splitlines() if l.strip()]
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and f"Unable to bind to 127.0.0.1:{port}" in lines[0] and "clientPort" in lines[0]
 
 

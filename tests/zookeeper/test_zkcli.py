@@ -10,7 +10,6 @@ with SetWatches and they fire.
 import re
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 
 from kcli.zookeeper.config import ZooKeeperConfig
 from kcli.zookeeper.server import run_in_thread
+from tests.peers import missing
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 ZKCLI = shutil.which("zkCli.sh") or "/usr/share/zookeeper/bin/zkCli.sh"
@@ -29,10 +29,8 @@ _MASKS = [(re.compile(r"^(c|m|p)Zxid = 0x[0-9a-f]+$"), r"\1Zxid = 0x?"),
 
 @pytest.fixture
 def zkcli():
-    if not Path(ZKCLI).exists():
-        if sys.platform.startswith("linux"):
-            pytest.fail("zkCli.sh is not installed (Debian package 'zookeeper'); .ci/run installs it")
-        pytest.skip("zkCli.sh comes from Debian's zookeeper package")
+    if not Path(ZKCLI).exists() or shutil.which("java") is None:
+        missing("needs ZooKeeper's zkCli.sh and Java: apt-get install zookeeper (Debian); .ci/run installs it")
     return ZKCLI
 
 

@@ -5,8 +5,11 @@ partition ``abs(hashCode(group)) % offsets.topic.num.partitions``, every
 commit is a record batch appended there before the commit is acknowledged
 (a failed append answers with the error Kafka maps it to: a full disk is
 NOT_COORDINATOR), and on start the log is replayed to rebuild the coordinator's groups. A null
-value is a tombstone, so the topic's ``cleanup.policy=compact`` keeps its
-meaning.
+value is a tombstone. The topic is created, as Kafka creates it, with
+``cleanup.policy=compact`` and ``segment.bytes`` from ``offsets.topic.segment.bytes``,
+so the cleaner (kcli/broker/log/cleaner.py) keeps only the last record of
+each key and the replay at start-up reads about one record per live key,
+however many commits were ever made.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from kcli.broker.group.coordinator import GroupCoordinator
 from kcli.broker.group.metadata import CommittedOffset, Group, GroupState, Member
 from kcli.broker.log.catalog import Catalog
 from kcli.broker.log.partition import Partition
-from kcli.protocol.java_string import java_string_hash
+from kcli.protocol.java_hash import string_hash
 from kcli.protocol.kafka import consumer_offsets as schema
 from kcli.protocol.kafka.errors import ErrorCode
 
@@ -38,20 +41,22 @@ def commit_error(code: ErrorCode) -> ErrorCode:
 
 
 def partition_for(group_id: str, partitions: int) -> int:
-    h = java_string_hash(group_id)
+    h = string_hash(group_id)
     return (h & 0x7FFFFFFF if h != -(1 << 31) else 0) % partitions  # Kafka's Utils.abs
 
 
 class GroupMetadataManager:
-    def __init__(self, catalog: Catalog, num_partitions: int):
+    def __init__(self, catalog: Catalog, num_partitions: int, segment_bytes: str = TOPIC_CONFIGS["segment.bytes"]):
         self.catalog = catalog
         self.num_partitions = num_partitions
+        self.topic_configs = {**TOPIC_CONFIGS, "segment.bytes": segment_bytes}
+        self.records_replayed = 0  # by the last load
 
     # -- the internal topic ------------------------------------------------------
 
     def ensure_topic(self) -> None:
         if TOPIC not in self.catalog.topics:
-            self.catalog.create(TOPIC, self.num_partitions, dict(TOPIC_CONFIGS))
+            self.catalog.create(TOPIC, self.num_partitions, dict(self.topic_configs))
         self.catalog.topics[TOPIC].internal = True
 
     def _partition(self, group_id: str):
@@ -113,6 +118,7 @@ class GroupMetadataManager:
         if topic is None:
             return 0
         topic.internal = True
+        self.records_replayed = 0
         for partition in topic.partitions:
             offset = partition.log_start_offset
             while offset < partition.log_end_offset:
@@ -123,6 +129,7 @@ class GroupMetadataManager:
                     for record in batch:
                         if record.offset >= offset:  # the first batch read may begin before ``offset``
                             self._apply(coordinator, record.key, record.value, now)
+                            self.records_replayed += 1
                     offset = max(offset, batch.next_offset)
                 if offset == start:  # nothing whole to read: never spin
                     break

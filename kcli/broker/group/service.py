@@ -30,7 +30,9 @@ def _now_ms() -> int:
 class GroupService:
     def __init__(self, catalog: Catalog, props: dict[str, str], on_append=lambda: None, flush=None):
         self.coordinator = GroupCoordinator(GroupConfig.from_properties(props))
-        self.manager = GroupMetadataManager(catalog, int(props.get("offsets.topic.num.partitions", "1")))
+        self.manager = GroupMetadataManager(
+            catalog, int(props.get("offsets.topic.num.partitions", "1")), props.get("offsets.topic.segment.bytes", "104857600")
+        )
         self._on_append = on_append
         self._flush = flush  # LogFlusher.flush: partitions -> future of the failed ones
         self._waiters: dict[object, asyncio.Future] = {}

@@ -21,5 +21,10 @@ def handle(request, ctx):
 
 
 def unsupported():
+    return error_response(None, None, ErrorCode.UNSUPPORTED_VERSION)
+
+
+def error_response(request, ctx, code):
+    """A v0 reply with ``code`` and this API's own range: clients parse an ApiVersions error as v0 (KIP-511)."""
     own = Response.ApiVersion(api_key=Request.API_KEY, min_version=ADVERTISED[0], max_version=ADVERTISED[1])
-    return Response(version=0, error_code=ErrorCode.UNSUPPORTED_VERSION, api_keys=[own])
+    return Response(version=0, error_code=code, api_keys=[own])

@@ -61,3 +61,9 @@ def _check(ctx, t) -> tuple[ErrorCode, str | None]:
     if t.assignments:
         return ErrorCode.INVALID_REQUEST, "Manual replica assignment is not supported by kcli's single broker."
     return ErrorCode.NONE, None
+
+
+def error_response(request, ctx, code):
+    """Every topic with ``code`` (Kafka's CreatePartitionsRequest.getErrorResponse)."""
+    results = [Response.CreatePartitionsTopicResult(name=t.name, error_code=code, error_message=None) for t in request.topics]
+    return Response(version=ctx.api_version, throttle_time_ms=0, results=results)

@@ -116,3 +116,9 @@ async def auto_create(ctx, name: str):
                 log.warning("Not creating topic %s on first use: %s", name, problem[1])
             return None
         return await ctx.catalog.create_gradually(name, count, {})
+
+
+def error_response(request, ctx, code):
+    """Every topic with ``code`` (Kafka's CreateTopicsRequest.getErrorResponse)."""
+    results = [Response.CreatableTopicResult(name=t.name, error_code=code, error_message=None) for t in request.topics]
+    return Response(version=ctx.api_version, throttle_time_ms=0, topics=results)

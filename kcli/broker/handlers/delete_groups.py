@@ -14,3 +14,9 @@ def handle(request, ctx):
         results.append(Response.DeletableGroupResult(group_id=group_id, error_code=code))
     groups.settle(ctx.now_ms)
     return Response(version=ctx.api_version, throttle_time_ms=0, results=results)
+
+
+def error_response(request, ctx, code):
+    """Every group with ``code`` (Kafka's DeleteGroupsRequest.getErrorResponse)."""
+    results = [Response.DeletableGroupResult(group_id=g, error_code=code) for g in request.groups_names]
+    return Response(version=ctx.api_version, throttle_time_ms=0, results=results)

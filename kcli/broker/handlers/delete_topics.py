@@ -18,3 +18,9 @@ def handle(request, ctx):
             code = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
         results.append(Response.DeletableTopicResult(name=name, error_code=code))
     return Response(version=ctx.api_version, throttle_time_ms=0, responses=results)
+
+
+def error_response(request, ctx, code):
+    """Every topic with ``code`` (Kafka's DeleteTopicsRequest.getErrorResponse)."""
+    results = [Response.DeletableTopicResult(name=name, error_code=code) for name in request.topic_names]
+    return Response(version=ctx.api_version, throttle_time_ms=0, responses=results)

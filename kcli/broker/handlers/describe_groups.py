@@ -46,3 +46,12 @@ def handle(request, ctx):
             members=members, authorized_operations=ops,
         ))
     return Response(version=ctx.api_version, throttle_time_ms=0, groups=described)
+
+
+def error_response(request, ctx, code):
+    """Every group with ``code`` and nothing else (Kafka's DescribeGroupsRequest.getErrorResponse)."""
+    groups = [
+        _Group(error_code=code, group_id=g, group_state="", protocol_type="", protocol_data="", members=[], authorized_operations=NOT_REQUESTED)
+        for g in request.groups
+    ]
+    return Response(version=ctx.api_version, throttle_time_ms=0, groups=groups)

@@ -83,3 +83,9 @@ def _empty(index: int, code: ErrorCode):
         partition_index=index, error_code=code, high_watermark=-1, last_stable_offset=-1, log_start_offset=-1,
         aborted_transactions=None, preferred_read_replica=-1, records=b"",
     )
+
+
+def error_response(request, ctx, code):
+    """``code`` at the top (v7+) and on every partition asked for (Kafka's FetchRequest.getErrorResponse)."""
+    topics = [_Topic(topic=t.topic, partitions=[_empty(p.partition, code) for p in t.partitions]) for t in request.topics]
+    return Response(version=ctx.api_version, throttle_time_ms=0, error_code=code, session_id=0, responses=topics)

@@ -43,3 +43,11 @@ def handle(request, ctx):
         version=ctx.api_version, throttle_time_ms=0, error_code=code, error_message=message,
         node_id=node if ok else -1, host=host if ok else "", port=port if ok else -1,
     )
+
+
+def error_response(request, ctx, code):
+    """No coordinator, with ``code``: once before v4, for every key from v4 (Kafka's FindCoordinatorRequest.getErrorResponse)."""
+    if ctx.api_version >= 4:
+        coordinators = [Response.Coordinator(key=k, node_id=-1, host="", port=-1, error_code=code, error_message=None) for k in request.coordinator_keys]
+        return Response(version=ctx.api_version, throttle_time_ms=0, coordinators=coordinators)
+    return Response(version=ctx.api_version, throttle_time_ms=0, error_code=code, error_message=None, node_id=-1, host="", port=-1)

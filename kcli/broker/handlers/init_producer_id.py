@@ -1,7 +1,15 @@
-"""InitProducerId (key 22): v0–v1 (identical bodies).
+"""InitProducerId (key 22): v0–v5, as Kafka 3.9. v1 is v0; v2 is flexible; v3 adds the producer id
+and epoch of a producer asking to resume (KIP-360); v4 and v5 only add error codes for transactions.
 
-Hands out a fresh producer id with epoch 0 for idempotent producers.
-Transactions are not served yet: a transactional id is refused.
+Hands out a fresh producer id with epoch 0 for idempotent producers, also when one asks to
+resume an id (Kafka's TransactionCoordinator "blindly" allocates a new one when the
+transactional id is null); a producer id without an epoch, or an epoch without a producer
+id, is INVALID_REQUEST, as Kafka's KafkaApis answers. Transactions are not served yet: a
+transactional id is refused.
+
+v3+ matters beyond transactions: kafka-python takes a broker advertising ListOffsets v7 for
+Kafka 3.0 and then recovers an idempotent producer from OUT_OF_ORDER_SEQUENCE_NUMBER or
+UNKNOWN_PRODUCER_ID with an InitProducerId of at least v3 (librdkafka does the same).
 """
 
 from kafka.protocol.producer import InitProducerIdRequest as Request
@@ -9,12 +17,20 @@ from kafka.protocol.producer import InitProducerIdResponse as Response
 
 from kcli.protocol.kafka.errors import ErrorCode
 
-ADVERTISED = (0, 1)
+ADVERTISED = (0, 5)
+NO_PRODUCER_ID = NO_PRODUCER_EPOCH = -1
 
 
 def handle(request, ctx):
+    resuming = (getattr(request, "producer_id", NO_PRODUCER_ID), getattr(request, "producer_epoch", NO_PRODUCER_EPOCH))
+    if (resuming[0] == NO_PRODUCER_ID) != (resuming[1] == NO_PRODUCER_EPOCH):
+        return _refused(ctx, ErrorCode.INVALID_REQUEST)
     if request.transactional_id is not None:
-        return Response(version=ctx.api_version, throttle_time_ms=0, error_code=ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producer_id=-1, producer_epoch=-1)
+        return _refused(ctx, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
     producer_id = ctx.state.next_producer_id
     ctx.state.next_producer_id += 1
     return Response(version=ctx.api_version, throttle_time_ms=0, error_code=0, producer_id=producer_id, producer_epoch=0)
+
+
+def _refused(ctx, code: ErrorCode):
+    return Response(version=ctx.api_version, throttle_time_ms=0, error_code=code, producer_id=-1, producer_epoch=-1)

@@ -1,18 +1,33 @@
-"""ListOffsets (key 2): serves v1–v4; v1 is advertised for librdkafka's offset-by-time check.
+"""ListOffsets (key 2): serves v1–v9, Kafka 3.9's range but v0 (gone in 4.0); v1 is librdkafka's offset-by-time check.
 
-timestamp -2 is the log start offset (earliest), -1 the log end offset
-(latest); any other value finds the first record whose timestamp is at or
-after it, or -1 when there is none. v2 adds isolation_level; v4
-current_leader_epoch / leader_epoch (-1 here).
+timestamp -2 (earliest) is the log start offset, and so is -4 (earliest-local,
+v8+: kcli has no tiered storage); -1 (latest) is the high watermark, or the
+last stable offset under read_committed; -3 (max-timestamp, v7+, KIP-734) is
+the first record carrying the log's largest timestamp; -5 (latest-tiered,
+v9+) is -1, as Kafka answers without remote storage; any timestamp >= 0 is
+the first record stamped at or after it. The last two are found through the
+segments' time and offset indexes (Partition), and are -1 when there is none
+(or when the record lies at or past what a consumer may fetch). A negative
+timestamp not among these, or one newer than the request's version, gets
+UNSUPPORTED_VERSION for its partition, as Kafka's ReplicaManager answers.
+v2 adds isolation_level; v4 current_leader_epoch / leader_epoch (-1 here);
+v6 is flexible.
+A stored batch on the way that does not decode answers CORRUPT_MESSAGE for that
+partition (Kafka answers its decompression failure with UNKNOWN_SERVER_ERROR, a
+record that does not parse with INVALID_RECORD).
 """
 
 from kafka.protocol.consumer import ListOffsetsRequest as Request
 from kafka.protocol.consumer import ListOffsetsResponse as Response
 
+from kcli.broker.log.partition import AppendError
 from kcli.protocol.kafka.errors import ErrorCode
 
-ADVERTISED = (1, 4)
-EARLIEST, LATEST = -2, -1
+ADVERTISED = (1, 9)
+LATEST, EARLIEST, MAX_TIMESTAMP, EARLIEST_LOCAL, LATEST_TIERED = -1, -2, -3, -4, -5
+READ_COMMITTED = 1
+# the first version each special timestamp is accepted in (Kafka's ReplicaManager.timestampMinSupportedVersion)
+MIN_VERSION = {EARLIEST: 1, LATEST: 1, MAX_TIMESTAMP: 7, EARLIEST_LOCAL: 8, LATEST_TIERED: 9}
 
 _Topic = Response.ListOffsetsTopicResponse
 _Partition = _Topic.ListOffsetsPartitionResponse
@@ -23,18 +38,40 @@ def handle(request, ctx):
     for t in request.topics:
         results = []
         for p in t.partitions:
-            partition = ctx.catalog.partition(t.name, p.partition_index)
-            code, timestamp, offset = ErrorCode.NONE, -1, -1
-            if partition is None:
-                code = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
-            elif p.timestamp == EARLIEST:
-                offset = partition.log_start_offset
-            elif p.timestamp == LATEST:
-                offset = partition.last_stable_offset if request.isolation_level == 1 else partition.high_watermark
-            else:
-                found = partition.offset_for_timestamp(p.timestamp)
-                if found is not None:
-                    offset, timestamp = found
+            try:
+                code, (offset, timestamp) = _lookup(ctx, request, t.name, p)
+            except AppendError as exc:  # a stored batch that does not decode: this partition's error only
+                code, offset, timestamp = exc.code, -1, -1
             results.append(_Partition(partition_index=p.partition_index, error_code=code, timestamp=timestamp, offset=offset, leader_epoch=-1))
         topics.append(_Topic(name=t.name, partitions=results))
+    return Response(version=ctx.api_version, throttle_time_ms=0, topics=topics)
+
+
+def _lookup(ctx, request, topic: str, p) -> tuple[ErrorCode, tuple[int, int]]:
+    """(error, (offset, timestamp)) for one partition of the request."""
+    none = (-1, -1)
+    if p.timestamp < 0 and ctx.api_version < MIN_VERSION.get(p.timestamp, 1 << 15):
+        return ErrorCode.UNSUPPORTED_VERSION, none
+    partition = ctx.catalog.partition(topic, p.partition_index)
+    if partition is None:
+        return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, none
+    fetchable = partition.last_stable_offset if request.isolation_level == READ_COMMITTED else partition.high_watermark
+    if p.timestamp in (EARLIEST, EARLIEST_LOCAL):
+        return ErrorCode.NONE, (partition.log_start_offset, -1)
+    if p.timestamp == LATEST:
+        return ErrorCode.NONE, (fetchable, -1)
+    if p.timestamp == LATEST_TIERED:
+        return ErrorCode.NONE, none
+    found = partition.max_timestamp_offset() if p.timestamp == MAX_TIMESTAMP else partition.offset_for_timestamp(p.timestamp)
+    if found is None or found[0] >= fetchable:
+        return ErrorCode.NONE, none
+    return ErrorCode.NONE, found
+
+
+def error_response(request, ctx, code):
+    """Every partition with ``code``, offset and timestamp -1 (Kafka's ListOffsetsRequest.getErrorResponse)."""
+    topics = [
+        _Topic(name=t.name, partitions=[_Partition(partition_index=p.partition_index, error_code=code, timestamp=-1, offset=-1, leader_epoch=-1) for p in t.partitions])
+        for t in request.topics
+    ]
     return Response(version=ctx.api_version, throttle_time_ms=0, topics=topics)

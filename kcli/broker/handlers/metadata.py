@@ -53,3 +53,9 @@ async def handle(request, ctx):
         version=ctx.api_version, throttle_time_ms=0, brokers=[broker], cluster_id=catalog.cluster_id,
         controller_id=node, topics=topics,
     )
+
+
+def error_response(request, ctx, code):
+    """Each topic asked for with ``code`` and no partitions, no brokers (Kafka's MetadataRequest.getErrorResponse)."""
+    topics = [_Topic(error_code=code, name=t.name or "", is_internal=False, partitions=[]) for t in request.topics or ()]
+    return Response(version=ctx.api_version, throttle_time_ms=0, brokers=[], cluster_id=None, controller_id=-1, topics=topics)

@@ -62,3 +62,12 @@ async def handle(request, ctx):
     ]
     groups.settle(ctx.now_ms)
     return Response(version=v, throttle_time_ms=0, topics=topics)
+
+
+def error_response(request, ctx, code):
+    """Every partition with ``code`` (Kafka's OffsetCommitRequest.getErrorResponse)."""
+    topics = [
+        _Topic(name=t.name, partitions=[_Partition(partition_index=p.partition_index, error_code=code) for p in t.partitions])
+        for t in request.topics
+    ]
+    return Response(version=ctx.api_version, throttle_time_ms=0, topics=topics)

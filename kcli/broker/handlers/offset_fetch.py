@@ -58,3 +58,17 @@ def _fields(partition: int, offset) -> dict:
         partition_index=partition, committed_offset=offset.offset, committed_leader_epoch=offset.leader_epoch,
         metadata=offset.metadata, error_code=0,
     )
+
+
+def error_response(request, ctx, code):
+    """Kafka's OffsetFetchRequest.getErrorResponse: every asked partition with ``code`` before v2; the
+    group's code and no partitions from v2; each group's code from v8."""
+    v = ctx.api_version
+    if v >= 8:
+        return Response(version=v, throttle_time_ms=0, groups=[_Group(group_id=g.group_id, topics=[], error_code=code) for g in request.groups])
+    asked = (request.topics or ()) if v < 2 else ()
+    topics = [
+        _Topic(name=t.name, partitions=[_Partition(**{**_fields(p, None), "error_code": code}) for p in t.partition_indexes])
+        for t in asked
+    ]
+    return Response(version=v, throttle_time_ms=0, topics=topics, error_code=code)

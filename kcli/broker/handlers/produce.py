@@ -1,11 +1,13 @@
-"""Produce (key 0): serves v3–v7; advertises from v0.
+"""Produce (key 0): serves v3–v8; advertises from v0.
 
 v0–v2 are advertised only because librdkafka before 2.11.1 enables gzip,
 snappy and lz4 when Produce v0 is in range (Kafka 4.0 does the same,
 KAFKA-18659); they are refused if sent. v3 adds transactional_id (record
 batch v2 only); v5 log_start_offset; v4, v6 and v7 change only error
-semantics. acks=0 gets no response at all. Internal topics
-(``__consumer_offsets``) are written by the broker only, as in Kafka.
+semantics; v8 adds record_errors and error_message (KIP-467), filled when
+log_validator refuses a batch. v9 is the first flexible version, left out.
+acks=0 gets no response at all. Internal topics (``__consumer_offsets``)
+are written by the broker only, as in Kafka.
 
 When a partition's ``flush.messages`` is reached, the response waits for the
 fsync (shared with concurrent requests, run off the event loop); a failed
@@ -16,13 +18,15 @@ from kafka.protocol.producer import ProduceRequest as Request
 from kafka.protocol.producer import ProduceResponse as Response
 
 from kcli.broker.log.partition import AppendError
+from kcli.protocol.kafka import log_validator
 from kcli.protocol.kafka.errors import ErrorCode
 
-ADVERTISED = (0, 7)
+ADVERTISED = (0, 8)
 IMPLEMENTED_MIN = 3
 
 _Topic = Response.TopicProduceResponse
 _Partition = _Topic.PartitionProduceResponse
+_RecordError = _Partition.BatchIndexAndErrorMessage
 
 
 async def handle(request, ctx):
@@ -37,6 +41,7 @@ async def handle(request, ctx):
         for p in t.partition_data:
             partition = ctx.catalog.partition(t.name, p.index)
             code, base, append_time, start = ErrorCode.NONE, -1, -1, -1
+            record_errors, error_message = [], None
             if not acks_ok:
                 code = ErrorCode.INVALID_REQUIRED_ACKS
             elif partition is None:
@@ -47,15 +52,19 @@ async def handle(request, ctx):
                 code = ErrorCode.CORRUPT_MESSAGE
             else:
                 try:
-                    result = partition.append(p.records, ctx.now_ms)
+                    result = _append(partition, p.records, ctx)
                     base, append_time = result.base_offset, result.log_append_time
                     appended = True
                     if partition.flush_due():
                         durable.append((results, len(results), partition))
                 except AppendError as exc:
-                    code = exc.code
+                    code, error_message = exc.code, exc.message or None
+                    record_errors = [_RecordError(batch_index=i, batch_index_error_message=m) for i, m in exc.record_errors]
                 start = partition.log_start_offset
-            results.append(_Partition(index=p.index, error_code=code, base_offset=base, log_append_time_ms=append_time, log_start_offset=start))
+            results.append(_Partition(
+                index=p.index, error_code=code, base_offset=base, log_append_time_ms=append_time, log_start_offset=start,
+                record_errors=record_errors, error_message=error_message,
+            ))
         topics.append(_Topic(name=t.name, partition_responses=results))
     if appended:
         ctx.state.appends.notify()
@@ -67,7 +76,30 @@ async def handle(request, ctx):
         for results, i, partition in durable:
             if partition in failed:
                 results[i] = _Partition(index=results[i].index, error_code=ErrorCode.KAFKA_STORAGE_ERROR, base_offset=-1,
-                                        log_append_time_ms=-1, log_start_offset=partition.log_start_offset)
+                                        log_append_time_ms=-1, log_start_offset=partition.log_start_offset,
+                                        record_errors=[], error_message=None)
     if request.acks == 0:
         return None
+    return Response(version=ctx.api_version, responses=topics, throttle_time_ms=0)
+
+
+def _append(partition, records, ctx):
+    """Kafka's per-request checks of one partition's records, then the partition's own append."""
+    try:
+        log_validator.validate_produce_records(records, ctx.api_version)
+    except log_validator.RecordValidationError as exc:
+        raise AppendError(exc.code, exc.message) from None
+    return partition.append(records, ctx.now_ms)
+
+
+def error_response(request, ctx, code):
+    """Every partition with ``code`` (Kafka's ProduceRequest.getErrorResponse); acks=0 gets none: the connection closes."""
+    if request.acks == 0:
+        return None
+    topics = [
+        _Topic(name=t.name, partition_responses=[
+            _Partition(index=p.index, error_code=code, base_offset=-1, log_append_time_ms=-1, log_start_offset=-1) for p in t.partition_data
+        ])
+        for t in request.topic_data
+    ]
     return Response(version=ctx.api_version, responses=topics, throttle_time_ms=0)

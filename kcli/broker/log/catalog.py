@@ -6,15 +6,19 @@ Layout under ``log.dirs``::
     meta.properties          cluster.id, node.id, version (as Kafka's)
     kcli-topics.json         {topic: {"topic_id": uuid, "partitions": n, "configs": {k: v}}}
     .kafka_cleanshutdown     present only after a clean shutdown
+    recovery-point-offset-checkpoint, log-start-offset-checkpoint, cleaner-offset-checkpoint
+                             per-partition offsets in Kafka's format (checkpoints.py)
     <topic>-<partition>/     one Partition directory each
 
 ``kcli-topics.json`` is replaced atomically (write a temporary file, close it,
 rename) whenever a topic is created, altered or deleted; then each of
 ``listeners`` is called with the topic's name (ZooKeeper mode mirrors topics
 that way). Without the clean shutdown marker, each partition's last segment is
-recovered on open; every other segment, and the last one after a clean stop,
-has its index and its tail checked and is recovered if they fail (LogSegment).
-The marker is left out when a write or fsync failed.
+recovered on open from the one holding its checkpointed recovery point;
+every other segment, and all of them after a clean stop, has its index and its
+tail checked and is recovered if they fail (LogSegment). At shutdown the logs
+are fsynced, then the recovery points and log start offsets checkpointed, then
+the marker written; it is left out when a write, fsync or checkpoint failed.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from pathlib import Path
 from typing import Callable
 
 from kcli.broker import topic_config
+from kcli.broker.log import checkpoints
 from kcli.broker.log.partition import LogConfig, Partition
 
 CLEAN_SHUTDOWN = ".kafka_cleanshutdown"  # written only when every partition was fsynced whole
@@ -99,13 +104,55 @@ class Catalog:
             _fsync_directory(self.log_dir)  # a marker back from the dead after a power loss would skip recovery
         path = self.log_dir / TOPICS_FILE
         stored = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        recovery_points = self._read_checkpoint(checkpoints.RECOVERY_POINT, "resetting the recovery checkpoint to 0")
+        log_starts = self._read_checkpoint(checkpoints.LOG_START_OFFSET, "resetting to the base offset of the first segment")
+        if stored:
+            count = sum(meta["partitions"] for meta in stored.values())
+            if recover:
+                log.info("Recovering %d logs from %s since no clean shutdown file was found", count, self.log_dir)
+            else:
+                log.info("Skipping recovery of %d logs from %s since clean shutdown file was found", count, self.log_dir)
         for name, meta in stored.items():
             topic = Topic(name, uuid.UUID(meta["topic_id"]), _valid_configs(name, meta.get("configs", {})))
             config = self.log_config(topic.configs)
             for i in range(meta["partitions"]):
-                topic.partitions.append(Partition.open(self._dir(name, i), name, i, config, recover))
+                topic.partitions.append(Partition.open(
+                    self._dir(name, i), name, i, config, recover,
+                    recovery_point=recovery_points.get((name, i), 0), log_start_offset=log_starts.get((name, i), 0),
+                ))
             self.topics[name] = topic
         self.recovered = recover and bool(stored)
+
+    def _read_checkpoint(self, name: str, fallback: str) -> dict[tuple[str, int], int]:
+        try:
+            return checkpoints.OffsetCheckpointFile(self.log_dir / name).read()
+        except (OSError, checkpoints.CheckpointError) as exc:
+            log.warning("Error occurred while reading %s file of directory %s, %s: %s", name, self.log_dir, fallback, exc)
+            return {}
+
+    @property
+    def recovered_segments(self) -> int:
+        """Segments recovered on open (past their partition's recovery point), over all partitions."""
+        return sum(p.recovered_segments for t in self.topics.values() for p in t.partitions)
+
+    @property
+    def recovered_bytes(self) -> int:
+        return sum(p.recovered_bytes for t in self.topics.values() for p in t.partitions)
+
+    def _partitions(self):
+        return ((topic.name, i, p) for topic in self.topics.values() for i, p in enumerate(topic.partitions))
+
+    def checkpoint_recovery_points(self) -> None:
+        """Write every partition's recovery point (Kafka's checkpointLogRecoveryOffsets); raises OSError."""
+        checkpoints.OffsetCheckpointFile(self.log_dir / checkpoints.RECOVERY_POINT).write(
+            {(name, i): p.recovery_point for name, i, p in self._partitions()}
+        )
+
+    def checkpoint_log_start_offsets(self) -> None:
+        """Write the log start offsets that lie past their first segment (Kafka's checkpointLogStartOffsets); raises OSError."""
+        checkpoints.OffsetCheckpointFile(self.log_dir / checkpoints.LOG_START_OFFSET).write(
+            {(name, i): p.log_start_offset for name, i, p in self._partitions() if p.log_start_offset > p.segments[0].base_offset}
+        )
 
     def _load_meta(self, node_id: int, cluster_id: str | None) -> None:
         path = self.log_dir / "meta.properties"
@@ -132,6 +179,17 @@ class Catalog:
             index_interval_bytes=int(value("index.interval.bytes")),
             flush_messages=int(value("flush.messages")),
             flush_ms=int(value("flush.ms")),
+            segment_ms=int(value("segment.ms")),
+            segment_jitter_ms=int(value("segment.jitter.ms")),
+            segment_index_bytes=int(value("segment.index.bytes")),
+            retention_ms=int(value("retention.ms")),
+            retention_bytes=int(value("retention.bytes")),
+            file_delete_delay_ms=int(value("file.delete.delay.ms")),
+            cleanup_policy=tuple(p.strip() for p in value("cleanup.policy").split(",") if p.strip()),
+            min_cleanable_ratio=float(value("min.cleanable.dirty.ratio")),
+            min_compaction_lag_ms=int(value("min.compaction.lag.ms")),
+            max_compaction_lag_ms=int(value("max.compaction.lag.ms")),
+            delete_retention_ms=int(value("delete.retention.ms")),
         )
 
     def _save(self, changed: str) -> None:
@@ -219,6 +277,12 @@ class Catalog:
         self._save(name)
         for partition in topic.partitions:
             partition.delete()
+        try:  # as Kafka after a deletion: no stale offsets for a topic created again under the same name
+            self.checkpoint_recovery_points()
+            self.checkpoint_log_start_offsets()
+            checkpoints.CleanerCheckpoints(self.log_dir).remove_topic(name)
+        except OSError as exc:
+            log.warning("Cannot update the checkpoint files of %s after deleting %s: %s", self.log_dir, name, exc.strerror or exc)
 
     def partition(self, name: str, index: int) -> Partition | None:
         topic = self.topics.get(name)
@@ -237,6 +301,12 @@ class Catalog:
                     pass  # the partition went offline and said why
                 clean = clean and partition.offline is None
                 partition.close()
+        try:
+            self.checkpoint_recovery_points()
+            self.checkpoint_log_start_offsets()
+        except OSError as exc:
+            log.warning("Cannot write the checkpoint files of %s: %s", self.log_dir, exc.strerror or exc)
+            clean = False
         if not clean:
             log.warning("Not marking a clean shutdown of %s: a write or fsync failed, so the logs are recovered at the next start", self.log_dir)
             return

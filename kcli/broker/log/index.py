@@ -27,6 +27,7 @@ import os
 import struct
 from array import array
 from pathlib import Path
+from typing import Any
 
 _ENTRY = struct.Struct(">ii")
 
@@ -41,7 +42,7 @@ class OffsetIndex:
         self.base_offset = base_offset
         self._offsets = array("q")
         self._positions = array("q")
-        self._file = None
+        self._file: Any = None  # open for appending, once loaded
 
     def load(self, log_size: int) -> None:
         """Read the entries from disk and sanity-check them against a log of ``log_size`` bytes.

@@ -1,15 +1,27 @@
 """Partition: one topic-partition's log, a directory ``<topic>-<partition>/`` of LogSegments.
 
-Offsets are assigned here. With a single replica the high watermark is the log
-end offset, and with no open transactions the last stable offset is too.
-Produce and fetch work per batch: validate the header and CRC, rewrite the
-base offset, write; read a byte range of whole batches.
+Offsets are assigned here, from the records each batch holds: a batch is
+appended only once log_validator has counted its records and found
+``last_offset_delta + 1`` equal to that count. With a single replica the high
+watermark is the log end offset, and with no open transactions the last stable
+offset is too. Produce and fetch work per batch: validate the header, CRC and
+record framing, rewrite the base offset, write (rolling the segment first when
+it is full or an offset would not fit its index); read a byte range of whole
+batches.
 
 The recovery point is the offset below which the log is fsynced (Kafka's
 name); ``flush_due`` applies ``flush.messages`` to what lies above it. A write
 or fsync that fails (a full disk, an I/O error) takes the partition offline
 for writes until restart, as Kafka takes the log directory offline: appends
 are then refused with KAFKA_STORAGE_ERROR, reads go on.
+
+The log start offset is the first offset a fetch may read: the first
+segment's base offset, or past it once DeleteRecords moved it (it is then kept
+in ``log-start-offset-checkpoint``). It never passes the high watermark, and
+the log end offset never moves back: retention that would delete every segment
+rolls first (``delete_oldest``). On opening after an unclean stop, only the
+segments from the one holding the checkpointed recovery point on are
+recovered (Kafka's LogLoader); leftover ``.deleted`` files are removed.
 """
 
 from __future__ import annotations
@@ -21,26 +33,27 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from kafka.record.default_records import DefaultRecordBatch
-
-from kcli.broker.log import flush_policy
+from kcli.broker.log import flush_policy, log_loader, roll as segment_roll
 from kcli.broker.log import segment as segment_file
 from kcli.broker.log.producer_state import BatchMetadata, ProducerStateError, ProducerStateManager
+from kcli.broker.log.retention import SegmentView
 from kcli.broker.log.segment import LogSegment
-from kcli.protocol.kafka import record_batch
+from kcli.protocol.kafka import log_validator, record_batch
 from kcli.protocol.kafka.errors import ErrorCode
 
 
 PRODUCER_STATE_TAIL_BYTES = 4 * 1024 * 1024
+DELETED_SUFFIX = ".deleted"  # Kafka's LogFileUtils.DELETED_FILE_SUFFIX
 
 log = logging.getLogger("kcli.broker")
 
 
 class AppendError(Exception):
-    def __init__(self, code: ErrorCode, message: str = ""):
+    def __init__(self, code: ErrorCode, message: str = "", record_errors: list[tuple[int, str]] | None = None):
         super().__init__(message or code.name)
         self.code = code
         self.message = message
+        self.record_errors = record_errors or []  # (batch_index, message): Produce v8+ reports them
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +70,27 @@ class LogConfig:
     index_interval_bytes: int = 4096
     flush_messages: int = flush_policy.LONG_MAX
     flush_ms: int = flush_policy.LONG_MAX
+    # retention and roll (retention.py, roll.py)
+    segment_ms: int = 604800000
+    segment_jitter_ms: int = 0
+    segment_index_bytes: int = 10485760
+    retention_ms: int = 604800000
+    retention_bytes: int = -1
+    file_delete_delay_ms: int = 60000
+    cleanup_policy: tuple[str, ...] = ("delete",)
+    # compaction (kcli/broker/log/cleaner.py), when cleanup.policy holds compact
+    min_cleanable_ratio: float = 0.5
+    min_compaction_lag_ms: int = 0
+    max_compaction_lag_ms: int = flush_policy.LONG_MAX
+    delete_retention_ms: int = 86400000
+
+    @property
+    def compact(self) -> bool:
+        return "compact" in self.cleanup_policy
+
+    @property
+    def delete(self) -> bool:
+        return "delete" in self.cleanup_policy
 
 
 @dataclass(slots=True)
@@ -95,18 +129,69 @@ class Partition:
         self.recovery_point = 0  # offsets below it are fsynced
         self.last_flush_ms: int | None = None  # None: not flushed since open (counts from the first append)
         self.offline: str | None = None  # why writes are refused until restart
+        self._log_start_offset = 0
+        self.recovered_segments = 0  # segments recovered on open because they lay past the recovery point
+        self.recovered_bytes = 0  # and their bytes, each batch validated (CRC included)
+        self.pending_deletions: list[tuple[int, list[Path]]] = []  # (due ms, ".deleted" files) for LogManager
+        self._active_created_ms: int | None = None  # when the active segment was created (set on first use)
+        self._rolling_based_timestamp: int | None = None  # None: not read yet (roll.py)
+        self._roll_jitter_ms = segment_roll.random_jitter(config.segment_jitter_ms, config.segment_ms)
 
     @classmethod
-    def open(cls, directory: Path, topic: str, index: int, config: LogConfig, recover: bool) -> "Partition":
-        """Open (or create) the partition directory; ``recover`` recovers the last segment, the others are checked."""
+    def open(cls, directory: Path, topic: str, index: int, config: LogConfig, recover: bool,
+             recovery_point: int | None = None, log_start_offset: int = 0) -> "Partition":
+        """Open (or create) the partition directory.
+
+        With ``recover`` (an unclean stop), the segments from the one holding
+        ``recovery_point`` (the checkpointed one; None: the last segment) on are
+        recovered, the others checked; a recovered segment cut short takes the
+        segments after it away. ``log_start_offset`` is the checkpointed one.
+        """
         directory.mkdir(parents=True, exist_ok=True)
+        _remove_deleted_files(directory)
+        log_loader.complete_interrupted_swaps(directory)
         partition = cls(directory, topic, index, config)
-        bases = sorted(int(p.stem) for p in directory.glob("*.log") if p.stem.isdigit())
-        for i, base in enumerate(bases or [0]):
+        bases = sorted(int(p.stem) for p in directory.glob("*.log") if p.stem.isdigit()) or [log_start_offset]
+        if not recover:
+            first_recovered = len(bases)
+        elif recovery_point is None:
+            first_recovered = len(bases) - 1
+        else:
+            first_recovered = max(bisect.bisect_right(bases, recovery_point) - 1, 0)
+        for i, base in enumerate(bases):
             segment = LogSegment(directory, base, config.index_interval_bytes)
-            segment.open(recover=recover and i == len(bases) - 1)
+            if i >= first_recovered:
+                log.info("Recovering unflushed segment %d. %d/%d recovered for %s-%d.",
+                         base, i - first_recovered, len(bases) - first_recovered, topic, index)
+            cut = segment.open(recover=i >= first_recovered)
             partition._add(segment)
-        partition.recovery_point = partition.log_end_offset
+            if i >= first_recovered:
+                partition.recovered_segments += 1
+                partition.recovered_bytes += segment.size + cut
+                if cut and i + 1 < len(bases):
+                    log.warning("Corruption found in segment %d of %s-%d, deleting the %d segments after it",
+                                base, topic, index, len(bases) - i - 1)
+                    for later in bases[i + 1:]:
+                        _delete_segment_files(directory, later)
+                    break
+        if log_start_offset > partition.log_end_offset:  # Kafka's deleteSegmentsIfLogStartGreaterThanLogEnd
+            log.warning("Deleting all segments of %s-%d because logEndOffset (%d) is smaller than logStartOffset %d. "
+                        "This could happen if segment files were deleted from the file system.",
+                        topic, index, partition.log_end_offset, log_start_offset)
+            for segment in partition.segments:
+                segment.delete()
+            partition.segments, partition._bases = [], []
+            segment = LogSegment(directory, log_start_offset, config.index_interval_bytes)
+            segment.open(recover=False)
+            partition._add(segment)
+        end = partition.log_end_offset
+        if not recover:
+            partition.recovery_point = end
+        elif recovery_point is None:
+            partition.recovery_point = partition.active.base_offset  # only the last segment was recovered
+        else:
+            partition.recovery_point = min(recovery_point, end)
+        partition._log_start_offset = max(log_start_offset, partition.segments[0].base_offset)
         partition._load_producer_state()
         return partition
 
@@ -133,7 +218,7 @@ class Partition:
 
     @property
     def log_start_offset(self) -> int:
-        return self.segments[0].base_offset
+        return self._log_start_offset
 
     @property
     def log_end_offset(self) -> int:
@@ -165,6 +250,10 @@ class Partition:
                 record_batch.validate(data, header)
             except record_batch.InvalidBatch as exc:
                 raise AppendError(ErrorCode.CORRUPT_MESSAGE, str(exc)) from None
+            try:
+                log_validator.validate_batch(data, header, f"{self.topic}-{self.index}", self.config.compact)
+            except log_validator.RecordValidationError as exc:
+                raise AppendError(exc.code, exc.message, exc.record_errors) from None
 
         first = headers[0]
         if first.producer_id >= 0 and first.base_sequence >= 0 and len(headers) == 1:
@@ -199,14 +288,33 @@ class Partition:
         if self.offline is not None:
             raise AppendError(ErrorCode.KAFKA_STORAGE_ERROR, self.offline)
         try:
-            if self.active.size > 0 and self.active.size + len(data) > self.config.segment_bytes:
-                self.roll()
+            if self._roll_due(len(data), last_offset, max_timestamp, now_ms):
+                self.roll(now_ms)  # as Kafka, also before an offset would overflow the segment's int32 index entries
             self.active.append(data, last_offset, max_timestamp)
         except OSError as exc:
             self._go_offline(exc, f"append to {self.active.log_path}")
-            raise AppendError(ErrorCode.KAFKA_STORAGE_ERROR, self.offline) from None
+            raise AppendError(ErrorCode.KAFKA_STORAGE_ERROR, self.offline or "") from None
         if self.last_flush_ms is None:
             self.last_flush_ms = now_ms
+        if self.active.size == len(data):
+            self._rolling_based_timestamp = max_timestamp  # the first append's (Kafka's LogSegment.append)
+
+    def _roll_due(self, messages_size: int, last_offset: int, max_timestamp: int, now_ms: int) -> bool:
+        """Kafka's LogSegment.shouldRoll for the active segment (roll.py)."""
+        active = self.active
+        if active.size == 0:
+            return False
+        if self._active_created_ms is None:
+            self._active_created_ms = now_ms  # kcli: a reopened segment's clock starts at its first append
+        if self._rolling_based_timestamp is None:
+            first = record_batch.unpack_header(active.read(active.base_offset, 0, min_one_batch=True))
+            self._rolling_based_timestamp = first.max_timestamp if first is not None else -1
+        params = segment_roll.RollParams(self.config.segment_ms, self.config.segment_bytes, max_timestamp, messages_size, now_ms)
+        return segment_roll.should_roll(
+            params, active.size, len(active.index), segment_roll.max_index_entries(self.config.segment_index_bytes),
+            active.can_convert_to_relative_offset(last_offset), self._rolling_based_timestamp, self._active_created_ms,
+            self._roll_jitter_ms,
+        )
 
     def _go_offline(self, exc: OSError, doing: str) -> None:
         if self.offline is None:
@@ -216,13 +324,22 @@ class Partition:
                 self.offline, self.topic, self.index,
             )
 
-    def roll(self) -> None:
+    def replace_segments(self, old: list[LogSegment], new: LogSegment) -> None:
+        """Put ``new`` where the consecutive segments ``old`` were (the cleaner's swap; the files are its business)."""
+        i = self.segments.index(old[0])
+        self.segments[i : i + len(old)] = [new]
+        self._bases[i : i + len(old)] = [new.base_offset]
+
+    def roll(self, now_ms: int | None = None) -> None:
         self.active.flush()
         self.recovery_point = max(self.recovery_point, self.active.next_offset)
-        self.active.index.close()
+        self.active.on_become_inactive()
         segment = LogSegment(self.directory, self.log_end_offset, self.config.index_interval_bytes)
         segment.open(recover=False)
         self._add(segment)
+        self._active_created_ms = now_ms
+        self._rolling_based_timestamp = None
+        self._roll_jitter_ms = segment_roll.random_jitter(self.config.segment_jitter_ms, self.config.segment_ms)
 
     # -- fetch ---------------------------------------------------------------
 
@@ -238,19 +355,81 @@ class Partition:
         return b""
 
     def offset_for_timestamp(self, timestamp: int) -> tuple[int, int] | None:
-        """(offset, timestamp) of the first record at or after ``timestamp`` (ListOffsets)."""
-        for segment in self.segments:
-            base = segment.find_timestamp(timestamp)
-            if base is None:
-                continue
-            raw = segment.read(base, 0, min_one_batch=True)
-            header = record_batch.unpack_header(raw)
-            if header.attributes & record_batch.ATTR_LOG_APPEND_TIME:
-                return header.base_offset, header.max_timestamp
-            for record in DefaultRecordBatch(bytes(raw[: header.size])):
-                if record.timestamp >= timestamp:
-                    return record.offset, record.timestamp
+        """(offset, timestamp) of the first record stamped at or after ``timestamp`` (ListOffsets), or None.
+
+        As Kafka's UnifiedLog: only the first segment whose largest timestamp reaches it is searched.
+        """
+        start = self.log_start_offset
+        for segment in self.segments[max(bisect.bisect_right(self._bases, start) - 1, 0):]:
+            if segment.max_timestamp >= timestamp:
+                try:
+                    return segment.find_offset_by_timestamp(timestamp, start)
+                except record_batch.InvalidBatch as exc:  # a stored batch that does not decode (Kafka's search fails on it too)
+                    raise AppendError(ErrorCode.CORRUPT_MESSAGE, str(exc)) from None
         return None
+
+    def max_timestamp_offset(self) -> tuple[int, int] | None:
+        """(offset, timestamp) of the first record carrying the log's largest timestamp (ListOffsets -3, KIP-734),
+        or None: the first segment holding it is read from the batch its index names."""
+        try:
+            return max(self.segments, key=lambda s: s.max_timestamp).find_max_timestamp()
+        except record_batch.InvalidBatch as exc:
+            raise AppendError(ErrorCode.CORRUPT_MESSAGE, str(exc)) from None
+
+    # -- log start offset and retention ---------------------------------------
+
+    @property
+    def size(self) -> int:
+        return sum(segment.size for segment in self.segments)
+
+    def maybe_increment_log_start_offset(self, offset: int, reason: str) -> bool:
+        """Move the log start offset up to ``offset`` (never down); OFFSET_OUT_OF_RANGE past the high watermark.
+
+        Segments wholly below it are deleted by the next retention check (Kafka's
+        ``UnifiedLog.maybeIncrementLogStartOffset``); the recovery point follows it up.
+        """
+        if offset > self.high_watermark:
+            raise AppendError(
+                ErrorCode.OFFSET_OUT_OF_RANGE,
+                f"Cannot increment the log start offset to {offset} of partition {self.topic}-{self.index} "
+                f"since it is larger than the high watermark {self.high_watermark}",
+            )
+        if offset <= self._log_start_offset:
+            return False
+        self._log_start_offset = offset
+        self.recovery_point = max(self.recovery_point, offset)
+        log.info("Incremented log start offset of %s-%d to %d due to %s", self.topic, self.index, offset, reason)
+        return True
+
+    def segment_views(self) -> list[SegmentView]:
+        """What retention decides on: each segment's base offset, size and largest timestamp (retention.py)."""
+        return [SegmentView(s.base_offset, s.size, s.max_timestamp if s.max_timestamp >= 0 else _mtime_ms(s.log_path))
+                for s in self.segments]
+
+    def delete_oldest(self, count: int, reason: str, now_ms: int) -> None:
+        """Delete the ``count`` oldest segments (all of them: roll first, so the log end offset stays).
+
+        Each is closed, then its files renamed ``.deleted`` and queued in
+        ``pending_deletions`` for removal after ``file.delete.delay.ms`` (Kafka's
+        asynchronous delete; Windows cannot rename or delete an open file).
+        """
+        if count >= len(self.segments):
+            if self.active.size == 0:
+                count = len(self.segments) - 1  # the empty active segment is kept rather than recreated
+            else:
+                self.roll(now_ms)
+        if count <= 0:
+            return
+        doomed = self.segments[:count]
+        self.segments, self._bases = self.segments[count:], self._bases[count:]
+        self.maybe_increment_log_start_offset(self.segments[0].base_offset, f"segment deletion ({reason})")
+        renamed: list[Path] = []
+        for segment in doomed:
+            log.info("Deleting segment %d of %s-%d (size=%d, largestRecordTimestamp=%d) due to %s",
+                     segment.base_offset, self.topic, self.index, segment.size, segment.max_timestamp, reason)
+            segment.close()
+            renamed += _rename_deleted(self.directory, segment.base_offset)
+        self.pending_deletions.append((now_ms + self.config.file_delete_delay_ms, renamed))
 
     # -- flushing ------------------------------------------------------------
 
@@ -317,3 +496,41 @@ class Partition:
         """Close every file, then remove the directory (Windows cannot delete open files)."""
         self.close()
         shutil.rmtree(self.directory, ignore_errors=False)
+
+
+def _mtime_ms(path: Path) -> int:
+    try:
+        return int(path.stat().st_mtime * 1000)
+    except OSError:
+        return -1
+
+
+def _segment_files(directory: Path, base_offset: int) -> list[Path]:
+    """A segment's files (.log, .index, .timeindex, ...), by the 20-digit name they share."""
+    prefix = segment_file.segment_name(base_offset) + "."
+    return [p for p in directory.iterdir() if p.name.startswith(prefix) and not p.name.endswith(DELETED_SUFFIX)]
+
+
+def _rename_deleted(directory: Path, base_offset: int) -> list[Path]:
+    """Rename a closed segment's files ``<name>.deleted``; the new paths (a file that cannot be renamed keeps its name)."""
+    renamed = []
+    for path in _segment_files(directory, base_offset):
+        target = path.with_name(path.name + DELETED_SUFFIX)
+        try:
+            os.replace(path, target)
+        except OSError as exc:
+            log.warning("Cannot rename %s for deletion (%s); deleting it under its own name", path, exc.strerror or exc)
+            target = path
+        renamed.append(target)
+    return renamed
+
+
+def _delete_segment_files(directory: Path, base_offset: int) -> None:
+    for path in _segment_files(directory, base_offset):
+        path.unlink(missing_ok=True)
+
+
+def _remove_deleted_files(directory: Path) -> None:
+    """Remove files a previous run renamed for deletion and did not get to delete (Kafka's LogLoader)."""
+    for path in directory.glob("*" + DELETED_SUFFIX):
+        path.unlink(missing_ok=True)

@@ -1,4 +1,4 @@
-"""LogSegment: one ``<20-digit base offset>.log`` file and its ``.index``.
+"""LogSegment: one ``<20-digit base offset>.log`` file, its ``.index`` and its ``.timeindex``.
 
 The ``.log`` file is a plain concatenation of RecordBatch v2 frames exactly as
 producers sent them, with only the base offset (and, for LogAppendTime
@@ -10,21 +10,32 @@ bytes are in the operating system's page cache and survive ``kill -9`` of the
 broker. ``flush`` adds an fsync (for clean shutdowns, rolls and the flush
 policy); every fsync of the log goes through the module's ``fsync``.
 
+Index entries follow Kafka's LogSegment: a batch gets an offset index entry
+(its last offset, its position) when more than ``index.interval.bytes`` lie
+between the position of the last indexed batch (or the start of the file)
+and its own, and the time index is offered the segment's largest timestamp
+so far at the same moment (see ``time_index``). The segment also keeps that
+timestamp and the last offset of the batch that first reached it (Kafka's
+``maxTimestampAndOffsetSoFar``), so ListOffsets max-timestamp reads one batch.
+
 An append is all or nothing: a failed or short write of the log or of its
-index entry (a full disk, an I/O error) cuts both files back to where they
+index entries (a full disk, an I/O error) cuts the files back to where they
 were before the OSError is raised, so the file always ends at a batch
-boundary and the index never points past what was written.
+boundary and the indexes never point past what was written.
 
 Opening never trusts the ``.index`` blindly. After an unclean stop the last
 segment is recovered: every batch validated (CRC included), a torn or invalid
 tail cut, the index rebuilt. Every other segment (and the last one after a
-clean stop) gets Kafka's index sanity check, then kcli's cheap ones: the last
-entry must point at a batch ending at its offset, and the batches from there
-to the end of the file must be whole and valid (CRC included) and no more
-than ``index.interval.bytes`` past the last entry, as the writer leaves them.
+clean stop) gets Kafka's index sanity checks, then kcli's cheap ones: the last
+offset index entry must point at a batch ending at its offset, the batches
+from there to the end of the file must be whole and valid (CRC included) and
+none may start more than ``index.interval.bytes`` past the last entry, as the
+writer leaves them; the last time index entry must name a batch ending at its
+offset with its timestamp, and no batch of that tail may be stamped later
+(a segment rolled or closed ends its time index with its largest timestamp).
 A segment failing any check is recovered as after an unclean stop, so a
-damaged index is rebuilt and a damaged tail never lends its offsets to the
-log end offset. Reads verify each indexed position they start from the same
+damaged or missing index is rebuilt (both are) and a damaged tail never lends
+its offsets to the log end offset. Reads verify each indexed position they start from the same
 way and rebuild the index from the log if it points at anything but the
 batch it names.
 """
@@ -35,11 +46,16 @@ import errno
 import logging
 import os
 from pathlib import Path
+from typing import Any
+
+from kafka.record.default_records import DefaultRecordBatch
 
 from kcli.broker.log.index import CorruptIndexError, OffsetIndex
+from kcli.broker.log.time_index import TimeIndex
 from kcli.protocol.kafka import record_batch
 
 INDEX_INTERVAL_BYTES = 4096
+_MAX_RELATIVE_OFFSET = 2**31 - 1  # .index entries hold offset - base_offset as an int32
 _SCAN_CHUNK = 64 * 1024
 _BAD_INDEX = -1  # _scan_for's answer when an index entry or a header on the way is impossible
 
@@ -71,13 +87,16 @@ class LogSegment:
         self.base_offset = base_offset
         self.log_path = directory / f"{segment_name(base_offset)}.log"
         self.index = OffsetIndex(directory / f"{segment_name(base_offset)}.index", base_offset)
+        self.time_index = TimeIndex(directory / f"{segment_name(base_offset)}.timeindex", base_offset)
         self.index_interval_bytes = index_interval_bytes
         self.size = 0
         self.next_offset = base_offset
-        self.max_timestamp = -1
-        self._bytes_since_index = 0
-        self._writer = None
-        self._reader = None
+        self.max_timestamp = -1  # the largest batch timestamp, and the last offset of the first batch carrying it
+        self.offset_of_max_timestamp = base_offset
+        self._bytes_since_index = 0  # since the position of the last indexed batch (Kafka's bytesSinceLastIndexEntry)
+        self.timestamp_scan_batches = 0  # batch headers read to answer ListOffsets by time (tests count them)
+        self._writer: Any = None  # the open files, once open() ran
+        self._reader: Any = None
         self._rebuilt_for_reads = False
 
     # -- opening and recovery ------------------------------------------------
@@ -95,6 +114,7 @@ class LogSegment:
         if self.size == 0:
             recover = False
             self.index.reset()  # a new (or empty) segment: nothing to check
+            self.time_index.reset()
         elif not recover:
             problem = self._check()
             if problem is not None:
@@ -118,11 +138,11 @@ class LogSegment:
         return cut
 
     def _check(self) -> str | None:
-        """Load and check the index and the tail after its last entry; why the segment needs recovery, or None.
+        """Load and check the indexes and the tail after the last offset entry; why the segment needs recovery, or None.
 
         Leaves the offsets, the max timestamp and the bytes since the last index
-        entry as the writer had them, so the index goes on exactly as a rebuild
-        would write it.
+        entry as the writer had them, so the indexes go on exactly as a rebuild
+        would write them.
         """
         corrupt = f"Found a corrupted index file corresponding to log file {self.log_path} due to"
         try:
@@ -131,9 +151,16 @@ class LogSegment:
             return f"Could not find offset index file corresponding to log file {self.log_path}"
         except CorruptIndexError as exc:
             return f"{corrupt} {exc}"
+        try:
+            self.time_index.load()
+        except FileNotFoundError:
+            return f"Could not find time index file corresponding to log file {self.log_path}"
+        except CorruptIndexError as exc:
+            return f"{corrupt} {exc}"
+        self.max_timestamp, self.offset_of_max_timestamp = self.time_index.last_entry()
         entry = self.index.last_entry()
         start = entry[1] if entry else 0
-        end, pending = start, 0
+        end = start
         for header in self._headers(start, validate=True):
             if entry is not None and header.position == start:
                 if header.last_offset != entry[0]:
@@ -141,18 +168,34 @@ class LogSegment:
                         f"{corrupt} its last entry (offset {entry[0]}, position {start}) pointing at a batch "
                         f"of offsets {header.base_offset} to {header.last_offset}"
                     )
-            else:
-                pending += header.size
-                if pending > self.index_interval_bytes:
-                    return f"{corrupt} it missing the entries after position {start}"
+            elif header.position - start > self.index_interval_bytes:
+                return f"{corrupt} it missing the entries after position {start}"
+            if header.max_timestamp > self.max_timestamp:
+                return (
+                    f"{corrupt} its time index ending at timestamp {self.max_timestamp} before the batch of "
+                    f"offsets {header.base_offset} to {header.last_offset} stamped {header.max_timestamp}"
+                )
             self._advance(header)
             end = header.position + header.size
         if end == start and entry is not None and not self._names_batch(entry):
             return f"{corrupt} its last entry (offset {entry[0]}, position {start}) pointing at no valid batch"
         if end != self.size:
             return f"Found an invalid or torn batch in log segment {self.log_path} at byte offset {end}"
-        self._bytes_since_index = pending
+        if len(self.time_index) and not self._stamps_batch(*self.time_index.last_entry()):
+            timestamp, offset = self.time_index.last_entry()
+            return f"{corrupt} its last time index entry (timestamp {timestamp}, offset {offset}) naming no batch so stamped"
+        self._bytes_since_index = end - start
         return None
+
+    def _stamps_batch(self, timestamp: int, offset: int) -> bool:
+        """Whether a batch ends at ``offset`` with ``timestamp`` as its max timestamp (headers only)."""
+        if offset >= self.next_offset:
+            return False
+        entry = self.index.lookup(offset)
+        for header in self._headers(entry[1] if entry else 0, validate=False):
+            if header.last_offset >= offset:
+                return header.last_offset == offset and header.max_timestamp == timestamp
+        return False
 
     def _names_batch(self, entry: tuple[int, int]) -> bool:
         """Whether the header at an entry's position ends at the entry's offset (the batch itself may be damaged)."""
@@ -160,14 +203,20 @@ class LogSegment:
         return header is not None and header.last_offset == entry[0]
 
     def _recover(self) -> int:
-        """Rebuild the index from the log; returns the byte length of the valid prefix."""
+        """Rebuild the indexes from the log; returns the byte length of the valid prefix."""
         self.index.reset()
-        self.next_offset, self.max_timestamp, self._bytes_since_index = self.base_offset, -1, 0
+        self.time_index.reset()
+        self.next_offset, self._bytes_since_index = self.base_offset, 0
+        self.max_timestamp, self.offset_of_max_timestamp = -1, self.base_offset
         end = 0
         for header in self._headers(0, validate=True):
             self._advance(header)
-            self._maybe_index(header.last_offset, header.position, header.size)
+            if self._index_due(header.last_offset, header.size):
+                self.index.append(header.last_offset, header.position)
+                self.time_index.maybe_append(self.max_timestamp, self.offset_of_max_timestamp)
             end = header.position + header.size
+        # as Kafka's LogSegment.recover: the entry a roll or a close would have added
+        self.time_index.maybe_append(self.max_timestamp, self.offset_of_max_timestamp)
         return end
 
     def _headers(self, position: int, validate: bool):
@@ -217,54 +266,61 @@ class LogSegment:
     def _advance(self, header) -> None:
         self.next_offset = header.next_offset
         if header.max_timestamp > self.max_timestamp:
-            self.max_timestamp = header.max_timestamp
+            self.max_timestamp, self.offset_of_max_timestamp = header.max_timestamp, header.last_offset
 
-    def _maybe_index(self, last_offset: int, position: int, size: int) -> None:
-        self._bytes_since_index += size
-        if self._bytes_since_index > self.index_interval_bytes:
-            self.index.append(last_offset, position)
+    def can_convert_to_relative_offset(self, offset: int) -> bool:
+        """Whether ``offset`` fits an index entry of this segment (Kafka's LogSegment of the same name)."""
+        return 0 <= offset - self.base_offset <= _MAX_RELATIVE_OFFSET
+
+    def _index_due(self, last_offset: int, size: int) -> bool:
+        """Whether the next batch (``size`` bytes ending at ``last_offset``) gets index entries, as Kafka's
+        LogSegment decides: more than ``index.interval.bytes`` lie between the last indexed batch's position and
+        its own. Counts its bytes."""
+        due = self._bytes_since_index > self.index_interval_bytes
+        if due and not self.can_convert_to_relative_offset(last_offset):
+            due = False  # only a log written before batches were validated gets here; lookups scan from the last entry
+        if due:
             self._bytes_since_index = 0
+        self._bytes_since_index += size
+        return due
 
     # -- appending -----------------------------------------------------------
 
     def append(self, data, last_offset: int, max_timestamp: int) -> int:
-        """Write batches whose offsets are already assigned; returns their position.
+        """Write batches whose offsets (and, for LogAppendTime, timestamps) are already set; returns their position.
 
         The log bytes are written first and the index entries they call for after them; if
-        either write fails, both files are cut back and the OSError is raised.
+        any write fails, the files are cut back and the OSError is raised. Each batch's own
+        max timestamp is read from its header; ``max_timestamp`` is the largest of them.
         """
         position = self.size
-        entries, pending = self._index_entries(data, position)
+        time_entries = len(self.time_index)
+        saved = self.max_timestamp, self.offset_of_max_timestamp, self._bytes_since_index
+        entries = []
+        for header in record_batch.iter_headers(data):
+            if header.max_timestamp > self.max_timestamp:
+                self.max_timestamp, self.offset_of_max_timestamp = header.max_timestamp, header.last_offset
+            if self._index_due(header.last_offset, header.size):
+                entries.append((header.last_offset, position + header.position, self.max_timestamp, self.offset_of_max_timestamp))
         try:
             write_all(self._writer, data)
-            for offset, at in entries:
+            for offset, at, timestamp, offset_of_timestamp in entries:
                 self.index.append(offset, at)
+                self.time_index.maybe_append(timestamp, offset_of_timestamp)
         except OSError:
-            self._cut(position)
+            self.max_timestamp, self.offset_of_max_timestamp, self._bytes_since_index = saved
+            self._cut(position, time_entries)
             raise
         self.size += len(data)
         self.next_offset = last_offset + 1
-        if max_timestamp > self.max_timestamp:
-            self.max_timestamp = max_timestamp
-        self._bytes_since_index = pending
         return position
 
-    def _index_entries(self, data, position: int) -> tuple[list[tuple[int, int]], int]:
-        """The index entries ``data`` calls for at ``position`` — per batch, as Kafka's LogSegment.append
-        and recovery index — and the bytes left unindexed after them."""
-        entries = []
-        pending = self._bytes_since_index
-        for header in record_batch.iter_headers(data):
-            pending += header.size
-            if pending > self.index_interval_bytes:
-                entries.append((header.last_offset, position + header.position))
-                pending = 0
-        return entries, pending
-
-    def _cut(self, position: int) -> None:
-        """Cut the log file back to ``position`` after a failed append (raises OSError if even that fails)."""
+    def _cut(self, position: int, time_entries: int) -> None:
+        """Cut the log file back to ``position`` and the time index to ``time_entries`` after a failed append
+        (raises OSError if even that fails)."""
         os.ftruncate(self._writer.fileno(), position)
         self.index.truncate_to_position(position)
+        self.time_index.truncate_to_entries(time_entries)
         self._reader.close()  # its buffer may hold bytes of the batch that was cut
         self._reader = open(self.log_path, "rb")
 
@@ -335,17 +391,58 @@ class LogSegment:
         self.index.reset()
         self._bytes_since_index = 0
         for header in self._headers(0, validate=False):
-            self._maybe_index(header.last_offset, header.position, header.size)
+            if self._index_due(header.last_offset, header.size):
+                self.index.append(header.last_offset, header.position)
         return True
 
-    def find_timestamp(self, timestamp: int) -> int | None:
-        """First offset of the first batch with max_timestamp >= ``timestamp``."""
-        if self.max_timestamp < timestamp:
-            return None
-        for header in self._headers(0, validate=False):
+    # -- lookups by time -----------------------------------------------------
+
+    def find_offset_by_timestamp(self, timestamp: int, starting_offset: int) -> tuple[int, int] | None:
+        """(offset, timestamp) of the first record stamped at or after ``timestamp`` and at or after
+        ``starting_offset``, or None (Kafka's LogSegment.findOffsetByTimestamp).
+
+        The time index gives the last offset known to come before any such record; the
+        offset index turns it into a position; the batches from there are scanned.
+        """
+        known_before = self.time_index.lookup(timestamp)[1]
+        for header in self._batches_from(max(known_before, starting_offset)):
             if header.max_timestamp >= timestamp:
-                return header.base_offset
+                for offset, stamp in self._record_timestamps(header):
+                    if stamp >= timestamp and offset >= starting_offset:
+                        return offset, stamp
         return None
+
+    def find_max_timestamp(self) -> tuple[int, int] | None:
+        """(offset, timestamp) of the first record carrying the segment's largest timestamp, or None
+        (Kafka's UnifiedLog for ListOffsets MAX_TIMESTAMP): the batch is found from the offset index."""
+        for header in self._batches_from(self.offset_of_max_timestamp):
+            if header.max_timestamp == self.max_timestamp:
+                return next(((o, t) for o, t in self._record_timestamps(header) if t == header.max_timestamp), None)
+        return None
+
+    def _batches_from(self, offset: int):
+        """Headers from the indexed position at or below ``offset`` to the end, counted in ``timestamp_scan_batches``;
+        an entry that names no batch gets the index rebuilt first, as reads do."""
+        entry = self.index.lookup(offset)
+        if entry is not None and not self._names_batch(entry) and self._rebuild_index(f"offset {offset}"):
+            entry = self.index.lookup(offset)
+        for header in self._headers(entry[1] if entry else 0, validate=False):
+            self.timestamp_scan_batches += 1
+            yield header
+
+    def _record_timestamps(self, header):
+        """(offset, timestamp) of each record of the batch ``header`` describes (one read of the batch)."""
+        if header.attributes & record_batch.ATTR_LOG_APPEND_TIME:
+            yield header.base_offset, header.max_timestamp  # every record carries the batch's time
+            return
+        self._reader.seek(header.position)
+        try:
+            stamps = [(record.offset, record.timestamp) for record in DefaultRecordBatch(self._reader.read(header.size))]
+        except Exception as exc:  # kafka-python raises zlib, lz4, struct or index errors on bytes that do not decode
+            raise record_batch.InvalidBatch(
+                f"the batch at offset {header.base_offset} of {self.log_path} does not decode: {type(exc).__name__}: {exc}"
+            ) from None
+        yield from stamps
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -357,7 +454,19 @@ class LogSegment:
         """A descriptor of the log file of the caller's own, for an fsync on another thread (None once closed)."""
         return None if self._writer is None else os.dup(self._writer.fileno())
 
+    def on_become_inactive(self) -> None:
+        """The segment was rolled: its time index gets its last entry and the indexes are closed (Kafka's
+        onBecomeInactiveSegment)."""
+        self.time_index.maybe_append(self.max_timestamp, self.offset_of_max_timestamp)
+        self.index.close()
+
     def close(self) -> None:
+        """Close every file; the time index first gets the entry for the largest timestamp, as Kafka's close."""
+        if self._writer is not None:
+            try:
+                self.time_index.maybe_append(self.max_timestamp, self.offset_of_max_timestamp)
+            except OSError as exc:  # Kafka swallows it too: the next start rebuilds the time index
+                log.warning("Cannot add the last entry to %s: %s", self.time_index.path, exc.strerror or exc)
         for f in (self._writer, self._reader):
             if f is not None:
                 f.close()
@@ -368,6 +477,7 @@ class LogSegment:
         self.close()
         self.log_path.unlink(missing_ok=True)
         self.index.path.unlink(missing_ok=True)
+        self.time_index.path.unlink(missing_ok=True)
 
 
 def _plausible(header, expected_offset: int) -> bool:

@@ -57,3 +57,10 @@ class ErrorCode(IntEnum):
     FENCED_INSTANCE_ID = 82
     MEMBER_ID_REQUIRED = 79
     GROUP_SUBSCRIBED_TO_TOPIC = 86
+
+
+def error_code_for(exc: BaseException) -> ErrorCode:
+    """The code a request failing with ``exc`` is answered with (Kafka's Errors.forException): an exception
+    carrying an ErrorCode as ``code`` gives it; anything else is UNKNOWN_SERVER_ERROR."""
+    code = getattr(exc, "code", None)
+    return code if isinstance(code, ErrorCode) else ErrorCode.UNKNOWN_SERVER_ERROR

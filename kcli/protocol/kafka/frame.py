@@ -60,11 +60,54 @@ def peek_head(frame: bytes | memoryview) -> RequestHead:
 
 
 def decode_request(request_class, version: int, frame: bytes | memoryview):
-    """Decode a whole request frame (header included) into a kafka-python message."""
+    """Decode a whole request frame (header included) into a kafka-python message.
+
+    A null where the schema allows none (length -1 for a non-nullable array,
+    string or bytes) does not parse either: Kafka's generated readers refuse it
+    ("non-nullable field ... was serialized as null") and the broker closes the
+    connection. kafka-python reads it as None, so it is checked here.
+    """
     try:
-        return request_class.decode(frame, version=version, header=True)
+        request = request_class.decode(frame, version=version, header=True)
     except Exception as exc:  # kafka-python raises assorted errors on bad bytes
         raise MalformedFrame(f"cannot decode {request_class.__name__} v{version}: {exc}") from exc
+    field = _null_field(request, request_class._struct, version)
+    if field is not None:
+        raise MalformedFrame(f"cannot decode {request_class.__name__} v{version}: non-nullable field {field} was serialized as null")
+    return request
+
+
+_Plan = tuple[tuple[str, bool, object, bool], ...]
+_PLANS: dict[tuple[int, int], _Plan] = {}
+
+
+def _plan(struct, version: int) -> _Plan:
+    """(name, nullable, nested struct or None, is an array of it) for each field of ``struct`` at ``version``."""
+    key = (id(struct), version)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = tuple(
+            (f.name, f.nullable_for_version_q(version), f.array_of if f.is_struct_array() else f if f.is_struct() else None, f.is_struct_array())
+            for f in struct.fields.values()
+            if f.for_version_q(version)
+        )
+        _PLANS[key] = plan
+    return plan
+
+
+def _null_field(message, struct, version: int) -> str | None:
+    """The path of the first non-nullable field of ``message`` that is None, or None."""
+    for name, nullable, nested, is_array in _plan(struct, version):
+        value = getattr(message, name)
+        if value is None:
+            if not nullable:
+                return name
+        elif nested is not None:
+            for item in value if is_array else (value,):
+                inner = _null_field(item, nested, version)
+                if inner is not None:
+                    return f"{name}.{inner}"
+    return None
 
 
 def encode_response(response, correlation_id: int) -> bytes:

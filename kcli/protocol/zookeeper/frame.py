@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from typing import Any
 
 from kcli.protocol.zookeeper import opcodes as op
 from kcli.protocol.zookeeper import records as r
-from kcli.protocol.zookeeper.jute import JuteError, Reader
+from kcli.protocol.zookeeper.jute import JuteError, Reader, Record
 
 MAX_BUFFER = 0xFFFFF  # jute.maxbuffer default: 1 MiB - 1
 _SIZE = struct.Struct(">i")
@@ -77,7 +78,7 @@ def four_letter_word(prefix: bytes) -> str | None:
     return word if word in FOUR_LETTER_WORDS else None
 
 
-def decode_connect(body: bytes) -> tuple[r.ConnectRequest, bool | None]:
+def decode_connect(body: bytes) -> tuple[Record, bool | None]:  # a ConnectRequest
     """The ConnectRequest and its trailing readOnly flag (None when the client is old and sent none)."""
     reader = Reader(body)
     try:
@@ -88,7 +89,7 @@ def decode_connect(body: bytes) -> tuple[r.ConnectRequest, bool | None]:
     return request, read_only
 
 
-def encode_connect_response(response: r.ConnectResponse, read_only: bool | None) -> bytes:
+def encode_connect_response(response: Record, read_only: bool | None) -> bytes:  # a ConnectResponse
     out = bytearray(b"\0\0\0\0")
     r.ConnectResponse.write(out, response)
     if read_only is not None:
@@ -114,7 +115,7 @@ def decode_request(body: bytes) -> Request:
 
 
 def _decode_multi(reader: Reader, allowed: frozenset) -> list:
-    ops = []
+    ops: list[tuple[int, Record]] = []
     while True:
         head = r.MultiHeader.read(reader)
         if head.done:
@@ -166,7 +167,7 @@ def encode_multi_reply(xid: int, zxid: int, results: list) -> bytes:
     return bytes(out)
 
 
-def decode_reply(payload: bytes, opcode: int) -> tuple[r.ReplyHeader, object]:
+def decode_reply(payload: bytes, opcode: int) -> tuple[Record, Any]:  # a ReplyHeader, the reply
     """A reply to ``opcode`` (client side: tests, tools): its header and record; for multi a list of
     ``(opcode, err, record)``; for a notification (xid -1) the WatcherEvent."""
     reader = Reader(payload)
@@ -176,7 +177,7 @@ def decode_reply(payload: bytes, opcode: int) -> tuple[r.ReplyHeader, object]:
     if head.err:
         return head, None
     if opcode in (op.MULTI, op.MULTI_READ):
-        results = []
+        results: list[tuple[int, int, Record | None]] = []
         while True:
             sub = r.MultiHeader.read(reader)
             if sub.done:

@@ -10,7 +10,9 @@ string in zookeeper.jute's own syntax, e.g. ``record("Id", "ustring scheme; ustr
 
 from __future__ import annotations
 
+import builtins
 import struct
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 _INT = struct.Struct(">i")
 _LONG = struct.Struct(">q")
@@ -38,7 +40,7 @@ class Reader:
         self.pos = pos + 4
         return _INT.unpack_from(self.data, pos)[0]
 
-    def long(self) -> int:
+    def long(self) -> builtins.int:  # ``int`` here is the method above
         pos = self.pos
         if pos + 8 > len(self.data):
             raise JuteError("truncated long")
@@ -98,7 +100,7 @@ def write_ustring(out: bytearray, value: str | None) -> None:
 
 _READ = {"int": Reader.int, "long": Reader.long, "boolean": Reader.boolean, "buffer": Reader.buffer, "ustring": Reader.ustring}
 _WRITE = {"int": write_int, "long": write_long, "boolean": write_boolean, "buffer": write_buffer, "ustring": write_ustring}
-_RECORDS: dict[str, type] = {}
+_RECORDS: dict[str, type[Record]] = {}
 
 
 def _codec(kind: str):
@@ -132,8 +134,13 @@ def _codec(kind: str):
 class Record:
     """Base of every jute record; subclasses come from :func:`record`."""
 
-    __slots__ = ()
+    __slots__: tuple[str, ...] = ()
     FIELDS: tuple[tuple[str, str], ...] = ()
+    read: ClassVar[Callable[[Reader], Any]]  # set by record(), per record
+    write: ClassVar[Callable[[bytearray, Any], None]]
+
+    if TYPE_CHECKING:  # the fields are the schema's: typed by it, not by mypy
+        def __getattr__(self, name: str) -> Any: ...
 
     def __init__(self, *args, **kwargs):
         names = self.__slots__
@@ -157,7 +164,7 @@ class Record:
 
     def to_bytes(self) -> bytes:
         out = bytearray()
-        self.write(out, self)
+        type(self).write(out, self)
         return bytes(out)
 
     @classmethod
@@ -167,12 +174,12 @@ class Record:
         return value
 
 
-def record(name: str, schema: str) -> type:
+def record(name: str, schema: str) -> type[Record]:
     """A record class from zookeeper.jute syntax: ``"ustring path; int version"``."""
     fields = tuple(tuple(part.split()) for part in schema.split(";") if part.strip())
     names = tuple(f[1] for f in fields)
     kinds = [f[0] for f in fields]
-    cls = type(name, (Record,), {"__slots__": names, "FIELDS": tuple((n, k) for k, n in fields)})
+    cls: type[Record] = type(name, (Record,), {"__slots__": names, "FIELDS": tuple((n, k) for k, n in fields)})
     if all(k in _FIXED for k in kinds):  # e.g. Stat: one struct call
         packer = struct.Struct(">" + "".join(_FIXED[k] for k in kinds))
 
@@ -195,7 +202,7 @@ def record(name: str, schema: str) -> type:
             for n, _, w in codecs:
                 w(out, getattr(value, n))
 
-    cls.read = staticmethod(read)
-    cls.write = staticmethod(write)
+    cls.read = staticmethod(read)  # type: ignore[assignment, misc]  # a ClassVar set once per record class
+    cls.write = staticmethod(write)  # type: ignore[assignment, misc]
     _RECORDS[name] = cls
     return cls

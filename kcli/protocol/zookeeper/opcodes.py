@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kcli.protocol.zookeeper import records as r
+from kcli.protocol.zookeeper.jute import Record
 
 NOTIFICATION = 0
 CREATE = 1
@@ -39,7 +40,7 @@ CLOSE_SESSION = -11
 ERROR = -1  # MultiHeader type of a failed op
 
 # Request record read after the RequestHeader, by opcode.
-REQUESTS: dict[int, type] = {
+REQUESTS: dict[int, type[Record]] = {
     CREATE: r.CreateRequest,
     CREATE2: r.CreateRequest,
     CREATE_CONTAINER: r.CreateRequest,
@@ -69,7 +70,7 @@ REQUESTS: dict[int, type] = {
     CLOSE_SESSION: r.Empty,
 }
 # Response record after a ReplyHeader with err 0 (None: no body).
-RESPONSES: dict[int, type | None] = {
+RESPONSES: dict[int, type[Record] | None] = {
     CREATE: r.CreateResponse,
     CREATE2: r.Create2Response,
     CREATE_CONTAINER: r.Create2Response,

@@ -1,0 +1,166 @@
+"""Valid requests for every API kcli's broker serves, built with kafka-python's classes: seeds for the fuzz
+test and for the error-response checks.
+
+``sample(api_key, version)`` is a request naming topic ``TOPIC`` (partitions 0..PARTITIONS-1), group ``GROUP`` (or ``group``)
+and a few absent names, so a handler walks real partitions and groups as well as missing ones. Requests that
+change state do so harmlessly: creations are ``validate_only``, deletions name topics and groups that do not exist.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import crc32c
+from kafka.record.default_records import DefaultRecordBatchBuilder
+
+from kcli.broker.dispatch import ROUTES
+
+TOPIC = "fuzz"
+PARTITIONS = 2
+GROUP = "fuzz-group"
+ABSENT = "no-such-topic"
+
+NONE, GZIP = 0, 1
+
+
+def record_batch(values: list[bytes], compression: int = NONE, timestamp_ms: int = 1_700_000_000_000) -> bytes:
+    """A v2 record batch holding ``values`` (keys ``k<i>``), as a producer sends it (base offset 0)."""
+    builder = DefaultRecordBatchBuilder(
+        magic=2, compression_type=compression, is_transactional=False, producer_id=-1, producer_epoch=-1,
+        base_sequence=-1, batch_size=1 << 20,
+    )
+    for i, value in enumerate(values):
+        builder.append(i, timestamp=timestamp_ms + i, key=b"k%d" % i, value=value, headers=[("h", b"v")])
+    return bytes(builder.build())
+
+
+def with_crc(batch: bytearray | bytes) -> bytes:
+    """``batch`` with its CRC-32C recomputed over bytes 21..end, so it passes the broker's CRC check."""
+    out = bytearray(batch)
+    struct.pack_into(">I", out, 17, crc32c.crc32c(bytes(out[21:])))
+    return bytes(out)
+
+
+def _request(api_key: int, version: int, **fields):
+    return ROUTES[api_key].request(version=version, **fields)
+
+
+def sample(api_key: int, version: int, records: bytes | None = None, group: str = GROUP):
+    """A valid request of ``api_key`` at ``version`` (every field any version has is set; encoding picks)."""
+    r = ROUTES[api_key].request
+    if api_key == 0:  # Produce
+        records = records if records is not None else record_batch([b"fuzz-%d" % i for i in range(3)])
+        T = r.TopicProduceData
+        return _request(0, version, transactional_id=None, acks=1, timeout_ms=5000, topic_data=[
+            T(name=TOPIC, partition_data=[T.PartitionProduceData(index=0, records=records)]),
+        ])
+    if api_key == 1:  # Fetch
+        T = r.FetchTopic
+        P = T.FetchPartition
+        return _request(1, version, replica_id=-1, max_wait_ms=0, min_bytes=1, max_bytes=1 << 20, isolation_level=0,
+                        session_id=0, session_epoch=-1, topics=[
+                            T(topic=TOPIC, partitions=[
+                                P(partition=p, current_leader_epoch=-1, fetch_offset=0, log_start_offset=-1, partition_max_bytes=65536)
+                                for p in range(PARTITIONS)
+                            ]),
+                            T(topic=ABSENT, partitions=[P(partition=0, current_leader_epoch=-1, fetch_offset=0, log_start_offset=-1, partition_max_bytes=1024)]),
+                        ], forgotten_topics_data=[])
+    if api_key == 2:  # ListOffsets
+        T = r.ListOffsetsTopic
+        P = T.ListOffsetsPartition
+        return _request(2, version, replica_id=-1, isolation_level=0, topics=[
+            T(name=TOPIC, partitions=[P(partition_index=p, current_leader_epoch=-1, timestamp=ts) for p, ts in ((0, -1), (1, -2), (0, 1_700_000_000_001))]),
+            T(name=ABSENT, partitions=[P(partition_index=0, current_leader_epoch=-1, timestamp=-1)]),
+        ])
+    if api_key == 3:  # Metadata
+        return _request(3, version, topics=[r.MetadataRequestTopic(name=TOPIC), r.MetadataRequestTopic(name=ABSENT)],
+                        allow_auto_topic_creation=False)
+    if api_key == 8:  # OffsetCommit
+        T = r.OffsetCommitRequestTopic
+        P = T.OffsetCommitRequestPartition
+        return _request(8, version, group_id=group, generation_id_or_member_epoch=-1, member_id="", group_instance_id=None,
+                        retention_time_ms=-1, topics=[
+                            T(name=TOPIC, partitions=[P(partition_index=p, committed_offset=1, committed_leader_epoch=-1, committed_metadata="m") for p in range(PARTITIONS)]),
+                            T(name=ABSENT, partitions=[P(partition_index=0, committed_offset=1, committed_leader_epoch=-1, committed_metadata=None)]),
+                        ])
+    if api_key == 9:  # OffsetFetch
+        T = r.OffsetFetchRequestTopic
+        G = r.OffsetFetchRequestGroup
+        return _request(9, version, group_id=group, topics=[T(name=TOPIC, partition_indexes=list(range(PARTITIONS)))],
+                        groups=[G(group_id=group, topics=[G.OffsetFetchRequestTopics(name=TOPIC, partition_indexes=[0, 1])]),
+                                G(group_id="other", topics=None)],
+                        require_stable=False)
+    if api_key == 10:  # FindCoordinator
+        return _request(10, version, key=group, key_type=0, coordinator_keys=[group, "other"])
+    if api_key == 11:  # JoinGroup: a fresh member; the broker answers MEMBER_ID_REQUIRED (v4+) or joins it
+        P = r.JoinGroupRequestProtocol
+        return _request(11, version, group_id=group, session_timeout_ms=200, rebalance_timeout_ms=0, member_id="",
+                        group_instance_id=None, protocol_type="consumer",
+                        protocols=[P(name="range", metadata=b"\x00\x01\x00\x00\x00\x01\x00\x04fuzz\xff\xff\xff\xff")])
+    if api_key == 12:  # Heartbeat
+        return _request(12, version, group_id=group, generation_id=1, member_id="m-1", group_instance_id=None)
+    if api_key == 13:  # LeaveGroup
+        return _request(13, version, group_id=group, member_id="m-1",
+                        members=[r.MemberIdentity(member_id="m-1", group_instance_id=None), r.MemberIdentity(member_id="", group_instance_id="i-1")])
+    if api_key == 14:  # SyncGroup
+        return _request(14, version, group_id=group, generation_id=1, member_id="m-1", group_instance_id=None,
+                        assignments=[r.SyncGroupRequestAssignment(member_id="m-1", assignment=b"\x00\x01\x00\x00\x00\x00")])
+    if api_key == 15:  # DescribeGroups
+        return _request(15, version, groups=[group, "other"], include_authorized_operations=True)
+    if api_key == 16:  # ListGroups
+        return _request(16, version, states_filter=["Stable", "Empty"])
+    if api_key == 18:  # ApiVersions
+        return _request(18, version, client_software_name="fuzz", client_software_version="1.0")
+    if api_key == 19:  # CreateTopics
+        T = r.CreatableTopic
+        return _request(19, version, timeout_ms=5000, validate_only=True, topics=[
+            T(name="fuzz-new", num_partitions=2, replication_factor=1, assignments=[],
+              configs=[T.CreatableTopicConfig(name="retention.ms", value="60000"), T.CreatableTopicConfig(name="cleanup.policy", value=None)]),
+        ])
+    if api_key == 20:  # DeleteTopics
+        return _request(20, version, topic_names=[ABSENT, "another-absent"], timeout_ms=5000)
+    if api_key == 22:  # InitProducerId
+        return _request(22, version, transactional_id=None, transaction_timeout_ms=60000)
+    if api_key == 32:  # DescribeConfigs
+        R = r.DescribeConfigsResource
+        return _request(32, version, include_synonyms=True, resources=[
+            R(resource_type=2, resource_name=TOPIC, configuration_keys=None),
+            R(resource_type=4, resource_name="0", configuration_keys=["log.retention.hours"]),
+        ])
+    if api_key in (33, 44):  # AlterConfigs, IncrementalAlterConfigs
+        R = r.AlterConfigsResource
+        op = {"config_operation": 0} if api_key == 44 else {}  # SET
+        C = R.AlterableConfig
+        return _request(api_key, version, validate_only=True, resources=[
+            R(resource_type=2, resource_name=TOPIC, configs=[C(name="retention.ms", value="60000", **op)]),
+            R(resource_type=4, resource_name="0", configs=[C(name="log.retention.hours", value=None, **op)]),
+        ])
+    if api_key == 37:  # CreatePartitions
+        return _request(37, version, timeout_ms=5000, validate_only=True,
+                        topics=[r.CreatePartitionsTopic(name=TOPIC, count=PARTITIONS + 1, assignments=None)])
+    if api_key == 42:  # DeleteGroups
+        return _request(42, version, groups_names=["absent-group", ""])
+    if api_key == 47:  # OffsetDelete
+        T = r.OffsetDeleteRequestTopic
+        return _request(47, version, group_id=group, topics=[T(name=TOPIC, partitions=[T.OffsetDeleteRequestPartition(partition_index=0)])])
+    if api_key == 21:  # DeleteRecords: offsets past the high watermark, so nothing is deleted
+        T = r.DeleteRecordsTopic
+        return _request(21, version, timeout_ms=5000, topics=[
+            T(name=TOPIC, partitions=[T.DeleteRecordsPartition(partition_index=0, offset=1 << 40)]),
+            T(name=ABSENT, partitions=[T.DeleteRecordsPartition(partition_index=0, offset=0)]),
+        ])
+    if api_key == 35:  # DescribeLogDirs
+        T = r.DescribableLogDirTopic
+        return _request(35, version, topics=[T(topic=TOPIC, partitions=[0, 1]), T(topic=ABSENT, partitions=[0])])
+    raise KeyError(f"no sample request for api key {api_key}")
+
+
+def served() -> list[tuple[int, int]]:
+    """(api_key, version) for every version the broker serves."""
+    return [(k, v) for k, route in sorted(ROUTES.items()) for v in range(route.implemented_min, route.max_version + 1)]
+
+
+def encode(request, correlation_id: int = 1, client_id: str = "fuzz") -> bytes:
+    """The framed request: size, header, body."""
+    request.with_header(correlation_id=correlation_id, client_id=client_id)
+    return bytes(request.encode(header=True, framed=True))
