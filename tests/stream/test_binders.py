@@ -336,3 +336,34 @@ def test_rabbit_partitioning_routes_by_key_to_each_instances_queues(rabbitmq, vh
         assert len(where) == 1, f"{customer} reached {where}"
         (index, partition), = where
         assert partition == select_partition(customer, 4) and index == partition % 2
+
+
+WORKERS = '''
+import threading
+import time
+THREADS = []
+
+def work(job: dict) -> None:
+    THREADS.append(threading.current_thread().ident)
+    time.sleep(0.01)
+'''
+
+
+def test_concurrency_runs_that_many_consumers_on_the_group_queue(rabbitmq, vhost, tmp_path):
+    import pika
+
+    runner, app = start(tmp_path, WORKERS, {**rabbit_props(rabbitmq, vhost), "spring.cloud.stream.default-binder": "rabbit",
+                                            "spring.cloud.stream.bindings.work-in-0.destination": "jobs",
+                                            "spring.cloud.stream.bindings.work-in-0.group": "workers",
+                                            "spring.cloud.stream.bindings.work-in-0.consumer.concurrency": "2"})
+    try:
+        consumers = rabbitmq.ctl("list_queues", "-p", vhost, "name", "consumers", "--no-table-headers")
+        assert "jobs.workers\t2" in consumers
+        connection = pika.BlockingConnection(pika.ConnectionParameters(rabbitmq.host, rabbitmq.port, vhost))
+        for n in range(20):
+            connection.channel().basic_publish("jobs", "jobs", json.dumps({"n": n}).encode())
+        connection.close()
+        wait_for(lambda: len(app.THREADS) >= 20, 20, "every job done")
+    finally:
+        runner.stop()
+    assert len(app.THREADS) == 20 and len(set(app.THREADS)) == 2  # prefetch 1: RabbitMQ deals them to both

@@ -186,3 +186,18 @@ def test_defaults_resolve_to_springs(tmp_path):
     r = inp.consumer.retry
     assert (r.max_attempts, r.initial_interval_ms, r.multiplier, r.max_interval_ms) == (3, 1000, 2.0, 10000)
     assert inp.group is None and inp.consumer.concurrency == 1 and resolution.default_binder == "kafka"
+
+
+def test_explicit_decorators_override_the_signature():
+    from kcli.stream import processor, sink, source
+
+    @sink
+    def log(x): ...
+
+    @source
+    def maybe(x=None): ...
+
+    @processor
+    def passthrough(x) -> None: ...
+
+    assert [describe(n, f).role for n, f in [("log", log), ("maybe", maybe), ("passthrough", passthrough)]] == [SINK, SOURCE, PROCESSOR]
