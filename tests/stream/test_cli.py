@@ -83,3 +83,31 @@ def test_send_to_rabbitmq_that_is_not_there_is_one_line():
     assert done.returncode == 1
     assert done.stderr.startswith(f"Cannot connect to RabbitMQ at 127.0.0.1:{port} (binder 'rabbit'")
     assert done.stderr.count("\n") == 1 and "rabbitmq-server" in done.stderr
+
+
+def test_bindings_read_from_application_yml(tmp_path):
+    (tmp_path / "application.yml").write_text("""\
+spring:
+  cloud:
+    function:
+      definition: orders;brew;serve
+    stream:
+      default-binder: kafka
+      binders:
+        kafka: { type: kafka }
+        rabbit: { type: rabbit, environment: { spring.rabbitmq.host: localhost } }
+      bindings:
+        orders-out-0: { destination: orders }
+        brew-in-0: { destination: orders, group: baristas }
+        brew-out-0: { destination: cups, binder: rabbit }
+        serve-in-0: { destination: cups, group: tables, binder: rabbit }
+      kafka:
+        bindings:
+          brew-in-0: { consumer: { enableDlq: true } }
+      rabbit:
+        bindings:
+          serve-in-0: { consumer: { autoBindDlq: true } }
+""")
+    done = kcli("stream", "bindings", APP, "--config", tmp_path / "application.yml")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == EXAMPLE_BINDINGS
