@@ -367,3 +367,27 @@ def test_concurrency_runs_that_many_consumers_on_the_group_queue(rabbitmq, vhost
     finally:
         runner.stop()
     assert len(app.THREADS) == 20 and len(set(app.THREADS)) == 2  # prefetch 1: RabbitMQ deals them to both
+
+
+def test_rabbit_without_republish_the_broker_dead_letters_the_rejected_message(rabbitmq, vhost, tmp_path):
+    import pika
+
+    props = {**RETRY_PROPS, **rabbit_props(rabbitmq, vhost), "spring.cloud.stream.default-binder": "rabbit",
+             "spring.cloud.stream.bindings.check-in-0.consumer.max-attempts": "1",
+             "spring.cloud.stream.rabbit.bindings.check-in-0.consumer.auto-bind-dlq": "true",
+             "spring.cloud.stream.rabbit.bindings.check-in-0.consumer.republish-to-dlq": "false"}
+    runner, _ = start(tmp_path, FLAKY, props)
+    connection = pika.BlockingConnection(pika.ConnectionParameters(rabbitmq.host, rabbitmq.port, vhost))
+    channel = connection.channel()
+    try:
+        channel.basic_publish("orders", "orders", json.dumps({"id": 3}).encode(), pika.BasicProperties(content_type="application/json"))
+        dead: list = []
+        wait_for(lambda: dead.append(channel.basic_get("orders.checkers.dlq", auto_ack=True)) or dead[-1][0] is not None, 20, "the DLQ")
+    finally:
+        connection.close()
+        runner.stop()
+    _, properties, body = dead[-1]
+    assert json.loads(body) == {"id": 3}
+    death = properties.headers["x-death"][0]
+    assert (death["queue"], death["reason"], death["exchange"]) == ("orders.checkers", "rejected", "orders")
+    assert "x-exception-message" not in properties.headers  # the broker dead-lettered it, not the binder
