@@ -101,7 +101,10 @@ def test_kill_9_mid_flow_then_restart_loses_nothing(broker, rabbitmq, vhost, tmp
         producer.send("orders", json.dumps({"id": n, "coffee": "latte"}).encode(), headers=[("contentType", b"application/json")])
     producer.flush()
     producer.close()
-    props = _props(broker, rabbitmq, vhost, **{"spring.cloud.function.definition": "brew;serve"})
+    props = _props(broker, rabbitmq, vhost, **{"spring.cloud.function.definition": "brew;serve",
+                                                # the restart waits out the killed member's session: keep it short
+                                                "spring.cloud.stream.kafka.binder.consumer-properties.session.timeout.ms": "6000",
+                                                "spring.cloud.stream.kafka.binder.consumer-properties.heartbeat.interval.ms": "1000"})
 
     first = StreamRun(tmp_path, props, name="first")
     try:
@@ -130,3 +133,61 @@ def test_kill_9_mid_flow_then_restart_loses_nothing(broker, rabbitmq, vhost, tmp
     assert set(counts) == set(range(1, total + 1)), "an order was lost"
     assert max(counts.values()) <= 2
     assert duplicates <= 500 + 2, "more redelivered than one unacknowledged Kafka batch and one RabbitMQ prefetch"
+
+
+SLOW_BREW = """
+import time
+
+def brew(order: dict) -> dict:
+    time.sleep(0.002)  # a barista who takes a moment: a kill lands mid-batch
+    return order
+"""
+
+
+@pytest.mark.timeout(300)
+def test_kill_9_of_a_kafka_to_kafka_processor_mid_batch_then_restart_loses_nothing(broker, tmp_path):
+    from kafka import KafkaConsumer, KafkaProducer
+
+    total = 3000
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, linger_ms=5)
+    for n in range(1, total + 1):
+        producer.send("orders", json.dumps({"id": n}).encode())
+    producer.flush()
+    producer.close()
+    app = tmp_path / "slow_brew.py"
+    app.write_text(SLOW_BREW)
+    args = [sys.executable, "-m", "kcli", "stream", "run", str(app),
+            "--set", f"spring.cloud.stream.kafka.binder.brokers={broker.bootstrap}",
+            "--set", "spring.cloud.stream.bindings.brew-in-0.destination=orders",
+            "--set", "spring.cloud.stream.bindings.brew-in-0.group=baristas",
+            "--set", "spring.cloud.stream.bindings.brew-out-0.destination=cups",
+            "--set", "spring.cloud.stream.kafka.binder.consumer-properties.session.timeout.ms=6000",
+            "--set", "spring.cloud.stream.kafka.binder.consumer-properties.heartbeat.interval.ms=1000"]
+    cups = KafkaConsumer("cups", bootstrap_servers=broker.bootstrap, auto_offset_reset="earliest")
+    seen: list[int] = []
+
+    def read() -> int:
+        for records in cups.poll(timeout_ms=100).values():
+            seen.extend(json.loads(r.value)["id"] for r in records)
+        return len(seen)
+
+    first = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: read() >= total // 3 or first.poll() is not None, 90, "a third brewed")
+    finally:
+        first.kill()  # SIGKILL mid-batch: what it brewed since its last commit is brewed again
+        first.wait()
+    brewed_before = len(seen)
+    second = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: read() and set(seen) >= set(range(1, total + 1)) or second.poll() is not None, 120, "every order brewed")
+    finally:
+        second.terminate()
+        second.wait(30)
+        cups.close()
+    counts = collections.Counter(seen)
+    duplicates = sum(c - 1 for c in counts.values())
+    print(f"kill -9 after {brewed_before} of {total} brewed (Kafka → Kafka): {duplicates} brewed twice, {total - len(counts)} lost")
+    assert set(counts) == set(range(1, total + 1)), "an order was lost"
+    assert brewed_before < total, "the crash was meant to come mid-flow"
+    assert duplicates <= 1000, "more brewed twice than about a second's work since the last commit"
