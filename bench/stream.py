@@ -138,8 +138,10 @@ def main(argv=None) -> int:
                                         "spring.cloud.stream.bindings.process-out-0.destination": "stream-out"}, n))
             t_bare, t_kk = statistics.median(bares), statistics.median(kks)
             rows = [("bare kafka-python loop", n, t_bare), ("Kafka → Processor → Kafka", n, t_kk)]
-            from tests.rabbit_real import RealRabbitMQ, rabbitmq_sbin
-
+            try:  # the tests' isolated node (its module imports pytest, for the tests' skips)
+                from tests.rabbit_real import RealRabbitMQ, rabbitmq_sbin
+            except ImportError:
+                RealRabbitMQ, rabbitmq_sbin = None, lambda: None  # type: ignore[assignment,misc]
             sbin = rabbitmq_sbin()
             if sbin is not None:
                 (tmp / "rabbitmq").mkdir()
