@@ -1,16 +1,17 @@
-"""Dependencies point one way: cli → tools | broker | zookeeper → protocol (checked by walking imports)."""
+"""Dependencies point one way: cli → stream → tools | broker | zookeeper → protocol (checked by walking imports)."""
 
 import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "kcli"
-LAYERS = ("cli", "tools", "broker", "zookeeper", "protocol", "config")
+LAYERS = ("cli", "tools", "broker", "zookeeper", "protocol", "config", "stream")
 FORBIDDEN = {
     "protocol": {"cli", "tools", "broker", "zookeeper", "asyncio", "socket", "typer", "rich"},
     "broker": {"cli", "tools", "zookeeper", "typer", "rich"},
     "zookeeper": {"cli", "tools", "broker", "typer", "rich"},
     "tools": {"cli", "typer", "rich", "zookeeper", "broker"},
     "config": {"cli", "tools", "broker", "zookeeper", "typer", "rich"},
+    "stream": {"cli", "broker", "zookeeper", "typer", "rich"},
 }
 
 

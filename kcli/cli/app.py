@@ -12,6 +12,7 @@ from kcli.cli.commands import KcliCommand, KcliGroup, usage_when_empty
 from kcli.cli.completion import COMPLETE_VAR, SHELLS, complete
 from kcli.cli import configs, dump_log, get_offsets, log_dirs, storage
 from kcli.cli import delete_records
+from kcli.cli import stream as stream_commands
 
 app = typer.Typer(
     name="kcli",
@@ -71,6 +72,7 @@ app.command("configs", cls=KcliCommand, no_args_is_help=True)(configs.configs)
 app.command("log-dirs", cls=KcliCommand, no_args_is_help=True)(log_dirs.log_dirs)
 app.add_typer(storage.app, name="storage")
 app.command("delete-records", cls=KcliCommand, no_args_is_help=True)(delete_records.delete_records)
+app.add_typer(stream_commands.app, name="stream")
 
 
 def _usage_message(exc, no_such_option) -> str:

@@ -152,11 +152,30 @@ def test_a_member_that_does_not_rejoin_in_the_rebalance_timeout_is_removed():
     a = h.answers[h.join_member(0)].member_id
     h.sync(0, a, 1)
     wb = h.join_member(1_000)
-    h.c.heartbeat("g", 1, a, None, 1_000)
+    for now in range(1_000, 1_000 + REBALANCE, SESSION // 2):  # alive (heartbeating) but never rejoining
+        h.c.heartbeat("g", 1, a, None, now)
+        h.tick(now)
     h.tick(1_000 + REBALANCE - 1)
     assert wb not in h.answers
     h.tick(1_000 + REBALANCE)
     assert h.answers[wb].error_code == ErrorCode.NONE and a not in h.group.members
+
+
+def test_a_killed_member_is_removed_at_its_session_timeout_during_a_rebalance_not_at_the_rebalance_timeout():
+    # kill -9 of a consumer, then a new one joins: the join completes once the dead member's session expires
+    # (Kafka's heartbeat expiration runs in PreparingRebalance too); before, the new member waited the whole
+    # rebalance timeout (max.poll.interval.ms, 300 s by default).
+    h = Harness()
+    a = h.answers[h.join_member(0)].member_id
+    h.sync(0, a, 1)
+    h.c.heartbeat("g", 1, a, None, 500)  # then it is killed
+    wb = h.join_member(1_000)
+    assert h.c.next_deadline() == 500 + SESSION
+    h.tick(500 + SESSION - 1)
+    assert wb not in h.answers and a in h.group.members
+    h.tick(500 + SESSION)
+    assert a not in h.group.members
+    assert h.answers[wb].error_code == ErrorCode.NONE and h.answers[wb].generation_id == 2
 
 
 def test_static_member_back_within_its_session_keeps_its_assignment_without_a_rebalance():

@@ -318,6 +318,11 @@ class GroupCoordinator:
                 if now >= deadline:
                     del group.pending[member_id]
             if group.state == GroupState.PREPARING_REBALANCE:
+                # Kafka keeps a member awaiting its join alive; one that has neither rejoined nor heartbeated
+                # within its session (a killed consumer) is removed then, not at the rebalance timeout.
+                for m in list(group.members.values()):
+                    if m.join_waiter is None and now >= m.last_heartbeat_ms + m.session_timeout_ms:
+                        self._remove(group, m, now)
                 self._maybe_complete_join(group, now)
             elif group.state == GroupState.COMPLETING_REBALANCE and now >= group.sync_deadline_ms:
                 late = [m for m in group.members.values() if m.sync_waiter is None]
@@ -340,6 +345,7 @@ class GroupCoordinator:
             deadlines += group.pending.values()
             if group.state == GroupState.PREPARING_REBALANCE:
                 deadlines.append(group.rebalance_deadline_ms)
+                deadlines += (m.last_heartbeat_ms + m.session_timeout_ms for m in group.members.values() if m.join_waiter is None)
                 if not group.pending and all(m.join_waiter is not None for m in group.members.values()):
                     deadlines.append(group.delay_deadline_ms)  # everyone is in: only the initial delay holds the join
             elif group.state == GroupState.COMPLETING_REBALANCE:
