@@ -240,6 +240,8 @@ class Session:
         assert process.connect, process.output
         data_dir = DATA_DIR.search(process.output)
         server.log_dir = Path(data_dir.group(1)) if data_dir else None
+        if kind == "broker":  # README: "It prints its version, listener, data directory and start-up time, then a `started` line"
+            assert re.search(r"kcli \S+ .*\n\s+listener .*\n\s+data directory .*\n(.*\n)*\s+ready in .*\n.*started on", process.output), process.output
 
     def config_path(self, given: str) -> Path:
         local = self.work / given
@@ -250,9 +252,15 @@ class Session:
         return Path(path)
 
     def stop_all(self) -> None:
+        """Ctrl+C to each server still running, the broker before its ZooKeeper; none is left behind."""
+        failures = []
         for kind in ("broker", "zookeeper"):
             if kind in self.running:
-                self.running.pop(kind).interrupt()
+                try:
+                    self.running.pop(kind).interrupt()
+                except AssertionError as exc:
+                    failures.append(f"{kind}: {exc}")
+        assert not failures, "\n".join(failures)
 
     # -- producers and consumers ---------------------------------------------------------------------
     def produce(self, args: list[str], step: Step, stdin: str | None) -> subprocess.CompletedProcess:
