@@ -29,8 +29,9 @@ breaks a step fails here:
    slow group join on a busy machine is no failure.
 7. The WordCount consumer reads what Kafka Streams' demo writes: the test writes two such records
    first (``SETUP``), as that demo would.
-8. Not run: the Benchmarks section (minutes of load; tests/test_bench_smoke.py runs the scripts). A
-   redirection into another shell's variable (zsh's ``${fpath[1]}``, PowerShell's ``$PROFILE``) checks
+8. Not run: the Pub-sub with binders section (it needs a RabbitMQ node: tests/stream/test_example_e2e.py
+   and test_cli.py run that example and its ``bindings`` table against a real one), and the Benchmarks
+   section (minutes of load; tests/test_bench_smoke.py runs the scripts). A redirection into another shell's variable (zsh's ``${fpath[1]}``, PowerShell's ``$PROFILE``) checks
    the output only.
 """
 
@@ -55,7 +56,10 @@ from kcli.tools.console_producer import LineReader
 from tests.processes import KcliProcess, kcli
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-NOT_RUN = {"Benchmarks": "minutes of load on a shared machine; tests/test_bench_smoke.py runs the scripts"}
+NOT_RUN = {
+    "Benchmarks": "minutes of load on a shared machine; tests/test_bench_smoke.py runs the scripts",
+    "Pub-sub with binders": "needs a RabbitMQ node; tests/stream/ runs this example end to end against one",
+}
 SETUP = {  # topic → records (key, value) an application writes before the README reads them
     "streams-wordcount-output": ("org.apache.kafka.common.serialization.LongSerializer", (("all", "1"), ("streams", "2"))),
 }
