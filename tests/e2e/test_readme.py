@@ -31,8 +31,8 @@ breaks a step fails here:
    first (``SETUP``), as that demo would.
 8. Not run: the Pub-sub with binders section (it needs a RabbitMQ node: tests/stream/test_example_e2e.py
    and test_cli.py run that example and its ``bindings`` table against a real one), and the Benchmarks
-   section (minutes of load; tests/test_bench_smoke.py runs the scripts). A redirection into another shell's variable (zsh's ``${fpath[1]}``, PowerShell's ``$PROFILE``) checks
-   the output only.
+   section (minutes of load; tests/test_bench_smoke.py runs the scripts). A redirection into another
+   shell's variable (zsh's ``${fpath[1]}``, PowerShell's ``$PROFILE``) checks the output only.
 """
 
 from __future__ import annotations
