@@ -44,7 +44,7 @@ def _load(app: Optional[str], config: Optional[Path], sets: list[str]):
     return resolution
 
 
-@app.command("run")
+@app.command("run", short_help="Run an application's bindings until Ctrl+C.")
 def run(
     application: str = typer.Argument(..., metavar="APP", help="The application: a .py file (orders.py) or a module (pkg.orders)."),
     config: Optional[Path] = _CONFIG,
@@ -88,7 +88,7 @@ def run(
         raise typer.Exit(1)
 
 
-@app.command("bindings")
+@app.command("bindings", short_help="Print what each binding maps to.")
 def bindings(
     application: str = typer.Argument(..., metavar="APP", help="The application: a .py file (orders.py) or a module (pkg.orders)."),
     config: Optional[Path] = _CONFIG,
@@ -108,7 +108,7 @@ def bindings(
         render.fail(exc.message)
 
 
-@app.command("send")
+@app.command("send", short_help="Send one message to a destination.")
 def send(
     destination: str = typer.Argument(..., metavar="DEST", help="A binding name from the properties, or a destination (topic or exchange)."),
     payload: str = typer.Argument(..., help="The payload: JSON is sent as application/json, other text as text/plain."),
