@@ -21,6 +21,8 @@ from types import ModuleType
 from typing import Callable
 
 from kcli.broker.handlers import (
+    add_offsets_to_txn,
+    add_partitions_to_txn,
     alter_configs,
     api_versions,
     create_partitions,
@@ -31,6 +33,8 @@ from kcli.broker.handlers import (
     describe_configs,
     describe_groups,
     describe_log_dirs,
+    describe_transactions,
+    end_txn,
     fetch,
     find_coordinator,
     heartbeat,
@@ -40,12 +44,14 @@ from kcli.broker.handlers import (
     leave_group,
     list_groups,
     list_offsets,
+    list_transactions,
     metadata,
     offset_commit,
     offset_delete,
     offset_fetch,
     produce,
     sync_group,
+    txn_offset_commit,
 )
 
 
@@ -119,6 +125,12 @@ ROUTES: dict[int, Route] = {
             offset_delete,
             describe_log_dirs,
             delete_records,
+            add_partitions_to_txn,
+            add_offsets_to_txn,
+            end_txn,
+            txn_offset_commit,
+            describe_transactions,
+            list_transactions,
         ),
     )
 }

@@ -67,3 +67,9 @@ class ProducerStateManager:
         if entry is None or entry.epoch != epoch:
             entry = self._producers[producer_id] = ProducerEntry(epoch)
         entry.batches.append(batch)
+
+    def on_marker(self, producer_id: int, epoch: int) -> None:
+        """A transaction marker written with ``epoch``: a bumped epoch fences the producer's older one."""
+        entry = self._producers.get(producer_id)
+        if entry is None or epoch > entry.epoch:
+            self._producers[producer_id] = ProducerEntry(epoch)

@@ -1,0 +1,149 @@
+"""Transactions (KIP-98, KIP-447) against the kcli broker with real clients."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from kcli.broker.server import run_in_thread
+from tests.conftest import broker_config
+from tests.waiting import wait_for
+
+
+def create(broker, *topics):
+    client = AdminClient({"bootstrap.servers": broker.bootstrap})
+    for future in client.create_topics([NewTopic(name, n, 1) for name, n in topics]).values():
+        future.result(10)
+
+
+def read_all(broker, isolation, partitions):
+    """Every record up to each partition's end as ``isolation`` sees it: [(topic, partition, offset, value)]."""
+    consumer = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": f"reader-{isolation}",
+                         "enable.auto.commit": False, "isolation.level": isolation})
+    tps = [TopicPartition(t, p, 0) for t, p in partitions]
+    ends = {(t, p): consumer.get_watermark_offsets(TopicPartition(t, p), timeout=10)[1] for t, p in partitions}
+    consumer.assign(tps)
+    got = []
+
+    def done():
+        msg = consumer.poll(0.2)
+        if msg is not None and not msg.error():
+            got.append((msg.topic(), msg.partition(), msg.offset(), msg.value()))
+        positions = consumer.position([TopicPartition(t, p) for t, p in partitions])
+        return all(tp.offset >= ends[(tp.topic, tp.partition)] for tp in positions)
+
+    wait_for(done, 30, "the consumer to reach every partition's end")
+    consumer.close()
+    return got, ends
+
+
+def test_confluent_commit_and_abort_across_two_topics_and_three_partitions(broker):
+    create(broker, ("orders", 2), ("audit", 1))
+    producer = Producer({"bootstrap.servers": broker.bootstrap, "transactional.id": "shop", "linger.ms": 5})
+    producer.init_transactions(20)
+    producer.begin_transaction()
+    for topic, partition, value in (("orders", 0, b"c0"), ("orders", 0, b"c1"), ("orders", 1, b"c2"), ("audit", 0, b"c3")):
+        producer.produce(topic, value=value, partition=partition)
+    producer.commit_transaction(20)
+    producer.begin_transaction()
+    for topic, partition, value in (("orders", 0, b"x0"), ("orders", 1, b"x1"), ("audit", 0, b"x2")):
+        producer.produce(topic, value=value, partition=partition)
+    assert producer.flush(20) == 0  # written to the log before the abort (librdkafka purges what is unsent)
+    producer.abort_transaction(20)
+    producer.begin_transaction()
+    producer.produce("orders", value=b"d0", partition=0)
+    producer.commit_transaction(20)
+
+    partitions = [("orders", 0), ("orders", 1), ("audit", 0)]
+    committed, ends = read_all(broker, "read_committed", partitions)
+    # each transaction's marker takes one offset in each of its partitions, as in Kafka
+    assert ends == {("orders", 0): 7, ("orders", 1): 4, ("audit", 0): 4}
+    assert sorted(committed) == [
+        ("audit", 0, 0, b"c3"), ("orders", 0, 0, b"c0"), ("orders", 0, 1, b"c1"), ("orders", 0, 5, b"d0"), ("orders", 1, 0, b"c2"),
+    ]
+    assert [v for t, p, o, v in committed if (t, p) == ("orders", 0)] == [b"c0", b"c1", b"d0"]
+    everything, _ = read_all(broker, "read_uncommitted", partitions)
+    assert sorted(everything) == sorted(committed + [("orders", 0, 3, b"x0"), ("orders", 1, 2, b"x1"), ("audit", 0, 2, b"x2")])
+
+
+def test_a_second_producer_with_the_same_transactional_id_fences_the_first(broker):
+    create(broker, ("fenced", 1))
+    zombie = Producer({"bootstrap.servers": broker.bootstrap, "transactional.id": "worker"})
+    zombie.init_transactions(20)
+    zombie.begin_transaction()
+    zombie.produce("fenced", value=b"zombie")
+    assert zombie.flush(20) == 0
+    successor = Producer({"bootstrap.servers": broker.bootstrap, "transactional.id": "worker"})
+    successor.init_transactions(20)  # aborts the zombie's open transaction under a bumped epoch
+    with pytest.raises(KafkaException) as info:
+        zombie.commit_transaction(20)
+    assert info.value.args[0].code() in (KafkaError._FENCED, KafkaError.PRODUCER_FENCED, KafkaError.INVALID_PRODUCER_EPOCH)
+    successor.begin_transaction()
+    successor.produce("fenced", value=b"successor")
+    successor.commit_transaction(20)
+    committed, _ = read_all(broker, "read_committed", [("fenced", 0)])
+    assert [v for *_, v in committed] == [b"successor"]
+
+
+def test_a_transaction_open_past_its_timeout_is_aborted_by_the_broker(tmp_path):
+    running = run_in_thread(broker_config(tmp_path / "logs", **{"transaction.abort.timed.out.transaction.cleanup.interval.ms": 200}))
+    try:
+        create(running, ("slow", 1))
+        producer = Producer({"bootstrap.servers": running.bootstrap, "transactional.id": "slow", "transaction.timeout.ms": 1500})
+        producer.init_transactions(20)
+        producer.begin_transaction()
+        producer.produce("slow", value=b"never")
+        assert producer.flush(20) == 0
+        partition = running.broker.catalog.partition("slow", 0)
+        assert partition.last_stable_offset == 0 < partition.high_watermark
+        wait_for(lambda: partition.last_stable_offset == partition.log_end_offset == 2, 20, "the broker to abort it")
+        committed, ends = read_all(running, "read_committed", [("slow", 0)])
+        assert committed == [] and ends == {("slow", 0): 2}
+        with pytest.raises(KafkaException):
+            producer.commit_transaction(10)
+    finally:
+        running.stop()
+
+
+def test_aiokafka_transactional_producer_commits_and_aborts(broker):
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+    create(broker, ("aio", 1))
+
+    async def run():
+        producer = AIOKafkaProducer(bootstrap_servers=broker.bootstrap, transactional_id="aio-tx")
+        await producer.start()
+        try:
+            async with producer.transaction():
+                await producer.send_and_wait("aio", b"kept", partition=0)
+            with pytest.raises(RuntimeError):
+                async with producer.transaction():
+                    await producer.send_and_wait("aio", b"dropped", partition=0)
+                    raise RuntimeError("abort")
+            async with producer.transaction():
+                await producer.send_and_wait("aio", b"kept too", partition=0)
+        finally:
+            await producer.stop()
+        seen = {}
+        for isolation in ("read_committed", "read_uncommitted"):
+            consumer = AIOKafkaConsumer(bootstrap_servers=broker.bootstrap, isolation_level=isolation, auto_offset_reset="earliest")
+            await consumer.start()
+            try:
+                consumer.assign([__import__("aiokafka").TopicPartition("aio", 0)])
+                values = []
+                deadline = time.monotonic() + 20
+                while time.monotonic() < deadline and len(values) < (2 if isolation == "read_committed" else 3):
+                    batch = await consumer.getmany(timeout_ms=500)
+                    values += [m.value for msgs in batch.values() for m in msgs]
+                seen[isolation] = values
+            finally:
+                await consumer.stop()
+        return seen
+
+    seen = asyncio.run(run())
+    assert seen["read_committed"] == [b"kept", b"kept too"]
+    assert seen["read_uncommitted"] == [b"kept", b"dropped", b"kept too"]
