@@ -30,9 +30,9 @@ def read_all(broker, isolation, partitions):
     got = []
 
     def done():
-        msg = consumer.poll(0.2)
-        if msg is not None and not msg.error():
-            got.append((msg.topic(), msg.partition(), msg.offset(), msg.value()))
+        for msg in consumer.consume(1000, 0.2):
+            if not msg.error():
+                got.append((msg.topic(), msg.partition(), msg.offset(), msg.value()))
         positions = consumer.position([TopicPartition(t, p) for t, p in partitions])
         return all(tp.offset >= ends[(tp.topic, tp.partition)] for tp in positions)
 
@@ -147,3 +147,42 @@ def test_aiokafka_transactional_producer_commits_and_aborts(broker):
     seen = asyncio.run(run())
     assert seen["read_committed"] == [b"kept", b"kept too"]
     assert seen["read_uncommitted"] == [b"kept", b"dropped", b"kept too"]
+
+
+def test_consume_transform_produce_is_exactly_once_with_the_worker_killed_twice(broker):
+    import subprocess
+    import sys
+
+    total = 10_000
+    create(broker, ("ctp-in", 1), ("ctp-out", 1))
+    producer = Producer({"bootstrap.servers": broker.bootstrap, "linger.ms": 20})
+    for i in range(total):
+        producer.produce("ctp-in", key=b"%d" % i, value=b"record-%05d" % i)
+    assert producer.flush(30) == 0
+    out = TopicPartition("ctp-out", 0)
+    reader = Consumer({"bootstrap.servers": broker.bootstrap, "group.id": "watch", "isolation.level": "read_committed"})
+
+    def committed_out():
+        return reader.get_watermark_offsets(out, timeout=10, cached=False)[1]
+
+    def worker():
+        return subprocess.Popen([sys.executable, "-m", "tests.e2e.ctp_worker", broker.bootstrap, str(total)])
+
+    for threshold in (2_000, 5_000):  # kill -9 mid-run, twice; a new worker with the same transactional.id goes on
+        proc = worker()
+        try:
+            wait_for(lambda: committed_out() >= threshold, 90, f"{threshold} output records")
+        finally:
+            proc.kill()
+            proc.wait(10)
+    proc = worker()
+    try:
+        assert proc.wait(180) == 0
+    finally:
+        proc.kill()
+    reader.close()
+    partition = broker.broker.catalog.partition("ctp-out", 0)
+    assert partition.last_stable_offset == partition.log_end_offset
+    committed, _ = read_all(broker, "read_committed", [("ctp-out", 0)])
+    values = [v for *_, v in committed]
+    assert sorted(values) == [b"RECORD-%05d" % i for i in range(total)]  # every record, exactly once
