@@ -166,6 +166,13 @@ def sample(api_key: int, version: int, records: bytes | None = None, group: str 
                         generation_id=-1, member_id="", group_instance_id=None, topics=[
                             T(name=TOPIC, partitions=[T.TxnOffsetCommitRequestPartition(
                                 partition_index=0, committed_offset=1, committed_leader_epoch=-1, committed_metadata="")])])
+    if api_key == 27:  # WriteTxnMarkers: an ABORT for a producer nobody has, on a partition that does not exist
+        M = r.WritableTxnMarker
+        return _request(27, version, markers=[M(producer_id=1, producer_epoch=0, transaction_result=False, coordinator_epoch=0,
+                                                topics=[M.WritableTxnMarkerTopic(name=ABSENT, partition_indexes=[0])])])
+    if api_key == 61:  # DescribeProducers
+        return _request(61, version, topics=[r.TopicRequest(name=TOPIC, partition_indexes=[0, 1]),
+                                             r.TopicRequest(name=ABSENT, partition_indexes=[0])])
     if api_key == 65:  # DescribeTransactions
         return _request(65, version, transactional_ids=["fuzz-tx", "absent-tx"])
     if api_key == 66:  # ListTransactions

@@ -33,6 +33,7 @@ from kcli.broker.handlers import (
     describe_configs,
     describe_groups,
     describe_log_dirs,
+    describe_producers,
     describe_transactions,
     end_txn,
     fetch,
@@ -52,6 +53,7 @@ from kcli.broker.handlers import (
     produce,
     sync_group,
     txn_offset_commit,
+    write_txn_markers,
 )
 
 
@@ -129,6 +131,8 @@ ROUTES: dict[int, Route] = {
             add_offsets_to_txn,
             end_txn,
             txn_offset_commit,
+            write_txn_markers,
+            describe_producers,
             describe_transactions,
             list_transactions,
         ),

@@ -73,3 +73,7 @@ class ProducerStateManager:
         entry = self._producers.get(producer_id)
         if entry is None or epoch > entry.epoch:
             self._producers[producer_id] = ProducerEntry(epoch)
+
+    def active(self) -> list[tuple[int, int, int]]:
+        """(producer id, epoch, last sequence) of every producer known here (DescribeProducers)."""
+        return [(pid, e.epoch, e.batches[-1].last_seq if e.batches else -1) for pid, e in self._producers.items()]
