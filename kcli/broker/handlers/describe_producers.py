@@ -1,6 +1,6 @@
 """DescribeProducers (key 61): v0. The producers a partition knows (KIP-664, ``kafka-transactions describe-producers``):
-id, epoch, last sequence and the first offset of the open transaction (-1 when none). kcli keeps no batch
-timestamps or coordinator epochs per producer: last_timestamp and coordinator_epoch are -1."""
+id, epoch, last sequence, last batch timestamp and the first offset of the open transaction (-1 when none).
+kcli keeps no coordinator epoch per producer (one node: the coordinator never moves): it is -1."""
 
 from kafka.protocol.admin.transactions import DescribeProducersRequest as Request
 from kafka.protocol.admin.transactions import DescribeProducersResponse as Response
@@ -25,13 +25,13 @@ def handle(request, ctx):
                                           error_message=None, active_producers=[]))
                 continue
             ongoing = partition.transactions.ongoing
-            known = {pid: (epoch, seq) for pid, epoch, seq in partition.producers.active()}
+            known = {pid: (epoch, seq, ts) for pid, epoch, seq, ts in partition.producers.active()}
             for pid in ongoing:
-                known.setdefault(pid, (-1, -1))
+                known.setdefault(pid, (-1, -1, -1))
             producers = [
-                _Producer(producer_id=pid, producer_epoch=epoch, last_sequence=seq, last_timestamp=-1, coordinator_epoch=-1,
+                _Producer(producer_id=pid, producer_epoch=epoch, last_sequence=seq, last_timestamp=ts, coordinator_epoch=-1,
                           current_txn_start_offset=ongoing.get(pid, -1))
-                for pid, (epoch, seq) in sorted(known.items())
+                for pid, (epoch, seq, ts) in sorted(known.items())
             ]
             results.append(_Partition(partition_index=index, error_code=0, error_message=None, active_producers=producers))
         topics.append(_Topic(name=t.name, partitions=results))

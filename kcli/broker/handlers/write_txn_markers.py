@@ -38,7 +38,7 @@ def _write(ctx, marker, topic: str, index: int) -> ErrorCode:
     partition = ctx.catalog.partition(topic, index)
     if partition is None:
         return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
-    known = {pid: epoch for pid, epoch, _ in partition.producers.active()}
+    known = {pid: epoch for pid, epoch, _, _ in partition.producers.active()}
     if marker.producer_epoch < known.get(marker.producer_id, -1):
         return ErrorCode.INVALID_PRODUCER_EPOCH
     try:

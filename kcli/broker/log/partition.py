@@ -229,6 +229,7 @@ class Partition:
             self.producers.update(
                 header.producer_id, header.producer_epoch,
                 BatchMetadata(header.base_sequence, header.last_sequence, header.base_offset, header.last_offset),
+                header.max_timestamp,
             )
 
     def _add(self, segment: LogSegment) -> None:
