@@ -100,3 +100,27 @@ def test_a_transactional_batch_for_a_partition_outside_the_transaction_is_invali
         T(name="lonely-topic", partition_data=[T.PartitionProduceData(index=0, records=bytes(builder.build()))])])
     answer = wire.call(request, ProduceResponse, version)
     assert answer.responses[0].partition_responses[0].error_code == ErrorCode.INVALID_TXN_STATE
+
+
+def test_a_clean_close_leaves_a_snapshot_the_next_open_takes_the_open_transactions_from(tmp_path):
+    from kcli.broker.log import producer_snapshot
+    from kcli.broker.log.partition import LogConfig, Partition
+
+    directory = tmp_path / "t-0"
+    partition = Partition.open(directory, "t", 0, LogConfig(), recover=False)
+    builder = DefaultRecordBatchBuilder(2, 0, True, 42, 3, 0, batch_size=1 << 20)
+    builder.append(0, timestamp=5, key=None, value=b"v", headers=[])
+    partition.append(bytes(builder.build()), now_ms=5)
+    assert partition.last_stable_offset == 0 and partition.high_watermark == 1
+    partition.close()
+    entries = producer_snapshot.read(directory, 1)
+    assert [(e.producer_id, e.epoch, e.last_sequence, e.timestamp, e.current_txn_first_offset) for e in entries] == [(42, 3, 0, 5, 0)]
+    # the snapshot is what the next open believes: one naming another first offset shows it was read, not the log
+    producer_snapshot.write(directory, 1, [producer_snapshot.SnapshotEntry(42, 3, 0, 0, 0, 5, -1, 1)])
+    reopened = Partition.open(directory, "t", 0, LogConfig(), recover=False)
+    assert reopened.transactions.ongoing == {42: 1} and reopened.last_stable_offset == 1
+    reopened.close()
+    # after an unclean stop the log is reread: the transaction opened at 0
+    recovered = Partition.open(directory, "t", 0, LogConfig(), recover=True)
+    assert recovered.transactions.ongoing == {42: 0} and recovered.last_stable_offset == 0
+    recovered.close()

@@ -38,7 +38,8 @@ from kcli.broker.log import segment as segment_file
 from kcli.broker.log.producer_state import BatchMetadata, ProducerStateError, ProducerStateManager
 from kcli.broker.log.retention import SegmentView
 from kcli.broker.log.segment import LogSegment
-from kcli.broker.log.txn_index import PartitionTransactions
+from kcli.broker.log import producer_snapshot
+from kcli.broker.log.txn_index import PartitionTransactions, index_path, read_index
 from kcli.protocol.kafka import log_validator, record_batch, transaction_log
 from kcli.protocol.kafka.errors import ErrorCode
 
@@ -202,7 +203,35 @@ class Partition:
         is still recognised (Kafka keeps .snapshot files for this; kcli rereads recent batches)."""
         for header in self.active.tail_headers(PRODUCER_STATE_TAIL_BYTES):
             self._remember(header)
-        self._load_transactions()
+        if not self._transactions_from_snapshot():
+            self._load_transactions()
+
+    def _transactions_from_snapshot(self) -> bool:
+        """After a clean stop: the open transactions from the snapshot at the log end, the aborted ranges from the
+        .txnindex files (producer_snapshot.py); False when there is no such snapshot."""
+        if self.recovered_segments:
+            return False
+        entries = producer_snapshot.read(self.directory, self.log_end_offset)
+        if entries is None:
+            return False
+        txns = self.transactions
+        txns.ongoing = {}  # the tail read above may have seen batches of transactions the snapshot knows closed
+        for e in entries:
+            if e.current_txn_first_offset >= 0:
+                txns.ongoing[e.producer_id] = e.current_txn_first_offset
+        for segment in self.segments:
+            txns.aborted += read_index(index_path(self.directory, segment.base_offset))
+        return True
+
+    def _write_snapshot(self) -> None:
+        entries = {pid: producer_snapshot.SnapshotEntry(pid, epoch, seq, -1, 0, ts, -1, -1)
+                   for pid, epoch, seq, ts in self.producers.active()}
+        for pid, first in self.transactions.ongoing.items():
+            known = entries.get(pid)
+            entries[pid] = producer_snapshot.SnapshotEntry(
+                pid, known.epoch if known else -1, known.last_sequence if known else -1, -1, 0,
+                known.timestamp if known else -1, -1, first)
+        producer_snapshot.write(self.directory, self.log_end_offset, list(entries.values()))
 
     def _load_transactions(self) -> None:
         """Rebuild the open transactions and aborted ranges from the batch headers of every segment (txn_index.py)."""
@@ -533,6 +562,11 @@ class Partition:
     # -- lifecycle -----------------------------------------------------------
 
     def close(self) -> None:
+        if self.offline is None:
+            try:
+                self._write_snapshot()
+            except OSError as exc:  # the next open rereads the log instead
+                log.warning("Cannot write the producer snapshot of %s-%d: %s", self.topic, self.index, exc.strerror or exc)
         for segment in self.segments:
             segment.close()
 
