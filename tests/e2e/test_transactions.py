@@ -284,3 +284,43 @@ def test_after_kill_9_before_end_txn_the_open_transaction_is_aborted_and_the_lso
         assert sorted(v for *_, v in committed) == [b"kept-0", b"kept-1"]
     finally:
         restarted.stop()
+
+
+def test_transactional_offsets_count_only_once_committed_also_after_a_restart(tmp_path):
+    log_dir = tmp_path / "logs"
+
+    def committed(running):
+        consumer = Consumer({"bootstrap.servers": running.bootstrap, "group.id": "offsets", "enable.auto.commit": False})
+        try:
+            return consumer.committed([TopicPartition("src", 0)], timeout=10)[0].offset
+        finally:
+            consumer.close()
+
+    running = run_in_thread(broker_config(log_dir))
+    try:
+        create(running, ("src", 1), ("dst", 1))
+        group = Consumer({"bootstrap.servers": running.bootstrap, "group.id": "offsets"})
+        producer = Producer({"bootstrap.servers": running.bootstrap, "transactional.id": "offsets-tx"})
+        producer.init_transactions(20)
+        for offset, commit in ((5, True), (9, False)):
+            producer.begin_transaction()
+            producer.produce("dst", value=b"out")
+            producer.send_offsets_to_transaction([TopicPartition("src", 0, offset)], group.consumer_group_metadata(), 20)
+            if commit:
+                producer.commit_transaction(20)
+            else:
+                assert producer.flush(20) == 0
+                producer.abort_transaction(20)
+        assert committed(running) == 5  # the aborted 9 never became the group's
+        producer.begin_transaction()
+        producer.send_offsets_to_transaction([TopicPartition("src", 0, 12)], group.consumer_group_metadata(), 20)
+        assert committed(running) == 5  # written, not yet committed
+        producer.flush(20)
+    finally:
+        running.stop()
+    restarted = run_in_thread(broker_config(log_dir, **{"transaction.abort.timed.out.transaction.cleanup.interval.ms": 200}))
+    try:
+        assert committed(restarted) == 5  # replayed: the committed offset, not the aborted or the open one
+    finally:
+        restarted.stop()
+    del producer, group

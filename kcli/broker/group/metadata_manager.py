@@ -90,6 +90,8 @@ class GroupMetadataManager:
         """A marker for ``producer_id`` reached the offsets topic: its pending offsets become visible, or go."""
         for (group_id, topic, partition), offset in self.pending_transactional.pop(producer_id, {}).items():
             if commit:
+                if group_id not in coordinator.groups:  # a group nobody joined: the commit creates it, as Kafka's does
+                    coordinator.groups[group_id] = Group(group_id, state_timestamp_ms=offset.commit_timestamp)
                 coordinator.commit(group_id, topic, partition, offset)
 
     def commit_records(self, group_id: str, offsets: dict[tuple[str, int], CommittedOffset]) -> list[tuple[bytes, bytes]]:

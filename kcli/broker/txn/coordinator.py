@@ -31,6 +31,7 @@ class TransactionCoordinator:
         self.transactions: dict[str, TransactionMetadata] = {}
         self.changed: dict[str, TransactionMetadata] = {}
         self.to_complete: list[TransactionMetadata] = []
+        self._ids_by_producer: dict[int, str] = {}
 
     # -- InitProducerId ------------------------------------------------------------
 
@@ -129,12 +130,20 @@ class TransactionCoordinator:
         txn.last_update_ms = now
         self.changed[txn.transactional_id] = txn
 
+    def by_producer_id(self, producer_id: int) -> TransactionMetadata | None:
+        """The transactional id's metadata holding ``producer_id`` (an index kept beside ``transactions``)."""
+        txn = self.transactions.get(self._ids_by_producer.get(producer_id, ""))
+        if txn is not None and txn.producer_id == producer_id:
+            return txn
+        self._ids_by_producer = {t.producer_id: tid for tid, t in self.transactions.items()}  # loaded or replaced ids
+        txn = self.transactions.get(self._ids_by_producer.get(producer_id, ""))
+        return txn if txn is not None and txn.producer_id == producer_id else None
+
     def ongoing(self, producer_id: int, producer_epoch: int, topic: str, partition: int) -> bool:
         """Whether a transaction of this producer is open and holds the partition (Produce's check)."""
-        for txn in self.transactions.values():
-            if txn.producer_id == producer_id:
-                return txn.state == TxnState.ONGOING and txn.producer_epoch == producer_epoch and (topic, partition) in txn.partitions
-        return False
+        txn = self.by_producer_id(producer_id)
+        return (txn is not None and txn.state == TxnState.ONGOING and txn.producer_epoch == producer_epoch
+                and (topic, partition) in txn.partitions)
 
     # -- timers --------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ def check(records, topic: str, partition: int, coordinator) -> ErrorCode:
         return ErrorCode.INVALID_TXN_STATE
     if coordinator.ongoing(header.producer_id, header.producer_epoch, topic, partition):
         return ErrorCode.NONE
-    for txn in coordinator.transactions.values():
-        if txn.producer_id == header.producer_id and txn.producer_epoch > header.producer_epoch:
-            return ErrorCode.INVALID_PRODUCER_EPOCH
+    txn = coordinator.by_producer_id(header.producer_id)
+    if txn is not None and txn.producer_epoch > header.producer_epoch:
+        return ErrorCode.INVALID_PRODUCER_EPOCH
     return ErrorCode.INVALID_TXN_STATE
