@@ -60,3 +60,21 @@ def test_errors_are_one_line_in_kafkas_words(broker):
     result = kcli("transactions", "--bootstrap-server", broker.bootstrap, "describe", "--transactional-id", "nobody")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.startswith("Failed to describe transaction state of transactional-id `nobody`: ")
+
+
+def test_console_consumer_read_committed_hides_aborted_records(broker):
+    from confluent_kafka import Producer
+
+    create(broker, ("console", 1))
+    producer = Producer({"bootstrap.servers": broker.bootstrap, "transactional.id": "console-tx"})
+    producer.init_transactions(20)
+    for value, commit in ((b"kept", True), (b"aborted", False), (b"also kept", True)):
+        producer.begin_transaction()
+        producer.produce("console", value=value)
+        assert producer.flush(20) == 0
+        producer.commit_transaction(20) if commit else producer.abort_transaction(20)
+    args = ("console-consumer", "--bootstrap-server", broker.bootstrap, "--topic", "console", "--from-beginning", "--timeout-ms", "3000")
+    committed = kcli(*args, "--isolation-level", "read_committed")
+    assert committed.stdout.splitlines() == ["kept", "also kept"], committed.stderr
+    everything = kcli(*args)
+    assert everything.stdout.splitlines() == ["kept", "aborted", "also kept"], everything.stderr
