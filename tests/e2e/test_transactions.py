@@ -324,3 +324,22 @@ def test_transactional_offsets_count_only_once_committed_also_after_a_restart(tm
     finally:
         restarted.stop()
     del producer, group
+
+
+def test_kafka_python_transactional_producer_commits_and_aborts(broker):
+    from kafka import KafkaProducer
+
+    create(broker, ("kp", 1))
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, transactional_id="kp-tx")
+    try:
+        producer.init_transactions()
+        for value, commit in ((b"kept", True), (b"dropped", False), (b"kept too", True)):
+            producer.begin_transaction()
+            producer.send("kp", value, partition=0).get(timeout=20)
+            producer.commit_transaction() if commit else producer.abort_transaction()
+    finally:
+        producer.close()
+    committed, ends = read_all(broker, "read_committed", [("kp", 0)])
+    assert [v for *_, v in committed] == [b"kept", b"kept too"] and ends == {("kp", 0): 6}
+    everything, _ = read_all(broker, "read_uncommitted", [("kp", 0)])
+    assert [v for *_, v in everything] == [b"kept", b"dropped", b"kept too"]
