@@ -12,6 +12,7 @@ ABORT marker (Admin.abortTransaction).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kcli.tools.admin import admin_client
@@ -30,7 +31,7 @@ HANGING_HEADERS = ("Topic", "Partition", "ProducerId", "ProducerEpoch", "Coordin
 @dataclass(frozen=True)
 class Table:
     headers: tuple[str, ...]
-    rows: list[tuple[str, ...]]
+    rows: Sequence[tuple[str, ...]]
 
 
 def _failed(what: str, exc: Exception) -> ToolError:
@@ -92,7 +93,8 @@ def find_hanging(bootstrap: str, topic: str | None, partition: int | None, broke
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     limit_ms = max_timeout_minutes * 60_000
     with admin_client(bootstrap, "findHanging", settings) as admin:
-        if partition is not None:
+        searched: list[tuple[str, int]]
+        if topic is not None and partition is not None:
             searched = [(topic, partition)]
         else:
             try:
