@@ -16,6 +16,7 @@ is the truth, as after Kafka's segment recovery.
 
 from __future__ import annotations
 
+import bisect
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +52,7 @@ class PartitionTransactions:
     def __init__(self, directory: Path):
         self.directory = directory
         self.ongoing: dict[int, int] = {}  # producer id -> first offset of its open transaction
-        self.aborted: list[AbortedTxn] = []  # in marker order
+        self.aborted: list[AbortedTxn] = []  # in marker order, so by last_offset
 
     def first_unstable_offset(self) -> int | None:
         return min(self.ongoing.values()) if self.ongoing else None
@@ -75,7 +76,8 @@ class PartitionTransactions:
 
     def aborted_between(self, start: int, end: int) -> list[AbortedTxn]:
         """Aborted transactions overlapping the offsets [start, end) (Kafka's collectAbortedTransactions)."""
-        return [a for a in self.aborted if a.last_offset >= start and a.first_offset < end]
+        first = bisect.bisect_left(self.aborted, start, key=lambda a: a.last_offset)
+        return [a for a in self.aborted[first:] if a.first_offset < end]
 
     def rewrite_index(self, segment_base: int, entries: list[AbortedTxn]) -> None:
         path = index_path(self.directory, segment_base)
