@@ -246,7 +246,7 @@ class Partition:
                     continue
                 kind = transaction_log.control_type(segment.read(header.base_offset, header.size, True)[: header.size])
                 entry = txns.on_marker(header.producer_id, header.base_offset, kind == transaction_log.COMMIT,
-                                       segment.base_offset, header.base_offset, write=False)
+                                       segment.base_offset, header.next_offset, write=False)
                 if entry is not None:
                     aborted.append(entry)
             txns.rewrite_index(segment.base_offset, aborted)
