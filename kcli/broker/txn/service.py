@@ -98,15 +98,19 @@ class TransactionService:
     def settle(self, now: int) -> ErrorCode:
         """Write what the coordinator changed, then the markers of every decided transaction, then their completion."""
         coordinator = self.coordinator
+        txn = None
         try:
             self._write_changed(now)
             while coordinator.to_complete:
-                txn = coordinator.to_complete.pop(0)
+                txn = coordinator.to_complete[0]
                 self._write_markers(txn, now)
+                coordinator.to_complete.pop(0)
                 coordinator.complete(txn, now)
                 self._write_changed(now)
         except AppendError as exc:
-            log.error("Cannot write transaction state: %s", exc)
+            # the decision is on disk (or the call fails before it is): the timer writes the markers again later
+            log.error("Cannot write transaction state or markers%s: %s",
+                      f" of {txn.transactional_id}" if txn is not None else "", exc)
             return ErrorCode.COORDINATOR_NOT_AVAILABLE if exc.code != ErrorCode.KAFKA_STORAGE_ERROR else ErrorCode.NOT_COORDINATOR
         finally:
             self._on_append()
