@@ -152,6 +152,31 @@ def sample(api_key: int, version: int, records: bytes | None = None, group: str 
     if api_key == 35:  # DescribeLogDirs
         T = r.DescribableLogDirTopic
         return _request(35, version, topics=[T(topic=TOPIC, partitions=[0, 1]), T(topic=ABSENT, partitions=[0])])
+    if api_key == 24:  # AddPartitionsToTxn: an unknown producer, so nothing is added
+        T = r.AddPartitionsToTxnTopic
+        return _request(24, version, v3_and_below_transactional_id="fuzz-tx", v3_and_below_producer_id=1,
+                        v3_and_below_producer_epoch=0, v3_and_below_topics=[T(name=TOPIC, partitions=[0, 1]), T(name=ABSENT, partitions=[0])])
+    if api_key == 25:  # AddOffsetsToTxn
+        return _request(25, version, transactional_id="fuzz-tx", producer_id=1, producer_epoch=0, group_id=group)
+    if api_key == 26:  # EndTxn
+        return _request(26, version, transactional_id="fuzz-tx", producer_id=1, producer_epoch=0, committed=False)
+    if api_key == 28:  # TxnOffsetCommit
+        T = r.TxnOffsetCommitRequestTopic
+        return _request(28, version, transactional_id="fuzz-tx", group_id=group, producer_id=1, producer_epoch=0,
+                        generation_id=-1, member_id="", group_instance_id=None, topics=[
+                            T(name=TOPIC, partitions=[T.TxnOffsetCommitRequestPartition(
+                                partition_index=0, committed_offset=1, committed_leader_epoch=-1, committed_metadata="")])])
+    if api_key == 27:  # WriteTxnMarkers: an ABORT for a producer nobody has, on a partition that does not exist
+        M = r.WritableTxnMarker
+        return _request(27, version, markers=[M(producer_id=1, producer_epoch=0, transaction_result=False, coordinator_epoch=0,
+                                                topics=[M.WritableTxnMarkerTopic(name=ABSENT, partition_indexes=[0])])])
+    if api_key == 61:  # DescribeProducers
+        return _request(61, version, topics=[r.TopicRequest(name=TOPIC, partition_indexes=[0, 1]),
+                                             r.TopicRequest(name=ABSENT, partition_indexes=[0])])
+    if api_key == 65:  # DescribeTransactions
+        return _request(65, version, transactional_ids=["fuzz-tx", "absent-tx"])
+    if api_key == 66:  # ListTransactions
+        return _request(66, version, state_filters=["Ongoing", "NoSuchState"], producer_id_filters=[], duration_filter=-1)
     raise KeyError(f"no sample request for api key {api_key}")
 
 

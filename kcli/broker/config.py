@@ -28,7 +28,7 @@ SHIPPED: dict[str, str] = {
     "offsets.topic.replication.factor": "1",
 }
 # Defaults for the keys kcli reads but the shipped file leaves out: Kafka's own,
-# except offsets.topic.num.partitions (Kafka: 50), where one broker needs one.
+# except offsets.topic.num.partitions and transaction.state.log.num.partitions (Kafka: 50 each), where one broker needs one.
 BUILT_IN: dict[str, str] = {
     "default.replication.factor": "1",
     "message.max.bytes": "1048588",
@@ -47,6 +47,11 @@ BUILT_IN: dict[str, str] = {
     "kcli.max.partitions.per.request": "1000",
     "kcli.max.partitions": "4000",
     "connections.max.idle.ms": "600000",
+    "transaction.state.log.num.partitions": "1",
+    "transaction.state.log.segment.bytes": "104857600",
+    "transaction.max.timeout.ms": "900000",
+    "transaction.abort.timed.out.transaction.cleanup.interval.ms": "10000",
+    "transactional.id.expiration.ms": "604800000",
 }
 DEFAULTS: dict[str, str] = {**BUILT_IN, **SHIPPED}
 
@@ -88,6 +93,9 @@ DEFINITIONS: dict[str, ConfigKey] = config_def.table(
     ConfigKey("offsets.retention.minutes", I, at_least(1)), ConfigKey("offsets.retention.check.interval.ms", L, at_least(1)),
     ConfigKey("offset.metadata.max.bytes", I),
     ConfigKey("transaction.state.log.replication.factor", H, at_least(1)), ConfigKey("transaction.state.log.min.isr", I, at_least(1)),
+    ConfigKey("transaction.state.log.num.partitions", I, at_least(1)), ConfigKey("transaction.state.log.segment.bytes", I, at_least(1)),
+    ConfigKey("transaction.max.timeout.ms", I, at_least(1)), ConfigKey("transactional.id.expiration.ms", I, at_least(1)),
+    ConfigKey("transaction.abort.timed.out.transaction.cleanup.interval.ms", I, at_least(1)),
     ConfigKey("share.coordinator.state.topic.replication.factor", H, at_least(1)),
     ConfigKey("share.coordinator.state.topic.min.isr", H, at_least(1)),
     ConfigKey("group.min.session.timeout.ms", I), ConfigKey("group.max.session.timeout.ms", I),

@@ -9,12 +9,16 @@ fsync the flush policy asks for before an acknowledgement).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from kcli.broker.config import BrokerConfig
 from kcli.broker.group.service import GroupService
 from kcli.broker.log.catalog import Catalog
 from kcli.broker.log.flusher import LogFlusher
 from kcli.broker.wakeup import Wakeup
+
+if TYPE_CHECKING:
+    from kcli.broker.txn.service import TransactionService
 
 
 @dataclass
@@ -30,6 +34,12 @@ class BrokerState:
     groups: GroupService
     flusher: LogFlusher  # fsyncs the flush policy asks for, grouped across requests
     auto_create_refused: set[str] = field(default_factory=set)  # topics whose refusal was logged once
+    txns: "TransactionService | None" = None  # the transaction coordinator (kcli/broker/txn/)
+
+    def allocate_producer_id(self) -> int:
+        producer_id = self.next_producer_id
+        self.next_producer_id += 1
+        return producer_id
 
 
 @dataclass

@@ -21,6 +21,8 @@ from types import ModuleType
 from typing import Callable
 
 from kcli.broker.handlers import (
+    add_offsets_to_txn,
+    add_partitions_to_txn,
     alter_configs,
     api_versions,
     create_partitions,
@@ -31,6 +33,9 @@ from kcli.broker.handlers import (
     describe_configs,
     describe_groups,
     describe_log_dirs,
+    describe_producers,
+    describe_transactions,
+    end_txn,
     fetch,
     find_coordinator,
     heartbeat,
@@ -40,12 +45,15 @@ from kcli.broker.handlers import (
     leave_group,
     list_groups,
     list_offsets,
+    list_transactions,
     metadata,
     offset_commit,
     offset_delete,
     offset_fetch,
     produce,
     sync_group,
+    txn_offset_commit,
+    write_txn_markers,
 )
 
 
@@ -119,6 +127,14 @@ ROUTES: dict[int, Route] = {
             offset_delete,
             describe_log_dirs,
             delete_records,
+            add_partitions_to_txn,
+            add_offsets_to_txn,
+            end_txn,
+            txn_offset_commit,
+            write_txn_markers,
+            describe_producers,
+            describe_transactions,
+            list_transactions,
         ),
     )
 }

@@ -32,6 +32,7 @@ from kcli.process import ServingThread, serve_in_thread
 from kcli.broker.context import BrokerState, RequestContext
 from kcli.broker.dispatch import ROUTES
 from kcli.broker.group.service import GroupService
+from kcli.broker.txn.service import TransactionService
 from kcli.broker.handlers import api_versions
 from kcli.broker.log.catalog import Catalog
 from kcli.broker.log.cleaner import LogCleaner
@@ -136,7 +137,11 @@ class Broker:
             groups=groups,
             flusher=flusher,
         )
+        self.state.txns = TransactionService(self.catalog, self.config.props, groups, self.state.allocate_producer_id,
+                                             on_append=appends.notify)
+        self.state.txns.load(int(time.time() * 1000))
         groups.start()
+        self.state.txns.start()
         flusher.start()
         self.log_manager = LogManager(self.catalog, self.config.props)
         self.log_manager.start()
@@ -169,6 +174,8 @@ class Broker:
             await self.cleaner.stop()
         if self.state is not None:
             await self.state.groups.stop()
+            if self.state.txns is not None:
+                await self.state.txns.stop()
         if self._server is not None:
             self._server.close()
         if self._expiry is not None:

@@ -11,7 +11,7 @@ from kcli.cli import console_consumer, console_producer, consumer_groups, quicks
 from kcli.cli.commands import KcliCommand, KcliGroup, usage_when_empty
 from kcli.cli.completion import COMPLETE_VAR, SHELLS, complete
 from kcli.cli import configs, dump_log, get_offsets, log_dirs, storage
-from kcli.cli import delete_records
+from kcli.cli import delete_records, transactions
 from kcli.cli import stream as stream_commands
 
 app = typer.Typer(
@@ -71,6 +71,7 @@ app.command("get-offsets", cls=KcliCommand, no_args_is_help=True)(get_offsets.ge
 app.command("configs", cls=KcliCommand, no_args_is_help=True)(configs.configs)
 app.command("log-dirs", cls=KcliCommand, no_args_is_help=True)(log_dirs.log_dirs)
 app.add_typer(storage.app, name="storage")
+app.add_typer(transactions.app, name="transactions")
 app.command("delete-records", cls=KcliCommand, no_args_is_help=True)(delete_records.delete_records)
 app.add_typer(stream_commands.app, name="stream")
 

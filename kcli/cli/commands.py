@@ -36,6 +36,7 @@ KAFKA_NAMES = {
     "kafka-log-dirs": "log-dirs",
     "kafka-storage": "storage",
     "kafka-delete-records": "delete-records",
+    "kafka-transactions": "transactions",
 }
 _SCRIPT_SUFFIXES = (".sh", ".bat")
 _VALUE_NAMES = {"broker-list": "HOST:PORT", "include": "REGEX", "whitelist": "REGEX"}

@@ -656,3 +656,15 @@ def deleted_records(results) -> None:
     for r in results:
         outcome = f"low_watermark: {r.low_watermark}" if r.error is None else f"error: {r.error}"
         out(f"partition: {r.topic}-{r.partition}\t{outcome}")
+
+
+def transactions_table(table, output: str = "table") -> None:
+    """kafka-transactions' prettyPrintTable: every cell padded to its column's width and followed by a tab; or JSON rows."""
+    if output == "json":
+        import json
+
+        out(json.dumps([dict(zip(table.headers, row)) for row in table.rows], indent=2))
+        return
+    widths = [max([len(h)] + [len(row[i]) for row in table.rows]) for i, h in enumerate(table.headers)]
+    for row in [table.headers, *table.rows]:
+        out("".join(cell.ljust(width) + "\t" for cell, width in zip(row, widths)))

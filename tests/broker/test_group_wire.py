@@ -37,14 +37,15 @@ def join(wire, group, member_id="", instance=None, version=5):
     return wire.call(request, JoinGroupResponse, version)
 
 
-def test_find_coordinator_answers_a_batch_of_groups_and_refuses_transactions(broker):
+def test_find_coordinator_answers_a_batch_of_groups_and_transactional_ids(broker):
     wire = Wire(broker)
     response = wire.call(FindCoordinatorRequest(key_type=0, coordinator_keys=["a", "b"]), FindCoordinatorResponse, 4)
     assert [(c.key, c.node_id, c.port, c.error_code) for c in response.coordinators] == [("a", 0, broker.port, 0), ("b", 0, broker.port, 0)]
     old = wire.call(FindCoordinatorRequest(key="a", key_type=0), FindCoordinatorResponse, 2)
     assert (old.error_code, old.host, old.port) == (0, "127.0.0.1", broker.port)
     txn = wire.call(FindCoordinatorRequest(key="t", key_type=1), FindCoordinatorResponse, 2)
-    assert txn.error_code == ErrorCode.COORDINATOR_NOT_AVAILABLE
+    assert (txn.error_code, txn.port) == (0, broker.port)
+    assert "__transaction_state" in broker.broker.catalog.topics  # created on first lookup, as Kafka does
 
 
 def test_offset_fetch_answers_several_groups_at_once_and_minus_one_for_none(broker):

@@ -29,7 +29,24 @@ def test_an_idempotent_producer_asking_to_resume_gets_a_new_id_with_epoch_0(brok
     assert init(wire, version, producer_id, 0) == (ErrorCode.NONE, producer_id + 1, 0)  # Kafka: "blindly" a new id
     assert init(wire, version, producer_id, -1) == (ErrorCode.INVALID_REQUEST, -1, -1)
     assert init(wire, version, -1, 3) == (ErrorCode.INVALID_REQUEST, -1, -1)
-    assert init(wire, version, transactional_id="tx")[0] is ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+
+
+@pytest.mark.parametrize("version", range(6))
+def test_a_transactional_id_keeps_its_producer_id_and_each_init_bumps_the_epoch(broker, version):
+    wire = Wire(broker)
+    code, producer_id, epoch = init(wire, version, transactional_id=f"tx{version}")
+    assert (code, epoch) == (ErrorCode.NONE, 0)
+    assert init(wire, version, transactional_id=f"tx{version}") == (ErrorCode.NONE, producer_id, 1)
+    if version >= 3:  # KIP-360: a producer resuming with an epoch older than the id's is fenced
+        fenced = ErrorCode.PRODUCER_FENCED if version >= 4 else ErrorCode.INVALID_PRODUCER_EPOCH
+        assert init(wire, version, producer_id, 0, transactional_id=f"tx{version}") == (fenced, -1, -1)
+        assert init(wire, version, producer_id, 1, transactional_id=f"tx{version}") == (ErrorCode.NONE, producer_id, 2)
+
+
+def test_a_transaction_timeout_above_transaction_max_timeout_ms_is_refused(broker):
+    request = InitProducerIdRequest(transactional_id="too-long", transaction_timeout_ms=900_001, producer_id=-1, producer_epoch=-1)
+    answer = Wire(broker).call(request, InitProducerIdResponse, 4)
+    assert ErrorCode(answer.error_code) is ErrorCode.INVALID_TRANSACTION_TIMEOUT
 
 
 def test_kafka_python_may_bump_its_epoch_as_it_believes(broker):

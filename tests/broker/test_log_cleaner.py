@@ -354,3 +354,24 @@ def test_max_compaction_lag_reads_each_rolled_segments_first_batch(tmp_path):
     assert infos[-1].first_batch_timestamp == -1  # the active segment is never cleaned
     assert all(i.max_timestamp == 1000 + j.base_offset - 1 for i, j in zip(infos, infos[1:]))
     p.close()
+
+
+def test_a_cleaned_segment_keeps_the_aborted_ranges_of_the_segments_it_replaces(partition):
+    from kcli.broker.log.txn_index import AbortedTxn, index_path, read_index
+
+    builder = DefaultRecordBatchBuilder(2, 0, True, 7, 0, 0, batch_size=1 << 20)
+    builder.append(0, timestamp=1, key=b"k0", value=b"aborted", headers=[])
+    partition.append(bytes(builder.build()), 0)
+    marker = partition.append_marker(7, 0, False, 0, 0)
+    fill(partition)
+    aborted = AbortedTxn(7, 0, marker, marker + 1)  # the LSO once the marker is written
+    assert partition.transactions.aborted == [aborted]
+    clean(partition, now=10_000)
+    first = partition.segments[0].base_offset
+    assert read_index(index_path(partition.directory, first)) == [aborted]  # before: the swap deleted it
+    partition.close()
+    reopened = Partition.open(partition.directory, "t", 0, partition.config, recover=False)  # from the snapshot
+    try:
+        assert reopened.transactions.aborted == [aborted]
+    finally:
+        reopened.close()

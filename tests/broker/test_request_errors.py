@@ -143,7 +143,7 @@ def _error_codes(message) -> list[int]:
 
 
 def _walk(name, value):
-    if name == "error_code":
+    if name in ("error_code", "partition_error_code"):  # AddPartitionsToTxn names its per-partition code so
         yield value
     elif isinstance(value, dict):
         for k, v in value.items():

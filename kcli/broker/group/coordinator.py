@@ -35,6 +35,8 @@ from kcli.protocol.kafka.errors import ErrorCode
 EMPTY_CONSUMER_ASSIGNMENT = b"\x00\x00" b"\x00\x00\x00\x00" b"\xff\xff\xff\xff"
 
 
+_SESSIONS_EXPIRE = (GroupState.STABLE, GroupState.PREPARING_REBALANCE, GroupState.COMPLETING_REBALANCE)
+
 class GroupCoordinator:
     def __init__(self, config: GroupConfig):
         self.config = config
@@ -318,21 +320,19 @@ class GroupCoordinator:
                 if now >= deadline:
                     del group.pending[member_id]
             if group.state == GroupState.PREPARING_REBALANCE:
-                # Kafka keeps a member awaiting its join alive; one that has neither rejoined nor heartbeated
-                # within its session (a killed consumer) is removed then, not at the rebalance timeout.
-                for m in list(group.members.values()):
-                    if m.join_waiter is None and now >= m.last_heartbeat_ms + m.session_timeout_ms:
-                        self._remove(group, m, now)
                 self._maybe_complete_join(group, now)
             elif group.state == GroupState.COMPLETING_REBALANCE and now >= group.sync_deadline_ms:
                 late = [m for m in group.members.values() if m.sync_waiter is None]
                 for m in late:
                     del group.members[m.member_id]
                 self._prepare_rebalance(group, now)
-            if group.state in (GroupState.STABLE, GroupState.COMPLETING_REBALANCE):
+            if group.state in _SESSIONS_EXPIRE:
+                # Kafka's onExpireHeartbeat: a member awaiting its join or sync answer is kept; any other whose
+                # session passed is removed, also mid-rebalance, where that may complete the join at once
                 for m in list(group.members.values()):
-                    if m.sync_waiter is None and now >= m.last_heartbeat_ms + m.session_timeout_ms:
+                    if m.sync_waiter is None and m.join_waiter is None and now >= m.last_heartbeat_ms + m.session_timeout_ms:
                         self._remove(group, m, now)
+                self._maybe_complete_join(group, now)
         if self.next_offsets_check_ms is None:
             self.next_offsets_check_ms = now + self.config.offsets_retention_check_interval_ms
         elif now >= self.next_offsets_check_ms:
@@ -345,13 +345,13 @@ class GroupCoordinator:
             deadlines += group.pending.values()
             if group.state == GroupState.PREPARING_REBALANCE:
                 deadlines.append(group.rebalance_deadline_ms)
-                deadlines += (m.last_heartbeat_ms + m.session_timeout_ms for m in group.members.values() if m.join_waiter is None)
                 if not group.pending and all(m.join_waiter is not None for m in group.members.values()):
                     deadlines.append(group.delay_deadline_ms)  # everyone is in: only the initial delay holds the join
             elif group.state == GroupState.COMPLETING_REBALANCE:
                 deadlines.append(group.sync_deadline_ms)
-            if group.state in (GroupState.STABLE, GroupState.COMPLETING_REBALANCE):
-                deadlines += (m.last_heartbeat_ms + m.session_timeout_ms for m in group.members.values())
+            if group.state in _SESSIONS_EXPIRE:
+                deadlines += (m.last_heartbeat_ms + m.session_timeout_ms for m in group.members.values()
+                              if m.join_waiter is None and m.sync_waiter is None)
         return min(deadlines, default=None)
 
     # -- committed offsets -------------------------------------------------------

@@ -51,6 +51,8 @@ class GroupMetadataManager:
         self.num_partitions = num_partitions
         self.topic_configs = {**TOPIC_CONFIGS, "segment.bytes": segment_bytes}
         self.records_replayed = 0  # by the last load
+        # producer id -> {(group, topic, partition): offset} written by TxnOffsetCommit, awaiting the marker
+        self.pending_transactional: dict[int, dict[tuple[str, str, int], CommittedOffset]] = {}
 
     # -- the internal topic ------------------------------------------------------
 
@@ -66,19 +68,31 @@ class GroupMetadataManager:
 
     # -- writing -----------------------------------------------------------------
 
-    def append(self, group_id: str, records: list[tuple[bytes, bytes | None]], now: int) -> Partition | None:
+    def append(self, group_id: str, records: list[tuple[bytes, bytes | None]], now: int,
+               producer: tuple[int, int] | None = None) -> Partition | None:
         """Write ``(key, value)`` records of one group as one batch (a null value is a tombstone); the partition written.
 
+        With ``producer`` (id, epoch) the batch is transactional (TxnOffsetCommit): its offsets count only once a
+        COMMIT marker follows, as Kafka's GroupMetadataManager keeps them pending until then.
         Raises AppendError (KAFKA_STORAGE_ERROR when the disk refused the write).
         """
         if not records:
             return None
-        builder = DefaultRecordBatchBuilder(2, 0, False, -1, -1, -1, batch_size=1 << 30)
+        pid, epoch = producer or (-1, -1)
+        builder = DefaultRecordBatchBuilder(2, 0, producer is not None, pid, epoch, -1, batch_size=1 << 30)
         for i, (key, value) in enumerate(records):
             builder.append(i, timestamp=now, key=key, value=value, headers=[])
         partition = self._partition(group_id)
-        partition.append(bytes(builder.build()), now)
+        partition.append(bytes(builder.build()), now, from_client=producer is None)
         return partition
+
+    def complete_transactional(self, coordinator: GroupCoordinator, producer_id: int, commit: bool) -> None:
+        """A marker for ``producer_id`` reached the offsets topic: its pending offsets become visible, or go."""
+        for (group_id, topic, partition), offset in self.pending_transactional.pop(producer_id, {}).items():
+            if commit:
+                if group_id not in coordinator.groups:  # a group nobody joined: the commit creates it, as Kafka's does
+                    coordinator.groups[group_id] = Group(group_id, state_timestamp_ms=offset.commit_timestamp)
+                coordinator.commit(group_id, topic, partition, offset)
 
     def commit_records(self, group_id: str, offsets: dict[tuple[str, int], CommittedOffset]) -> list[tuple[bytes, bytes]]:
         return [
@@ -126,14 +140,32 @@ class GroupMetadataManager:
                 start = offset
                 while records.has_next():
                     batch = records.next_batch()
-                    for record in batch:
-                        if record.offset >= offset:  # the first batch read may begin before ``offset``
+                    if batch.base_offset < offset:  # the first batch read may begin before ``offset``
+                        continue
+                    if batch.is_control_batch:
+                        commit = any(r.key is not None and r.key[2:4] == b"\x00\x01" for r in batch)
+                        self.complete_transactional(coordinator, batch.producer_id, commit)
+                    elif batch.is_transactional:
+                        for record in batch:
+                            self._pend(batch.producer_id, record.key, record.value)
+                    else:
+                        for record in batch:
                             self._apply(coordinator, record.key, record.value, now)
                             self.records_replayed += 1
                     offset = max(offset, batch.next_offset)
                 if offset == start:  # nothing whole to read: never spin
                     break
         return len(coordinator.groups)
+
+    def _pend(self, producer_id: int, key: bytes, value: bytes | None) -> None:
+        try:
+            decoded = schema.decode_key(key)
+        except schema.InvalidRecord:
+            return
+        if isinstance(decoded, schema.OffsetKey) and value is not None:
+            v = schema.decode_offset_value(value)
+            self.pending_transactional.setdefault(producer_id, {})[(decoded.group, decoded.topic, decoded.partition)] = \
+                CommittedOffset(v.offset, v.leader_epoch, v.metadata, v.commit_timestamp)
 
     @staticmethod
     def _apply(coordinator: GroupCoordinator, key: bytes, value: bytes | None, now: int) -> None:

@@ -9,7 +9,9 @@ A partition returns whole batches starting with the one that contains the
 fetch offset, up to ``partition_max_bytes``, and the response stops adding
 partitions at ``max_bytes``; the first batch is always returned whole so a
 large batch never stalls a consumer. With less than ``min_bytes`` ready, the
-request waits until data arrives or ``max_wait_ms`` passes.
+request waits until data arrives or ``max_wait_ms`` passes. Under
+isolation_level=READ_COMMITTED the batches stop at the last stable offset and
+the aborted transactions of the range go along (kcli/broker/log/read_committed.py).
 """
 
 import asyncio
@@ -17,10 +19,12 @@ import asyncio
 from kafka.protocol.consumer import FetchRequest as Request
 from kafka.protocol.consumer import FetchResponse as Response
 
+from kcli.broker.log import read_committed
 from kcli.broker.log.partition import AppendError
 from kcli.protocol.kafka.errors import ErrorCode
 
 ADVERTISED = (4, 10)
+READ_COMMITTED = 1
 
 _Topic = Response.FetchableTopicResponse
 _Partition = _Topic.PartitionData
@@ -61,6 +65,9 @@ def _read(request, ctx):
                     raise AppendError(ErrorCode.OFFSET_OUT_OF_RANGE)
             except AppendError as exc:
                 code = exc.code
+            aborted = None
+            if request.isolation_level == READ_COMMITTED and code == ErrorCode.NONE:
+                records, aborted = read_committed.limit(partition, p.fetch_offset, records)
             total += len(records)
             results.append(
                 _Partition(
@@ -69,7 +76,7 @@ def _read(request, ctx):
                     high_watermark=partition.high_watermark,
                     last_stable_offset=partition.last_stable_offset,
                     log_start_offset=partition.log_start_offset,
-                    aborted_transactions=None,
+                    aborted_transactions=aborted,
                     preferred_read_replica=-1,
                     records=records,
                 )

@@ -1,8 +1,8 @@
 """FindCoordinator (key 10): v0–v4; v4 answers a batch of keys.
 
-This broker coordinates every group. Creating ``__consumer_offsets`` on the
-first lookup is what Kafka does too. Transactions are not served, so a
-transaction coordinator is not available.
+This broker coordinates every group and every transactional id (key type 1).
+Creating ``__consumer_offsets`` or ``__transaction_state`` on the first lookup
+is what Kafka does too.
 """
 
 from kafka.protocol.metadata import FindCoordinatorRequest as Request
@@ -16,7 +16,10 @@ GROUP, TRANSACTION = 0, 1
 
 def _lookup(ctx, key: str, key_type: int) -> tuple[ErrorCode, str | None]:
     if key_type == TRANSACTION:
-        return ErrorCode.COORDINATOR_NOT_AVAILABLE, "Transactions are not supported by kcli's broker"
+        if not key:
+            return ErrorCode.INVALID_REQUEST, None
+        ctx.state.txns.manager.ensure_topic()
+        return ErrorCode.NONE, None
     if key_type != GROUP:
         return ErrorCode.INVALID_REQUEST, f"Unknown coordinator type {key_type}"
     if not key:

@@ -7,7 +7,8 @@ batch v2 only); v5 log_start_offset; v4, v6 and v7 change only error
 semantics; v8 adds record_errors and error_message (KIP-467), filled when
 log_validator refuses a batch. v9 is the first flexible version, left out.
 acks=0 gets no response at all. Internal topics (``__consumer_offsets``)
-are written by the broker only, as in Kafka.
+are written by the broker only, as in Kafka. A transactional batch is appended only to a
+partition of the producer's open transaction (kcli/broker/txn/produce_check.py).
 
 When a partition's ``flush.messages`` is reached, the response waits for the
 fsync (shared with concurrent requests, run off the event loop); a failed
@@ -18,6 +19,7 @@ from kafka.protocol.producer import ProduceRequest as Request
 from kafka.protocol.producer import ProduceResponse as Response
 
 from kcli.broker.log.partition import AppendError
+from kcli.broker.txn import produce_check
 from kcli.protocol.kafka import log_validator
 from kcli.protocol.kafka.errors import ErrorCode
 
@@ -89,6 +91,10 @@ def _append(partition, records, ctx):
         log_validator.validate_produce_records(records, ctx.api_version)
     except log_validator.RecordValidationError as exc:
         raise AppendError(exc.code, exc.message) from None
+    txns = ctx.state.txns
+    code = produce_check.check(records, partition.topic, partition.index, txns.coordinator if txns else None)
+    if code != ErrorCode.NONE:
+        raise AppendError(code)
     return partition.append(records, ctx.now_ms)
 
 

@@ -413,6 +413,9 @@ def swap_in(partition: Partition, group: list[LogSegment], cleaned_log: Path, cl
     segment.open(recover=False)
     segment.max_timestamp = max(segment.max_timestamp, max_timestamp)  # its kept batches' (opening reads only the tail)
     partition.replace_segments(group, segment)
+    with contextlib.suppress(OSError):  # the old segments' .txnindex went with them: the aborted ranges they held
+        end = group[-1].next_offset
+        partition.transactions.rewrite_index(base, [a for a in partition.transactions.aborted if base <= a.last_offset < end])
     yield functools.partial(fsync_directory, directory)
     for path in deleted:
         with contextlib.suppress(OSError):

@@ -38,7 +38,9 @@ from kcli.broker.log import segment as segment_file
 from kcli.broker.log.producer_state import BatchMetadata, ProducerStateError, ProducerStateManager
 from kcli.broker.log.retention import SegmentView
 from kcli.broker.log.segment import LogSegment
-from kcli.protocol.kafka import log_validator, record_batch
+from kcli.broker.log import producer_snapshot
+from kcli.broker.log.txn_index import PartitionTransactions, index_path, read_index
+from kcli.protocol.kafka import log_validator, record_batch, transaction_log
 from kcli.protocol.kafka.errors import ErrorCode
 
 
@@ -126,6 +128,7 @@ class Partition:
         self.segments: list[LogSegment] = []
         self._bases: list[int] = []
         self.producers = ProducerStateManager()
+        self.transactions = PartitionTransactions(directory)  # open transactions and aborted ranges (txn_index.py)
         self.recovery_point = 0  # offsets below it are fsynced
         self.last_flush_ms: int | None = None  # None: not flushed since open (counts from the first append)
         self.offline: str | None = None  # why writes are refused until restart
@@ -200,12 +203,62 @@ class Partition:
         is still recognised (Kafka keeps .snapshot files for this; kcli rereads recent batches)."""
         for header in self.active.tail_headers(PRODUCER_STATE_TAIL_BYTES):
             self._remember(header)
+        if not self._transactions_from_snapshot():
+            self._load_transactions()
+
+    def _transactions_from_snapshot(self) -> bool:
+        """After a clean stop: the open transactions from the snapshot at the log end, the aborted ranges from the
+        .txnindex files (producer_snapshot.py); False when there is no such snapshot."""
+        if self.recovered_segments:
+            return False
+        entries = producer_snapshot.read(self.directory, self.log_end_offset)
+        if entries is None:
+            return False
+        txns = self.transactions
+        txns.ongoing = {}  # the tail read above may have seen batches of transactions the snapshot knows closed
+        for e in entries:
+            if e.current_txn_first_offset >= 0:
+                txns.ongoing[e.producer_id] = e.current_txn_first_offset
+        for segment in self.segments:
+            txns.aborted += read_index(index_path(self.directory, segment.base_offset))
+        return True
+
+    def _write_snapshot(self) -> None:
+        entries = {pid: producer_snapshot.SnapshotEntry(pid, epoch, seq, -1, 0, ts, -1, -1)
+                   for pid, epoch, seq, ts in self.producers.active()}
+        for pid, first in self.transactions.ongoing.items():
+            known = entries.get(pid)
+            entries[pid] = producer_snapshot.SnapshotEntry(
+                pid, known.epoch if known else -1, known.last_sequence if known else -1, -1, 0,
+                known.timestamp if known else -1, -1, first)
+        producer_snapshot.write(self.directory, self.log_end_offset, list(entries.values()))
+
+    def _load_transactions(self) -> None:
+        """Rebuild the open transactions and aborted ranges from the batch headers of every segment (txn_index.py)."""
+        txns = self.transactions
+        for segment in self.segments:
+            aborted = []
+            for header in segment._headers(0, validate=False):
+                if not header.is_transactional or header.producer_id < 0:
+                    continue
+                if not header.is_control:
+                    txns.on_data(header.producer_id, header.base_offset)
+                    continue
+                kind = transaction_log.control_type(segment.read(header.base_offset, header.size, True)[: header.size])
+                entry = txns.on_marker(header.producer_id, header.base_offset, kind == transaction_log.COMMIT,
+                                       segment.base_offset, header.next_offset, write=False)
+                if entry is not None:
+                    aborted.append(entry)
+            txns.rewrite_index(segment.base_offset, aborted)
 
     def _remember(self, header) -> None:
+        if header.is_transactional and not header.is_control and header.producer_id >= 0:
+            self.transactions.on_data(header.producer_id, header.base_offset)
         if header.producer_id >= 0 and header.base_sequence >= 0:
             self.producers.update(
                 header.producer_id, header.producer_epoch,
                 BatchMetadata(header.base_sequence, header.last_sequence, header.base_offset, header.last_offset),
+                header.max_timestamp,
             )
 
     def _add(self, segment: LogSegment) -> None:
@@ -230,12 +283,30 @@ class Partition:
 
     @property
     def last_stable_offset(self) -> int:
-        return self.high_watermark
+        first = self.transactions.first_unstable_offset()
+        return self.high_watermark if first is None else min(first, self.high_watermark)
+
+    def append_marker(self, producer_id: int, producer_epoch: int, commit: bool, coordinator_epoch: int, now_ms: int) -> int:
+        """Write a COMMIT or ABORT control batch for the producer's transaction here; its offset.
+
+        Raises AppendError when the write fails (the partition is then offline).
+        """
+        data = bytearray(transaction_log.control_batch(producer_id, producer_epoch, commit, coordinator_epoch, now_ms))
+        offset = self.log_end_offset
+        record_batch.set_base_offset(data, 0, offset)
+        self._write(data, offset, now_ms, now_ms)
+        self.producers.on_marker(producer_id, producer_epoch)
+        self.transactions.on_marker(producer_id, offset, commit, self.active.base_offset, self.high_watermark)
+        return offset
 
     # -- produce -------------------------------------------------------------
 
-    def append(self, records, now_ms: int) -> AppendResult:
-        """Validate, assign offsets and write the batches of one produce request."""
+    def append(self, records, now_ms: int, from_client: bool = True) -> AppendResult:
+        """Validate, assign offsets and write the batches of one produce request.
+
+        A coordinator's own batch (``from_client=False``, Kafka's AppendOrigin.COORDINATOR) skips the
+        client rules and sequence checks: transactional offset commits carry a producer id and no sequence.
+        """
         data = bytearray(records)
         headers = list(record_batch.iter_headers(data))
         if not headers or headers[-1].position + headers[-1].size != len(data):
@@ -250,13 +321,15 @@ class Partition:
                 record_batch.validate(data, header)
             except record_batch.InvalidBatch as exc:
                 raise AppendError(ErrorCode.CORRUPT_MESSAGE, str(exc)) from None
+            if not from_client:
+                continue
             try:
                 log_validator.validate_batch(data, header, f"{self.topic}-{self.index}", self.config.compact)
             except log_validator.RecordValidationError as exc:
                 raise AppendError(exc.code, exc.message, exc.record_errors) from None
 
         first = headers[0]
-        if first.producer_id >= 0 and first.base_sequence >= 0 and len(headers) == 1:
+        if from_client and first.producer_id >= 0 and first.base_sequence >= 0 and len(headers) == 1:
             try:
                 duplicate = self.producers.check(first.producer_id, first.producer_epoch, first.base_sequence, first.last_sequence)
             except ProducerStateError as exc:
@@ -489,6 +562,11 @@ class Partition:
     # -- lifecycle -----------------------------------------------------------
 
     def close(self) -> None:
+        if self.offline is None:
+            try:
+                self._write_snapshot()
+            except OSError as exc:  # the next open rereads the log instead
+                log.warning("Cannot write the producer snapshot of %s-%d: %s", self.topic, self.index, exc.strerror or exc)
         for segment in self.segments:
             segment.close()
 

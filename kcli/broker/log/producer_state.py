@@ -36,6 +36,7 @@ class BatchMetadata:
 class ProducerEntry:
     epoch: int
     batches: deque = field(default_factory=lambda: deque(maxlen=BATCHES_TO_RETAIN))
+    last_timestamp: int = -1  # the last batch's max timestamp (DescribeProducers, find-hanging)
 
 
 class ProducerStateManager:
@@ -62,8 +63,19 @@ class ProducerStateManager:
                 raise ProducerStateError(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER)
         return None
 
-    def update(self, producer_id: int, epoch: int, batch: BatchMetadata) -> None:
+    def update(self, producer_id: int, epoch: int, batch: BatchMetadata, timestamp: int = -1) -> None:
         entry = self._producers.get(producer_id)
         if entry is None or entry.epoch != epoch:
             entry = self._producers[producer_id] = ProducerEntry(epoch)
         entry.batches.append(batch)
+        entry.last_timestamp = max(entry.last_timestamp, timestamp)
+
+    def on_marker(self, producer_id: int, epoch: int) -> None:
+        """A transaction marker written with ``epoch``: a bumped epoch fences the producer's older one."""
+        entry = self._producers.get(producer_id)
+        if entry is None or epoch > entry.epoch:
+            self._producers[producer_id] = ProducerEntry(epoch)
+
+    def active(self) -> list[tuple[int, int, int, int]]:
+        """(producer id, epoch, last sequence, last timestamp) of every producer known here (DescribeProducers)."""
+        return [(pid, e.epoch, e.batches[-1].last_seq if e.batches else -1, e.last_timestamp) for pid, e in self._producers.items()]
