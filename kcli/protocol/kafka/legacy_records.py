@@ -69,7 +69,8 @@ def to_record_batch(records) -> bytes:
     """A message set of magic 0/1 as one magic-2 batch (base offset 0; the log assigns offsets).
 
     The batch keeps the codec of the set's compressed wrappers (uncompressed when there are none) and each
-    message's key, value and timestamp; a message set mixing codecs takes the first compressed one's.
+    message's key, value and timestamp; a message set mixing codecs takes the first compressed one's. (kafka-python's
+    builder leaves a batch that compression would not shrink uncompressed.)
     """
     entries = []  # (timestamp, key, value)
     codec = 0
