@@ -12,14 +12,18 @@ bytes from Kafka 3.9 included); the topics here have names long enough for it.
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from confluent_kafka import OFFSET_STORED, Consumer, Producer, TopicPartition
 from kafka import KafkaAdminClient
 from kafka.admin import NewTopic
+
+from tests.peers import missing
 
 FALLBACKS = ["0.8.2", "0.9.0"]
 
@@ -103,4 +107,41 @@ def test_kcat_without_api_versions_produces_and_consumes_keyed_messages(kcat, br
     _kcat(kcat, broker, fallback, "-P", "-t", topic, "-K:", "-z", "gzip", stdin="ristretto:shorter\n")
     out = _kcat(kcat, broker, fallback, "-C", "-t", topic, "-e", "-f", "%k=%s@%o\n").stdout
     assert out.splitlines() == ["espresso=short@0", "lungo=long@1", "ristretto=shorter@2"]
+    assert _refusals(caplog) == []
+
+
+_OLD_KAFKA_PYTHON = Path(__file__).with_name("old_kafka_python.py")
+_SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def _system_kafka_python() -> str:
+    """The system python that imports Debian's python3-kafka (kafka-python 2.0.x), or the test skips."""
+    if not Path(_SYSTEM_PYTHON).exists():
+        missing("needs /usr/bin/python3 with python3-kafka: apt-get install python3-kafka (Debian); .ci/run installs it")
+    probe = subprocess.run([_SYSTEM_PYTHON, "-c", "import kafka; print(kafka.__version__)"], capture_output=True, text=True)
+    if probe.returncode != 0 or not probe.stdout.startswith("2."):
+        missing("needs Debian's python3-kafka (kafka-python 2.0.x) in /usr/bin/python3: apt-get install python3-kafka; .ci/run installs it")
+    return _SYSTEM_PYTHON
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("api_version", ["0.8.2", "0.9", "0.10.0", "1.0"])
+def test_kafka_python_2_pinned_to_an_old_api_version_produces_consumes_commits_resumes_and_administers(broker, caplog, api_version):
+    python = _system_kafka_python()
+    caplog.set_level(logging.WARNING, logger="kcli")
+    topic = f"old-kafka-python-{api_version.replace('.', '-')}"
+    _create(broker, topic)
+    run = subprocess.run([python, str(_OLD_KAFKA_PYTHON), broker.bootstrap, api_version, topic, f"group-{api_version}"],
+                         capture_output=True, text=True, timeout=200)
+    assert run.returncode == 0, run.stderr[-2000:]
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+    assert report["produced"] == list(range(6))
+    # magic 0 (before 0.10) carries no timestamp; magic 1 and up keep the producer's
+    stamps = [None] * 6 if api_version in ("0.8.2", "0.9") else [1_600_000_000_000 + i for i in range(6)]
+    assert report["consumed"] == [[i, f"k{i}", f"v{i}", stamps[i]] for i in range(4)]
+    assert report["resumed"] == [[i, f"k{i}", f"v{i}", stamps[i]] for i in range(4, 6)]  # from the committed offset
+    if api_version == "1.0":  # CreateTopics and DeleteTopics from 0.10.1, DescribeConfigs from 0.11
+        assert report["admin"] == {"created": [[f"{topic}-admin", 0]], "retention.ms": "3600000", "deleted": [[f"{topic}-admin", 0]]}
+    else:
+        assert "admin" not in report
     assert _refusals(caplog) == []
