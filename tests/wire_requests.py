@@ -175,3 +175,22 @@ def encode(request, correlation_id: int = 1, client_id: str = "fuzz") -> bytes:
     """The framed request: size, header, body."""
     request.with_header(correlation_id=correlation_id, client_id=client_id)
     return bytes(request.encode(header=True, framed=True))
+
+
+def exchange(sock, request, correlation_id: int = 1, client_id: str = "fuzz"):
+    """Send ``request`` on a connected socket and decode its response at the request's version."""
+    sock.sendall(encode(request, correlation_id, client_id))
+    size = struct.unpack(">i", _recv(sock, 4))[0]
+    response = ROUTES[request.API_KEY].response.decode(_recv(sock, size), version=request.API_VERSION, header=True)
+    assert response.header.correlation_id == correlation_id
+    return response
+
+
+def _recv(sock, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            raise ConnectionError("closed by the broker")
+        data += chunk
+    return data
