@@ -79,3 +79,19 @@ def test_an_unserved_version_closes_the_connection_with_a_line_naming_it(broker,
         and r.getMessage().endswith(f"(client 'inventory-service'): OffsetCommit v99 is not supported (served: v{low}\u2013v{high})")
         for r in caplog.records
     ), caplog.text
+
+
+def test_acks_zero_produce_at_every_version_gets_no_response(broker):
+    _create_topic(broker)
+    route = ROUTES[0]
+    with socket.create_connection((broker.host, broker.port), timeout=30) as sock:
+        for version in range(route.min_version, route.max_version + 1):
+            request = sample(0, version)
+            request.acks = 0
+            sock.sendall(encode(request, 100 + version, client_id="walk"))
+        # the next answer on the connection is the ApiVersions one: no Produce was answered
+        reply = _call(sock, ApiVersionsRequest(version=0), ApiVersionsResponse, 999)
+        assert reply.error_code == 0
+    with socket.create_connection((broker.host, broker.port), timeout=30) as sock:
+        fetched = _call(sock, sample(1, 0), ROUTES[1].response, 5)
+    assert len(fetched.responses[0].partitions[0].records) > 0  # what acks=0 sent was appended
