@@ -3,11 +3,13 @@ for every codec a pre-0.11 producer uses."""
 
 from __future__ import annotations
 
+import gzip
 import struct
+import zlib
 
 import pytest
 from kafka.record.default_records import DefaultRecordBatch
-from kafka.record.legacy_records import LegacyRecordBatch
+from kafka.record.legacy_records import LegacyRecordBatch, LegacyRecordBatchBuilder
 from kafka.record.memory_records import MemoryRecords
 
 from kcli.protocol.kafka import legacy_records
@@ -86,3 +88,15 @@ def test_a_message_set_cut_short_is_refused():
 
 def test_fetch_versions_map_to_magics():
     assert [legacy_records.magic_for_fetch(v) for v in range(6)] == [0, 0, 1, 1, 2, 2]
+
+
+def test_a_compressed_message_whose_inner_message_fails_its_crc_is_refused():
+    inner = bytearray(message_set([b"x" * 50, b"y" * 50], 1))
+    inner[-1] ^= 0xFF  # the second inner message's value, under its CRC
+    builder = LegacyRecordBatchBuilder(magic=1, compression_type=0, batch_size=1 << 20)
+    builder.append(0, timestamp=T0, key=None, value=gzip.compress(bytes(inner)))
+    wrapper = bytearray(builder.build())
+    wrapper[17] |= GZIP  # mark the wrapper gzip-compressed, then fix its own CRC
+    struct.pack_into(">I", wrapper, 12, zlib.crc32(bytes(wrapper[16:])) & 0xFFFFFFFF)
+    with pytest.raises(legacy_records.LegacyFormatError, match="inside the wrapper"):
+        legacy_records.to_record_batch(bytes(wrapper))

@@ -83,6 +83,8 @@ def to_record_batch(records) -> bytes:
         log_append_time = log_append_time or wrapper.timestamp_type == 1
         try:
             for record in wrapper:
+                if wrapper.compression_type and not record.validate_crc():  # Kafka's LogValidator checks inner messages too
+                    raise LegacyFormatError(f"message at offset {record.offset} inside the wrapper at {offset} fails its CRC")
                 timestamp = record.timestamp if record.timestamp is not None else -1
                 entries.append((timestamp, record.key, record.value))
         except (AssertionError, struct.error, zlib.error, OSError, ValueError) as exc:
