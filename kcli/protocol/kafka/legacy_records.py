@@ -70,17 +70,16 @@ def to_record_batch(records) -> bytes:
 
     The batch keeps the codec of the set's compressed wrappers (uncompressed when there are none) and each
     message's key, value and timestamp; a message set mixing codecs takes the first compressed one's. (kafka-python's
-    builder leaves a batch that compression would not shrink uncompressed.)
+    builder leaves a batch that compression would not shrink uncompressed.) The timestamp type is the topic's,
+    applied by the log on append: a magic-1 producer's own timestamp-type bit is not kept, as Kafka keeps none.
     """
     entries = []  # (timestamp, key, value)
     codec = 0
-    log_append_time = False
     for offset, magic, message in _messages(records):
         wrapper = LegacyRecordBatch(message, magic)
         if not wrapper.validate_crc():
             raise LegacyFormatError(f"message at offset {offset} fails its CRC")
         codec = codec or wrapper.compression_type
-        log_append_time = log_append_time or wrapper.timestamp_type == 1
         try:
             for record in wrapper:
                 if wrapper.compression_type and not record.validate_crc():  # Kafka's LogValidator checks inner messages too
