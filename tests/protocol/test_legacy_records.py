@@ -100,3 +100,13 @@ def test_a_compressed_message_whose_inner_message_fails_its_crc_is_refused():
     struct.pack_into(">I", wrapper, 12, zlib.crc32(bytes(wrapper[16:])) & 0xFFFFFFFF)
     with pytest.raises(legacy_records.LegacyFormatError, match="inside the wrapper"):
         legacy_records.to_record_batch(bytes(wrapper))
+
+
+def test_a_zstd_batch_ends_a_down_converted_set_and_refuses_one_that_starts_with_it():
+    ZSTD = 4
+    plain = _with_base(record_batch([b"a"]), 0)
+    zstd = _with_base(record_batch([b"z" * 300], compression=ZSTD), 1)
+    assert DefaultRecordBatch(zstd).compression_type == ZSTD
+    assert [m[0] for m in _legacy_messages(legacy_records.down_convert(plain + zstd, 1, 0))] == [0]
+    with pytest.raises(legacy_records.ZstdNotDownConvertible):
+        legacy_records.down_convert(zstd, 1, 1)

@@ -62,11 +62,11 @@ def _read(request, ctx):
                 if p.fetch_offset < partition.log_end_offset and (limit > 0 or total == 0):
                     records = partition.read(p.fetch_offset, max(limit, 0), min_one_batch=total == 0)
                     if ctx.api_version < 4:
-                        records = legacy_records.down_convert(records, legacy_records.magic_for_fetch(ctx.api_version), p.fetch_offset)
+                        records = _down_converted(records, ctx.api_version, p.fetch_offset)
                 elif p.fetch_offset > partition.log_end_offset:
                     raise AppendError(ErrorCode.OFFSET_OUT_OF_RANGE)
             except AppendError as exc:
-                code = exc.code
+                code, records = exc.code, b""
             total += len(records)
             results.append(
                 _Partition(
@@ -82,6 +82,14 @@ def _read(request, ctx):
             )
         topics.append(_Topic(topic=t.topic, partitions=results))
     return topics, total
+
+
+def _down_converted(records: bytes, version: int, fetch_offset: int) -> bytes:
+    """Fetch v0–v3: the stored batches as a message set of the magic the version allows."""
+    try:
+        return legacy_records.down_convert(records, legacy_records.magic_for_fetch(version), fetch_offset)
+    except legacy_records.ZstdNotDownConvertible:
+        raise AppendError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE) from None
 
 
 def _empty(index: int, code: ErrorCode):

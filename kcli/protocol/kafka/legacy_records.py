@@ -35,6 +35,10 @@ class LegacyFormatError(ValueError):
     """A message set that does not parse or fails its CRC (Kafka answers CORRUPT_MESSAGE)."""
 
 
+class ZstdNotDownConvertible(Exception):
+    """A fetch at a version before zstd (Fetch v10) reaches a zstd-compressed batch."""
+
+
 def magic_of(records) -> int:
     """The magic byte of the first entry of a record set (0 and 1: a message set; 2: record batches)."""
     if len(records) <= _MAGIC_AT:
@@ -103,8 +107,8 @@ def down_convert(records, magic: int, fetch_offset: int) -> bytes:
     """Stored magic-2 batches as a message set of ``magic`` (0 or 1), one wrapper per compressed batch.
 
     Records before ``fetch_offset`` in an uncompressed batch are left out, control batches and headers
-    dropped; a zstd batch cannot be written in an old format and ends the set (Kafka answers such a fetch
-    UNSUPPORTED_COMPRESSION_TYPE; the consumer sees the data up to it).
+    dropped. A zstd batch cannot be written in an old format: it ends the set, and when it comes first
+    raises ZstdNotDownConvertible (Kafka answers the partition UNSUPPORTED_COMPRESSION_TYPE).
     """
     out = bytearray()
     view = memoryview(records)
@@ -120,6 +124,8 @@ def down_convert(records, magic: int, fetch_offset: int) -> bytes:
             continue
         codec = batch.compression_type
         if codec == _ZSTD:
+            if not out:
+                raise ZstdNotDownConvertible(f"the batch at offset {batch.base_offset} is zstd-compressed")
             break
         records_of = [r for r in batch if codec or r.offset >= fetch_offset]
         if not records_of:
