@@ -4,11 +4,14 @@ DescribeConfigs v0's is_default."""
 
 from __future__ import annotations
 
+import os
 import socket
+from types import SimpleNamespace
 
 import pytest
 
 from kcli.broker.dispatch import ROUTES
+from kcli.broker.handlers.list_offsets import legacy_offsets_before
 from tests.wire_requests import exchange, message_set
 
 TOPIC = "legacy"
@@ -92,3 +95,29 @@ def test_describe_configs_v0_marks_defaults(sock):
     configs = {c.name: c for c in reply.results[0].configs}
     assert (configs["retention.ms"].value, configs["retention.ms"].is_default) == ("60000", False)
     assert configs["cleanup.policy"].is_default is True
+
+
+def _segments(tmp_path, spec):
+    """Segment stand-ins (base offset, size, file modified at ms) for the legacy lookup, which reads only these."""
+    out = []
+    for base, size, mtime_ms in spec:
+        path = tmp_path / f"{base:020d}.log"
+        path.write_bytes(b"x" * size)
+        os.utime(path, ns=(mtime_ms * 1_000_000, mtime_ms * 1_000_000))
+        out.append(SimpleNamespace(base_offset=base, size=size, log_path=path))
+    return out
+
+
+def test_legacy_offsets_before_walks_segments_by_their_file_times(tmp_path):
+    segments = _segments(tmp_path, [(0, 100, 1_000_000), (10, 100, 2_000_000), (20, 50, 3_000_000)])
+    log = SimpleNamespace(segments=segments, log_start_offset=5, log_end_offset=27)
+    now = 4_000_000
+    assert legacy_offsets_before(log, -1, 10, now) == [27, 20, 10, 5]  # the log start offset stands for segment 0
+    assert legacy_offsets_before(log, -1, 2, now) == [27, 20]
+    assert legacy_offsets_before(log, -2, 10, now) == [5]
+    assert legacy_offsets_before(log, 2_500_000, 10, now) == [10, 5]  # the newest segment modified by then, and older
+    assert legacy_offsets_before(log, 999_999, 10, now) == []
+    (tmp_path / "b").mkdir()
+    empty_active = SimpleNamespace(segments=_segments(tmp_path / "b", [(0, 100, 1_000_000), (30, 0, 2_000_000)]),
+                                   log_start_offset=0, log_end_offset=30)
+    assert legacy_offsets_before(empty_active, -1, 10, now) == [30, 0]  # an empty active segment adds no log-end entry

@@ -32,6 +32,7 @@ from kcli.protocol.kafka.errors import ErrorCode
 ADVERTISED = (0, 9)
 LATEST, EARLIEST, MAX_TIMESTAMP, EARLIEST_LOCAL, LATEST_TIERED = -1, -2, -3, -4, -5
 READ_COMMITTED = 1
+CONSUMER = -1  # the replica_id of a request from a consumer (Kafka's ListOffsetsRequest.CONSUMER_REPLICA_ID)
 # the first version each special timestamp is accepted in (Kafka's ReplicaManager.timestampMinSupportedVersion)
 MIN_VERSION = {EARLIEST: 1, LATEST: 1, MAX_TIMESTAMP: 7, EARLIEST_LOCAL: 8, LATEST_TIERED: 9}
 
@@ -45,7 +46,7 @@ def handle(request, ctx):
         results = []
         for p in t.partitions:
             if ctx.api_version == 0:
-                results.append(_old_style(ctx, t.name, p))
+                results.append(_old_style(ctx, t.name, p, from_consumer=request.replica_id == CONSUMER))
                 continue
             try:
                 code, (offset, timestamp) = _lookup(ctx, request, t.name, p)
@@ -56,14 +57,14 @@ def handle(request, ctx):
     return Response(version=ctx.api_version, throttle_time_ms=0, topics=topics)
 
 
-def _old_style(ctx, topic: str, p):
+def _old_style(ctx, topic: str, p, from_consumer: bool):
     """v0: up to ``max_num_offsets`` offsets, newest first (Kafka's Partition.legacyFetchOffsetsForTimestamp)."""
     partition = ctx.catalog.partition(topic, p.partition_index)
     if partition is None:
         return _Partition(partition_index=p.partition_index, error_code=ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, old_style_offsets=[])
     offsets = legacy_offsets_before(partition, p.timestamp, p.max_num_offsets, ctx.now_ms)
     hw = partition.high_watermark
-    if any(o > hw for o in offsets):  # a consumer never sees past the high watermark
+    if from_consumer and any(o > hw for o in offsets):  # a consumer never sees past the high watermark
         offsets = [hw] + list(itertools.dropwhile(lambda o: o > hw, offsets))
     return _Partition(partition_index=p.partition_index, error_code=ErrorCode.NONE, old_style_offsets=offsets)
 
