@@ -110,3 +110,14 @@ def test_a_zstd_batch_ends_a_down_converted_set_and_refuses_one_that_starts_with
     assert [m[0] for m in _legacy_messages(legacy_records.down_convert(plain + zstd, 1, 0))] == [0]
     with pytest.raises(legacy_records.ZstdNotDownConvertible):
         legacy_records.down_convert(zstd, 1, 1)
+
+
+@pytest.mark.parametrize("codec", [GZIP, SNAPPY, LZ4, 4, 7])
+def test_a_wrapper_whose_value_is_not_its_codecs_format_is_refused(codec):
+    builder = LegacyRecordBatchBuilder(magic=1, compression_type=0, batch_size=1 << 20)
+    builder.append(0, timestamp=T0, key=None, value=b"\x00not compressed at all\xff" * 3)
+    wrapper = bytearray(builder.build())
+    wrapper[17] |= codec
+    struct.pack_into(">I", wrapper, 12, zlib.crc32(bytes(wrapper[16:])) & 0xFFFFFFFF)
+    with pytest.raises(legacy_records.LegacyFormatError, match="does not decode"):
+        legacy_records.to_record_batch(bytes(wrapper))

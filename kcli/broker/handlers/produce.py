@@ -5,8 +5,8 @@ log_append_time_ms); they are converted to one magic-2 batch each on append
 (legacy_records), as Kafka 3.x stores v2 only; a magic-2 batch in them is
 taken as it is, without the v3+ request checks, as Kafka takes it. (librdkafka
 before 2.11.1 also looks for Produce v0 in ApiVersions to enable gzip, snappy
-and lz4, KAFKA-18659.) v3 adds transactional_id (record batch v2 only); v5 log_start_offset; v4, v6 and v7 change only error
-semantics; v8 adds record_errors and error_message (KIP-467), filled when
+and lz4, KAFKA-18659.) v3 adds transactional_id (record batch v2 only); v5
+log_start_offset; v4, v6 and v7 change only error semantics; v8 adds record_errors and error_message (KIP-467), filled when
 log_validator refuses a batch. v9 is the first flexible version, left out.
 acks=0 gets no response at all. Internal topics (``__consumer_offsets``)
 are written by the broker only, as in Kafka.

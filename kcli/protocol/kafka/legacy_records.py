@@ -85,13 +85,13 @@ def to_record_batch(records) -> bytes:
             raise LegacyFormatError(f"message at offset {offset} fails its CRC")
         codec = codec or wrapper.compression_type
         try:
-            for record in wrapper:
-                if wrapper.compression_type and not record.validate_crc():  # Kafka's LogValidator checks inner messages too
-                    raise LegacyFormatError(f"message at offset {record.offset} inside the wrapper at {offset} fails its CRC")
-                timestamp = record.timestamp if record.timestamp is not None else -1
-                entries.append((timestamp, record.key, record.value))
-        except (AssertionError, struct.error, zlib.error, OSError, ValueError) as exc:
+            inner = list(wrapper)
+        except Exception as exc:  # each codec library fails in its own way on bytes that are not its format
             raise LegacyFormatError(f"compressed message at offset {offset} does not decode: {exc}") from None
+        for record in inner:
+            if wrapper.compression_type and not record.validate_crc():  # Kafka's LogValidator checks inner messages too
+                raise LegacyFormatError(f"message at offset {record.offset} inside the wrapper at {offset} fails its CRC")
+            entries.append((record.timestamp if record.timestamp is not None else -1, record.key, record.value))
     if not entries:
         raise LegacyFormatError("message set holds no messages")
     builder = DefaultRecordBatchBuilder(
