@@ -12,6 +12,7 @@ import struct
 
 import crc32c
 from kafka.record.default_records import DefaultRecordBatchBuilder
+from kafka.record.legacy_records import LegacyRecordBatchBuilder
 
 from kcli.broker.dispatch import ROUTES
 
@@ -34,6 +35,14 @@ def record_batch(values: list[bytes], compression: int = NONE, timestamp_ms: int
     return bytes(builder.build())
 
 
+def message_set(values: list[bytes], magic: int, compression: int = NONE, timestamp_ms: int = 1_700_000_000_000) -> bytes:
+    """A message set of ``magic`` 0 or 1 holding ``values`` (keys ``k<i>``), as a pre-0.11 producer sends it."""
+    builder = LegacyRecordBatchBuilder(magic=magic, compression_type=compression, batch_size=1 << 20)
+    for i, value in enumerate(values):
+        builder.append(i, timestamp=timestamp_ms + i, key=b"k%d" % i, value=value)
+    return bytes(builder.build())
+
+
 def with_crc(batch: bytearray | bytes) -> bytes:
     """``batch`` with its CRC-32C recomputed over bytes 21..end, so it passes the broker's CRC check."""
     out = bytearray(batch)
@@ -49,7 +58,9 @@ def sample(api_key: int, version: int, records: bytes | None = None, group: str 
     """A valid request of ``api_key`` at ``version`` (every field any version has is set; encoding picks)."""
     r = ROUTES[api_key].request
     if api_key == 0:  # Produce
-        records = records if records is not None else record_batch([b"fuzz-%d" % i for i in range(3)])
+        if records is None:
+            values = [b"fuzz-%d" % i for i in range(3)]
+            records = record_batch(values) if version >= 3 else message_set(values, magic=min(version, 1))
         T = r.TopicProduceData
         return _request(0, version, transactional_id=None, acks=1, timeout_ms=5000, topic_data=[
             T(name=TOPIC, partition_data=[T.PartitionProduceData(index=0, records=records)]),
@@ -69,8 +80,8 @@ def sample(api_key: int, version: int, records: bytes | None = None, group: str 
         T = r.ListOffsetsTopic
         P = T.ListOffsetsPartition
         return _request(2, version, replica_id=-1, isolation_level=0, topics=[
-            T(name=TOPIC, partitions=[P(partition_index=p, current_leader_epoch=-1, timestamp=ts) for p, ts in ((0, -1), (1, -2), (0, 1_700_000_000_001))]),
-            T(name=ABSENT, partitions=[P(partition_index=0, current_leader_epoch=-1, timestamp=-1)]),
+            T(name=TOPIC, partitions=[P(partition_index=p, current_leader_epoch=-1, timestamp=ts, max_num_offsets=3) for p, ts in ((0, -1), (1, -2), (0, 1_700_000_000_001))]),
+            T(name=ABSENT, partitions=[P(partition_index=0, current_leader_epoch=-1, timestamp=-1, max_num_offsets=1)]),
         ])
     if api_key == 3:  # Metadata
         return _request(3, version, topics=[r.MetadataRequestTopic(name=TOPIC), r.MetadataRequestTopic(name=ABSENT)],
@@ -80,7 +91,7 @@ def sample(api_key: int, version: int, records: bytes | None = None, group: str 
         P = T.OffsetCommitRequestPartition
         return _request(8, version, group_id=group, generation_id_or_member_epoch=-1, member_id="", group_instance_id=None,
                         retention_time_ms=-1, topics=[
-                            T(name=TOPIC, partitions=[P(partition_index=p, committed_offset=1, committed_leader_epoch=-1, committed_metadata="m") for p in range(PARTITIONS)]),
+                            T(name=TOPIC, partitions=[P(partition_index=p, committed_offset=1, committed_leader_epoch=-1, commit_timestamp=-1, committed_metadata="m") for p in range(PARTITIONS)]),
                             T(name=ABSENT, partitions=[P(partition_index=0, committed_offset=1, committed_leader_epoch=-1, committed_metadata=None)]),
                         ])
     if api_key == 9:  # OffsetFetch
@@ -189,3 +200,22 @@ def encode(request, correlation_id: int = 1, client_id: str = "fuzz") -> bytes:
     """The framed request: size, header, body."""
     request.with_header(correlation_id=correlation_id, client_id=client_id)
     return bytes(request.encode(header=True, framed=True))
+
+
+def exchange(sock, request, correlation_id: int = 1, client_id: str = "fuzz"):
+    """Send ``request`` on a connected socket and decode its response at the request's version."""
+    sock.sendall(encode(request, correlation_id, client_id))
+    size = struct.unpack(">i", _recv(sock, 4))[0]
+    response = ROUTES[request.API_KEY].response.decode(_recv(sock, size), version=request.API_VERSION, header=True)
+    assert response.header.correlation_id == correlation_id
+    return response
+
+
+def _recv(sock, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            raise ConnectionError("closed by the broker")
+        data += chunk
+    return data

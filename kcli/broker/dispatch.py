@@ -1,9 +1,10 @@
 """ROUTES: api_key → the handler module serving it. ApiVersions is computed from this table.
 
 Each handler module names its kafka-python ``Request``/``Response`` classes, the
-version range it advertises (``ADVERTISED``), the lowest version it actually
-serves (``IMPLEMENTED_MIN``; lower advertised versions exist only for
-librdkafka's feature checks and are refused), and ``handle(request, ctx)``.
+version range it advertises and serves (``ADVERTISED``: Kafka 3.9's floor, 0
+for every API here, up to kcli's maximum), optionally ``IMPLEMENTED_MIN`` (a
+lowest served version above the advertised floor; no module sets one, since
+nothing advertised may be refused), and ``handle(request, ctx)``.
 
 A handler that raises is answered, as Kafka answers (``getErrorResponse``), with
 its module's ``error_response(request, ctx, code)``: the request's topics,

@@ -63,6 +63,14 @@ class _Unanswerable(Exception):
     """A request failed and its API has no error response (Produce with acks=0): Kafka closes the connection."""
 
 
+class _Unserved(Exception):
+    """A request for an API or version kcli does not serve: Kafka closes the connection; the log line says why."""
+
+    def __init__(self, client_id: str | None, message: str):
+        super().__init__(message)
+        self.client_id = client_id
+
+
 class Broker:
     def __init__(self, config: BrokerConfig):
         self.config = config
@@ -217,6 +225,8 @@ class Broker:
             pass
         except (frame.MalformedFrame, _Unanswerable) as exc:
             log.warning("Closing connection from %s: %s", peer, exc)
+        except _Unserved as exc:
+            log.warning("Closing connection from %s (client '%s'): %s", _address(peer), exc.client_id, exc)
         except asyncio.CancelledError:
             writer.transport.abort()  # shutting down: do not wait on a peer that is not reading
         except Exception as exc:
@@ -240,11 +250,13 @@ class Broker:
         head = frame.peek_head(body)
         route = ROUTES.get(head.api_key)
         if route is None:
-            raise frame.MalformedFrame(f"unknown api key {head.api_key}")
+            raise _Unserved(head.client_id, f"unknown api key {head.api_key} (v{head.api_version})")
         if not route.serves(head.api_version):
             if head.api_key == api_versions.Request.API_KEY:
                 return frame.encode_response(api_versions.unsupported(), head.correlation_id)
-            raise frame.MalformedFrame(f"unsupported version {head.api_version} of api key {head.api_key}")
+            name = route.request.__name__.removesuffix("Request")
+            raise _Unserved(head.client_id, f"{name} v{head.api_version} is not supported "
+                                            f"(served: v{route.implemented_min}\u2013v{route.max_version})")
         request = frame.decode_request(route.request, head.api_version, body)
         ctx = RequestContext(self.state, head.api_version, head.client_id, int(time.time() * 1000), client_host)
         try:
@@ -263,6 +275,11 @@ class Broker:
             if response is None:
                 raise _Unanswerable(f"{route.request.__name__} v{head.api_version} failed with {code.name}") from None
             return frame.encode_response(response, head.correlation_id)
+
+
+def _address(peer) -> str:
+    """``host:port`` of a peer address tuple (``?`` when the transport has none)."""
+    return f"{peer[0]}:{peer[1]}" if peer else "?"
 
 
 def _monotonic_ms() -> int:

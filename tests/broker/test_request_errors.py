@@ -171,7 +171,7 @@ def test_every_route_has_an_error_response_carrying_the_code(api_key, version):
         assert codes and set(codes) == {ErrorCode.INVALID_REQUEST}
 
 
-_NO_ERROR_FIELD = {(35, 1), (35, 2)}  # DescribeLogDirs before v3: no top-level error_code, and no log dirs to list
+_NO_ERROR_FIELD = {(35, 0), (35, 1), (35, 2)}  # DescribeLogDirs before v3: no top-level error_code, and no log dirs to list
 
 
 # -- ListOffsets by timestamp over a stored batch that does not decode -----------------------------------

@@ -1,4 +1,4 @@
-"""CreateTopics (key 19): v2–v3 (v2 is Kafka 4's floor; v3 is v2 again).
+"""CreateTopics (key 19): v0–v3 (v1 adds validate_only, v2 the error message; v3 is v2 again).
 
 Checks as Kafka's controller does: a legal name, partitions and replication
 factor positive or -1 for the broker default, a replication factor the single
@@ -19,7 +19,7 @@ from kcli.broker import partition_bounds, topic_config
 from kcli.broker.log.catalog import topic_name_problem
 from kcli.protocol.kafka.errors import ErrorCode
 
-ADVERTISED = (2, 3)
+ADVERTISED = (0, 3)
 BROKERS = 1
 
 log = logging.getLogger("kcli.broker")

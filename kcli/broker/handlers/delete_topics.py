@@ -1,11 +1,11 @@
-"""DeleteTopics (key 20): v1–v3 (identical bodies). Files are closed before they are removed."""
+"""DeleteTopics (key 20): v0–v3 (v1 adds throttle_time_ms; v2–v3 are v1 again). Files are closed before they are removed."""
 
 from kafka.protocol.admin import DeleteTopicsRequest as Request
 from kafka.protocol.admin import DeleteTopicsResponse as Response
 
 from kcli.protocol.kafka.errors import ErrorCode
 
-ADVERTISED = (1, 3)
+ADVERTISED = (0, 3)
 
 
 def handle(request, ctx):

@@ -1,4 +1,4 @@
-"""DescribeConfigs (key 32): v1–v2 (v2 is v1 again).
+"""DescribeConfigs (key 32): v0–v2 (v0 has is_default where v1 has the source and synonyms; v2 is v1 again).
 
 Topic resources list every topic config with its value and source (topic
 override, dynamic or static broker config, or default) and, when asked, the
@@ -17,7 +17,7 @@ from kcli.broker import config, dynamic_config, topic_config
 from kcli.broker.topic_config import ConfigSource
 from kcli.protocol.kafka.errors import ErrorCode
 
-ADVERTISED = (1, 2)
+ADVERTISED = (0, 2)
 TOPIC, BROKER = 2, 4
 
 _Result = Response.DescribeConfigsResult

@@ -1,4 +1,4 @@
-"""DescribeLogDirs (key 35): v1–v4, as Kafka 3.9 serves them (kafka-python has no v0 schema); v2+ flexible,
+"""DescribeLogDirs (key 35): v0–v4, as Kafka 3.9 serves them (v1 is v0 again); v2+ flexible,
 v3 adds the top-level error code, v4 the volume's total and usable bytes.
 
 kcli's broker has one log directory (the first of ``log.dirs``); it is listed
@@ -17,7 +17,7 @@ from kafka.protocol.admin import DescribeLogDirsResponse as Response
 
 from kcli.protocol.kafka.errors import ErrorCode
 
-ADVERTISED = (1, 4)
+ADVERTISED = (0, 4)
 
 _Result = Response.DescribeLogDirsResult
 _Topic = _Result.DescribeLogDirsTopic

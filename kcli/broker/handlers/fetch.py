@@ -1,5 +1,8 @@
-"""Fetch (key 1): serves v4–v10, sessionless.
+"""Fetch (key 1): serves v0–v10, sessionless.
 
+v0–v3 predate record batches: each partition's batches are rewritten as a
+message set of magic 0 (v0–v1) or 1 (v2–v3) (legacy_records.down_convert), as
+Kafka 3.9 down-converts; v1 adds throttle_time_ms, v3 the response's max_bytes.
 v4 adds isolation_level, last_stable_offset and aborted transactions; v5
 log_start_offset; v7 fetch sessions (kcli always answers session_id 0, so
 clients send full requests); v9 current_leader_epoch; v10 is v9 again (and
@@ -21,9 +24,10 @@ from kafka.protocol.consumer import FetchResponse as Response
 
 from kcli.broker.log import read_committed
 from kcli.broker.log.partition import AppendError
+from kcli.protocol.kafka import legacy_records
 from kcli.protocol.kafka.errors import ErrorCode
 
-ADVERTISED = (4, 10)
+ADVERTISED = (0, 10)
 READ_COMMITTED = 1
 
 _Topic = Response.FetchableTopicResponse
@@ -61,10 +65,12 @@ def _read(request, ctx):
             try:
                 if p.fetch_offset < partition.log_end_offset and (limit > 0 or total == 0):
                     records = partition.read(p.fetch_offset, max(limit, 0), min_one_batch=total == 0)
+                    if ctx.api_version < 4:
+                        records = _down_converted(records, ctx.api_version, p.fetch_offset)
                 elif p.fetch_offset > partition.log_end_offset:
                     raise AppendError(ErrorCode.OFFSET_OUT_OF_RANGE)
             except AppendError as exc:
-                code = exc.code
+                code, records = exc.code, b""
             aborted = None
             if request.isolation_level == READ_COMMITTED and code == ErrorCode.NONE:
                 records, aborted = read_committed.limit(partition, p.fetch_offset, records)
@@ -83,6 +89,14 @@ def _read(request, ctx):
             )
         topics.append(_Topic(topic=t.topic, partitions=results))
     return topics, total
+
+
+def _down_converted(records: bytes, version: int, fetch_offset: int) -> bytes:
+    """Fetch v0–v3: the stored batches as a message set of the magic the version allows."""
+    try:
+        return legacy_records.down_convert(records, legacy_records.magic_for_fetch(version), fetch_offset)
+    except legacy_records.ZstdNotDownConvertible:
+        raise AppendError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE) from None
 
 
 def _empty(index: int, code: ErrorCode):

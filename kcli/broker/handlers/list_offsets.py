@@ -1,4 +1,8 @@
-"""ListOffsets (key 2): serves v1–v9, Kafka 3.9's range but v0 (gone in 4.0); v1 is librdkafka's offset-by-time check.
+"""ListOffsets (key 2): serves v0–v9, Kafka 3.9's range; v1 is librdkafka's offset-by-time check.
+
+v0 (gone in 4.0) answers ``max_num_offsets`` offsets, newest first, from the
+segments' base offsets and file times (``old_style_offsets``), as Kafka 3.9's
+legacyFetchOffsetsBefore does; v1 replaces them with one offset and its timestamp.
 
 timestamp -2 (earliest) is the log start offset, and so is -4 (earliest-local,
 v8+: kcli has no tiered storage); -1 (latest) is the high watermark, or the
@@ -17,15 +21,18 @@ partition (Kafka answers its decompression failure with UNKNOWN_SERVER_ERROR, a
 record that does not parse with INVALID_RECORD).
 """
 
+import itertools
+
 from kafka.protocol.consumer import ListOffsetsRequest as Request
 from kafka.protocol.consumer import ListOffsetsResponse as Response
 
 from kcli.broker.log.partition import AppendError
 from kcli.protocol.kafka.errors import ErrorCode
 
-ADVERTISED = (1, 9)
+ADVERTISED = (0, 9)
 LATEST, EARLIEST, MAX_TIMESTAMP, EARLIEST_LOCAL, LATEST_TIERED = -1, -2, -3, -4, -5
 READ_COMMITTED = 1
+CONSUMER = -1  # the replica_id of a request from a consumer (Kafka's ListOffsetsRequest.CONSUMER_REPLICA_ID)
 # the first version each special timestamp is accepted in (Kafka's ReplicaManager.timestampMinSupportedVersion)
 MIN_VERSION = {EARLIEST: 1, LATEST: 1, MAX_TIMESTAMP: 7, EARLIEST_LOCAL: 8, LATEST_TIERED: 9}
 
@@ -38,6 +45,9 @@ def handle(request, ctx):
     for t in request.topics:
         results = []
         for p in t.partitions:
+            if ctx.api_version == 0:
+                results.append(_old_style(ctx, t.name, p, from_consumer=request.replica_id == CONSUMER))
+                continue
             try:
                 code, (offset, timestamp) = _lookup(ctx, request, t.name, p)
             except AppendError as exc:  # a stored batch that does not decode: this partition's error only
@@ -45,6 +55,46 @@ def handle(request, ctx):
             results.append(_Partition(partition_index=p.partition_index, error_code=code, timestamp=timestamp, offset=offset, leader_epoch=-1))
         topics.append(_Topic(name=t.name, partitions=results))
     return Response(version=ctx.api_version, throttle_time_ms=0, topics=topics)
+
+
+def _old_style(ctx, topic: str, p, from_consumer: bool):
+    """v0: up to ``max_num_offsets`` offsets, newest first (Kafka's Partition.legacyFetchOffsetsForTimestamp)."""
+    partition = ctx.catalog.partition(topic, p.partition_index)
+    if partition is None:
+        return _Partition(partition_index=p.partition_index, error_code=ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, old_style_offsets=[])
+    offsets = legacy_offsets_before(partition, p.timestamp, p.max_num_offsets, ctx.now_ms)
+    hw = partition.high_watermark
+    if from_consumer and any(o > hw for o in offsets):  # a consumer never sees past the high watermark
+        offsets = [hw] + list(itertools.dropwhile(lambda o: o > hw, offsets))
+    return _Partition(partition_index=p.partition_index, error_code=ErrorCode.NONE, old_style_offsets=offsets)
+
+
+def legacy_offsets_before(partition, timestamp: int, max_num_offsets: int, now_ms: int) -> list[int]:
+    """Kafka's UnifiedLog.legacyFetchOffsetsBefore: each segment's base offset (at least the log start offset)
+    with its file's modification time, and the log end offset at ``now_ms`` when the active segment holds
+    data; from the last entry (LATEST), the first (EARLIEST) or the last one modified at or before
+    ``timestamp``, up to ``max_num_offsets`` offsets counting back, in descending order."""
+    segments = list(partition.segments)
+    entries = [(max(s.base_offset, partition.log_start_offset), _modified_ms(s)) for s in segments]
+    if segments and segments[-1].size > 0:
+        entries.append((partition.log_end_offset, now_ms))
+    if timestamp == LATEST:
+        start = len(entries) - 1
+    elif timestamp == EARLIEST:
+        start = 0
+    else:
+        start = len(entries) - 1
+        while start >= 0 and entries[start][1] > timestamp:
+            start -= 1
+    count = min(max_num_offsets, start + 1)
+    return sorted((entries[start - j][0] for j in range(max(count, 0))), reverse=True)
+
+
+def _modified_ms(segment) -> int:
+    try:
+        return int(segment.log_path.stat().st_mtime * 1000)
+    except OSError:
+        return 0
 
 
 def _lookup(ctx, request, topic: str, p) -> tuple[ErrorCode, tuple[int, int]]:
@@ -71,7 +121,8 @@ def _lookup(ctx, request, topic: str, p) -> tuple[ErrorCode, tuple[int, int]]:
 def error_response(request, ctx, code):
     """Every partition with ``code``, offset and timestamp -1 (Kafka's ListOffsetsRequest.getErrorResponse)."""
     topics = [
-        _Topic(name=t.name, partitions=[_Partition(partition_index=p.partition_index, error_code=code, timestamp=-1, offset=-1, leader_epoch=-1) for p in t.partitions])
+        _Topic(name=t.name, partitions=[_Partition(partition_index=p.partition_index, error_code=code, timestamp=-1, offset=-1, leader_epoch=-1, old_style_offsets=[])
+                                     for p in t.partitions])
         for t in request.topics
     ]
     return Response(version=ctx.api_version, throttle_time_ms=0, topics=topics)

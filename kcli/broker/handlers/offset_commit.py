@@ -1,4 +1,8 @@
-"""OffsetCommit (key 8): v2–v7 (v6 leader epoch, v7 static membership).
+"""OffsetCommit (key 8): v0–v7 (v1 generation, member id and a per-partition commit timestamp, v2 retention
+time in place of it, v6 leader epoch, v7 static membership).
+
+v0 carries no generation: it commits as a client outside any group generation does (generation -1, no
+member). A v1 commit timestamp other than -1 is kept as the offset's commit time, as Kafka keeps it.
 
 A commit is appended to ``__consumer_offsets`` before it is answered, so a
 committed offset survives ``kill -9`` (and, when the flush policy asks, is
@@ -15,7 +19,7 @@ from kcli.broker.group.metadata_manager import commit_error
 from kcli.broker.log.partition import AppendError
 from kcli.protocol.kafka.errors import ErrorCode
 
-ADVERTISED = (2, 7)
+ADVERTISED = (0, 7)
 
 _Topic = Response.OffsetCommitResponseTopic
 _Partition = _Topic.OffsetCommitResponsePartition
@@ -42,7 +46,8 @@ async def handle(request, ctx):
                 codes[key] = ErrorCode.OFFSET_METADATA_TOO_LARGE
             else:
                 epoch = p.committed_leader_epoch if v >= 6 else -1
-                accepted[key] = CommittedOffset(p.committed_offset, epoch, metadata, ctx.now_ms)
+                stamp = p.commit_timestamp if v == 1 and p.commit_timestamp != -1 else ctx.now_ms
+                accepted[key] = CommittedOffset(p.committed_offset, epoch, metadata, stamp)
                 codes[key] = ErrorCode.NONE
     if accepted:
         failure = ErrorCode.NONE

@@ -1,4 +1,4 @@
-"""OffsetFetch (key 9): v1–v8; v2 all of a group's offsets (null topics), v8 several groups at once.
+"""OffsetFetch (key 9): v0–v8 (v0 read the offsets ZooKeeper held in Kafka; here, the broker's store as v1); v2 all of a group's offsets (null topics), v8 several groups at once.
 
 A partition with no committed offset answers -1 and no error, as Kafka does;
 so does an unknown group.
@@ -9,7 +9,7 @@ from kafka.protocol.consumer.group import OffsetFetchResponse as Response
 
 from kcli.protocol.kafka.errors import ErrorCode
 
-ADVERTISED = (1, 8)
+ADVERTISED = (0, 8)
 
 _Topic = Response.OffsetFetchResponseTopic
 _Partition = _Topic.OffsetFetchResponsePartition

@@ -1,11 +1,13 @@
-"""Produce (key 0): serves v3–v8; advertises from v0.
+"""Produce (key 0): serves v0–v8, Kafka 3.9's floor.
 
-v0–v2 are advertised only because librdkafka before 2.11.1 enables gzip,
-snappy and lz4 when Produce v0 is in range (Kafka 4.0 does the same,
-KAFKA-18659); they are refused if sent. v3 adds transactional_id (record
-batch v2 only); v5 log_start_offset; v4, v6 and v7 change only error
-semantics; v8 adds record_errors and error_message (KIP-467), filled when
-log_validator refuses a batch. v9 is the first flexible version, left out.
+v0–v2 carry message sets of magic 0 or 1 (v1 adds throttle_time_ms, v2
+log_append_time_ms); they are converted to one magic-2 batch each on append
+(legacy_records), as Kafka 3.x stores v2 only; a magic-2 batch in them is
+taken as it is, without the v3+ request checks, as Kafka takes it. (librdkafka
+before 2.11.1 also looks for Produce v0 in ApiVersions to enable gzip, snappy
+and lz4, KAFKA-18659.) v3 adds transactional_id (record batch v2 only); v5
+log_start_offset; v4, v6 and v7 change only error semantics; v8 adds
+record_errors and error_message (KIP-467), filled when log_validator refuses a batch. v9 is the first flexible version, left out.
 acks=0 gets no response at all. Internal topics (``__consumer_offsets``)
 are written by the broker only, as in Kafka. A transactional batch is appended only to a
 partition of the producer's open transaction (kcli/broker/txn/produce_check.py).
@@ -20,11 +22,10 @@ from kafka.protocol.producer import ProduceResponse as Response
 
 from kcli.broker.log.partition import AppendError
 from kcli.broker.txn import produce_check
-from kcli.protocol.kafka import log_validator
+from kcli.protocol.kafka import legacy_records, log_validator
 from kcli.protocol.kafka.errors import ErrorCode
 
 ADVERTISED = (0, 8)
-IMPLEMENTED_MIN = 3
 
 _Topic = Response.TopicProduceResponse
 _Partition = _Topic.PartitionProduceResponse
@@ -87,6 +88,8 @@ async def handle(request, ctx):
 
 def _append(partition, records, ctx):
     """Kafka's per-request checks of one partition's records, then the partition's own append."""
+    if ctx.api_version < 3:
+        return partition.append(_up_converted(records), ctx.now_ms)
     try:
         log_validator.validate_produce_records(records, ctx.api_version)
     except log_validator.RecordValidationError as exc:
@@ -96,6 +99,16 @@ def _append(partition, records, ctx):
     if code != ErrorCode.NONE:
         raise AppendError(code)
     return partition.append(records, ctx.now_ms)
+
+
+def _up_converted(records):
+    """Produce v0–v2: a message set of magic 0/1 as the magic-2 batch the log stores."""
+    try:
+        if legacy_records.magic_of(records) >= 2:
+            return records
+        return legacy_records.to_record_batch(records)
+    except legacy_records.LegacyFormatError as exc:
+        raise AppendError(ErrorCode.CORRUPT_MESSAGE, str(exc)) from None
 
 
 def error_response(request, ctx, code):

@@ -1,4 +1,5 @@
-"""WriteTxnMarkers (key 27): v1 (kafka-python has no v0 schema; Kafka 3.9 serves v0–v1, v1 being flexible v0).
+"""WriteTxnMarkers (key 27): v0–v1, as Kafka 3.9 serves them (v1 is v0, flexible; kafka-python's schema lists
+v1+ but its fields are v0+, so its codec encodes v0 too: tests/broker/test_every_version.py walks it).
 
 Between brokers the coordinator sends it to partition leaders; on one node the coordinator writes its
 markers itself (kcli/broker/txn/service.py), so this serves the admin path only: ``kafka-transactions
@@ -13,7 +14,7 @@ from kafka.protocol.producer.transaction import WriteTxnMarkersResponse as Respo
 from kcli.broker.log.partition import AppendError
 from kcli.protocol.kafka.errors import ErrorCode
 
-ADVERTISED = (1, 1)
+ADVERTISED = (0, 1)
 
 _Result = Response.WritableTxnMarkerResult
 _Topic = _Result.WritableTxnMarkerTopicResult
