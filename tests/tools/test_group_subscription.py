@@ -14,19 +14,24 @@ from kafka.admin import KafkaAdminClient, NewPartitions, NewTopic
 
 from kcli.tools.group_subscription import subscribe
 
+# A pattern subscriber asks for fresh metadata before each join and gives up on the poll() when it does not
+# come in the poll's timeout (kafka-python's ConsumerCoordinator.poll): its polls must outlast a Metadata round
+# trip, yet stay short enough that the JoinGroup that follows outlasts them (a bare subscribe: 3 failures in 3).
+POLL_MS = 20
 
-def _poll_until(consumer, wanted: set, within_s: float) -> set:
+
+def _poll_until(consumer, wanted: set, within_s: float, timeout_ms: int = 1) -> set:
     deadline = time.monotonic() + within_s
     while consumer.assignment() != wanted and time.monotonic() < deadline:
-        consumer.poll(timeout_ms=1)
+        consumer.poll(timeout_ms=timeout_ms)
     return consumer.assignment()
 
 
-def _keep_polling(consumer, for_s: float) -> set:
+def _keep_polling(consumer, for_s: float, timeout_ms: int = 1) -> set:
     """Poll on through any rebalance the metadata that comes next starts; the assignment at the end."""
     until = time.monotonic() + for_s
     while time.monotonic() < until:
-        consumer.poll(timeout_ms=1)
+        consumer.poll(timeout_ms=timeout_ms)
     return consumer.assignment()
 
 
@@ -65,6 +70,24 @@ def test_the_leader_takes_partitions_added_while_it_polls(broker):
         # the new partitions come with a metadata refresh; the rejoin they trigger must not lose them
         assert _poll_until(consumer, wanted, within_s=5) == wanted
         assert _keep_polling(consumer, 0.5) == wanted
+    finally:
+        consumer.close()
+        admin.close()
+
+
+def test_a_pattern_subscriber_takes_a_matching_topic_created_after_it_joined(broker):
+    # console-consumer --include: the new topic changes the subscription, and that rejoin must keep its result
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+    admin.create_topics([NewTopic("orders-eu", 1, 1)])
+    consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap, group_id="g", metadata_max_age_ms=200)
+    try:
+        subscribe(consumer, pattern="orders-.*")
+        assert _poll_until(consumer, {TopicPartition("orders-eu", 0)}, within_s=5, timeout_ms=POLL_MS) == {TopicPartition("orders-eu", 0)}
+        admin.create_topics([NewTopic("orders-us", 1, 1)])
+        wanted = {TopicPartition("orders-eu", 0), TopicPartition("orders-us", 0)}
+        # the subscription changes with the next metadata; the rejoin it triggers must not lose the assignment
+        assert _poll_until(consumer, wanted, within_s=5, timeout_ms=POLL_MS) == wanted
+        assert _keep_polling(consumer, 0.5, POLL_MS) == wanted
     finally:
         consumer.close()
         admin.close()
