@@ -28,6 +28,7 @@ from kcli.stream.errors import StreamError
 from kcli.stream.handler import Outbound, exception_headers
 from kcli.stream.properties import StreamProperties
 from kcli.tools.client_config import to_kafka_python
+from kcli.tools.group_subscription import subscribe
 
 BINDER = "spring.cloud.stream.kafka.binder"
 
@@ -237,9 +238,7 @@ class KafkaInput:
             self.consumer.assign(mine)
         else:
             self.consumer = KafkaConsumer(bootstrap_servers=binder.bootstrap, **kwargs)
-            for topic in topics:  # the topics' partitions in the consumer's metadata before it joins: a join on
-                self.consumer.partitions_for_topic(topic)  # metadata without them can leave it assigned nothing
-            self.consumer.subscribe(topics)
+            subscribe(self.consumer, topics)
         self._pending_dlq: list = []
 
     def poll(self, timeout_s: float) -> list[Delivery]:

@@ -20,6 +20,7 @@ from typing import Iterator
 from kcli.tools.bootstrap import wait_for_broker
 from kcli.tools.client_config import separator, to_kafka_python
 from kcli.tools.errors import ToolError
+from kcli.tools.group_subscription import subscribe
 from kcli.tools.serialization import Serde
 from kcli.tools.serialization import find as find_serde
 from kcli.tools.topics import INTERNAL_TOPICS
@@ -271,14 +272,7 @@ class ConsoleConsumer:
         """Join the group; where a partition starts without a committed offset is auto.offset.reset's call."""
         if self.start.kind == "offset":
             raise ToolError("The partition is required when offset is specified.")
-        if selection.include is not None:
-            self._consumer.subscribe(pattern=selection.include)
-        else:
-            # Know the topic's partitions before the first JoinGroup: kafka-python 3.0 otherwise assigns
-            # nothing, rejoins when the metadata comes, and can lose that second assignment if a short
-            # poll() times out in the middle of it; the consumer then waits forever.
-            self._consumer.partitions_for_topic(selection.topic)
-            self._consumer.subscribe([selection.topic])
+        subscribe(self._consumer, [selection.topic], pattern=selection.include)
         self._subscribed = True
 
     def _assign(self, selection: Selection, appeared: bool) -> bool:

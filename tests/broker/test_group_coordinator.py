@@ -100,6 +100,33 @@ def test_a_second_member_triggers_a_rebalance_and_followers_wait_for_the_leader(
     assert h.answers[sb].assignment == b"p2p3" and h.answers[sa].assignment == b"p0p1"
 
 
+def test_the_leaders_unchanged_join_in_a_stable_group_rebalances_and_its_sync_gets_the_new_assignment():
+    # Kafka's GroupCoordinator: a leader's JoinGroup in Stable forces a rebalance (its topics' metadata may have
+    # changed, which its subscription does not show); a follower's unchanged one gets the current generation.
+    h = Harness()
+    a = h.answers[h.join_member(0)].member_id
+    h.sync(0, a, 1, {a: b"nothing yet"})  # the leader's metadata lacked the topic
+    first_b = h.join_member(10)
+    h.join(10, member_id=a)
+    b = h.answers[first_b].member_id
+    h.sync(10, b, 2)
+    h.sync(10, a, 2, {a: b"none", b: b"none"})
+    assert h.group.state == GroupState.STABLE
+    follower = h.answers[h.join(20, member_id=b)]
+    assert (follower.error_code, follower.generation_id, follower.members) == (ErrorCode.NONE, 2, ())
+    assert h.group.state == GroupState.STABLE
+    wa = h.join(30, member_id=a)  # the leader, once the metadata shows the topic: same protocols
+    assert wa not in h.answers and h.group.state == GroupState.PREPARING_REBALANCE
+    assert h.c.heartbeat("g", 2, b, None, 40) == ErrorCode.REBALANCE_IN_PROGRESS
+    wb = h.join(40, member_id=b)
+    ra, rb = h.answers[wa], h.answers[wb]
+    assert ra.generation_id == rb.generation_id == 3 and ra.leader == a and len(ra.members) == 2
+    sb = h.sync(50, b, 3)
+    sa = h.sync(50, a, 3, {a: b"p0", b: b"p1"})
+    assert h.answers[sa].assignment == b"p0" and h.answers[sb].assignment == b"p1"
+    assert h.group.state == GroupState.STABLE
+
+
 def test_a_member_the_leader_leaves_out_gets_an_empty_consumer_assignment_not_zero_bytes():
     h = Harness()
     a = h.answers[h.join_member(0)].member_id

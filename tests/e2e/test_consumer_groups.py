@@ -13,6 +13,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from kcli.broker.server import run_in_thread
+from kcli.tools.group_subscription import subscribe
 from tests.conftest import broker_config
 from tests.e2e.test_server_process import ServerProcess, kcli, overrides
 from tests.waiting import wait_for as until
@@ -84,10 +85,7 @@ def test_kafka_python_group_commits_and_resumes(broker):
     def consume(expected):
         consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap, group_id="g-kp",
                                  auto_offset_reset="earliest", enable_auto_commit=False)
-        # kafka-python 3.0 can drop the assignment of a rejoin that a short poll() times out in the
-        # middle of; knowing the partitions before subscribing avoids that rejoin (see console_consumer)
-        consumer.partitions_for_topic("mocha")
-        consumer.subscribe(["mocha"])
+        subscribe(consumer, ["mocha"])  # as kcli's tools do: kafka-python 3.0.12 can lose a rejoin's assignment
         got = []
         deadline = time.monotonic() + 20
         while len(got) < expected and time.monotonic() < deadline:
