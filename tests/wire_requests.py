@@ -152,6 +152,15 @@ def sample(api_key: int, version: int, records: bytes | None = None, group: str 
     if api_key == 35:  # DescribeLogDirs
         T = r.DescribableLogDirTopic
         return _request(35, version, topics=[T(topic=TOPIC, partitions=[0, 1]), T(topic=ABSENT, partitions=[0])])
+    if api_key == 17:  # SaslHandshake: outside a SASL exchange the broker answers ILLEGAL_SASL_STATE
+        return _request(17, version, mechanism="PLAIN")
+    if api_key == 36:  # SaslAuthenticate: likewise
+        return _request(36, version, auth_bytes=b"\0fuzz\0fuzz-secret")
+    if api_key == 50:  # DescribeUserScramCredentials
+        return _request(50, version, users=[r.UserName(name="fuzz-user"), r.UserName(name="")])
+    if api_key == 51:  # AlterUserScramCredentials: refused (absent user, too few iterations), so nothing changes
+        return _request(51, version, deletions=[r.ScramCredentialDeletion(name="fuzz-absent", mechanism=1)],
+                        upsertions=[r.ScramCredentialUpsertion(name="fuzz-user", mechanism=2, iterations=1, salt=b"s", salted_password=b"p")])
     raise KeyError(f"no sample request for api key {api_key}")
 
 

@@ -22,6 +22,7 @@ from typing import Callable
 
 from kcli.broker.handlers import (
     alter_configs,
+    alter_user_scram_credentials,
     api_versions,
     create_partitions,
     create_topics,
@@ -31,6 +32,7 @@ from kcli.broker.handlers import (
     describe_configs,
     describe_groups,
     describe_log_dirs,
+    describe_user_scram_credentials,
     fetch,
     find_coordinator,
     heartbeat,
@@ -45,6 +47,8 @@ from kcli.broker.handlers import (
     offset_delete,
     offset_fetch,
     produce,
+    sasl_authenticate,
+    sasl_handshake,
     sync_group,
 )
 
@@ -119,6 +123,10 @@ ROUTES: dict[int, Route] = {
             offset_delete,
             describe_log_dirs,
             delete_records,
+            sasl_handshake,
+            sasl_authenticate,
+            describe_user_scram_credentials,
+            alter_user_scram_credentials,
         ),
     )
 }

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from kcli import process
 from kcli.broker.config import BrokerConfig, ConfigError
+from kcli.broker.security import SecurityConfigError
 from kcli.broker.server import LOCK_FILE, Broker, LogDirError, LogDirLocked
 from kcli.broker.znodes import ZooKeeperError
 from kcli.process import StartError
@@ -56,7 +57,7 @@ def _start_error(config: BrokerConfig, exc: Exception) -> str | None:
         pid = process.running_pid(files(config.log_dir))
         owner = f" (pid {pid})" if pid is not None else ""
         return f"{exc} Stop it with kcli server-stop{owner} or choose another directory with --override log.dirs=DIR"
-    if isinstance(exc, (LogDirError, ZooKeeperError)):
+    if isinstance(exc, (LogDirError, ZooKeeperError, SecurityConfigError)):
         return str(exc)
     if isinstance(exc, OSError):
         return (

@@ -57,7 +57,9 @@ def test_overrides_and_unknown_keys(tmp_path):
 @pytest.mark.parametrize("override, message", [
     ("num.partitions=many", "Invalid value many for configuration num.partitions"),
     ("listeners=localhost:9092", "Invalid listeners 'localhost:9092'"),
-    ("listeners=SSL://localhost:9093", "kcli serves PLAINTEXT only"),
+    ("listeners=SSL://localhost:9093", "Listener SSL uses SSL but has no key store"),
+    ("listeners=CLEAR://localhost:9093", "No security protocol defined for listener CLEAR"),
+    ("listeners=SASL_PLAINTEXT://localhost:9093", "SASL mechanism GSSAPI is not supported by kcli"),
     ("listeners=PLAINTEXT://localhost:99999", "Invalid port '99999'"),
     ("auto.create.topics.enable=maybe", "Expected value to be either true or false"),
     ("novalue", "Invalid override 'novalue'"),

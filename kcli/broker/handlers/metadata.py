@@ -48,7 +48,8 @@ async def handle(request, ctx):
             for p in topic.partitions
         ]
         topics.append(_Topic(error_code=0, name=name, is_internal=topic.internal, partitions=partitions))
-    broker = Response.MetadataResponseBroker(node_id=node, host=ctx.config.advertised_host, port=ctx.state.advertised_port, rack=None)
+    host, port = ctx.advertised_address()  # the listener the client came in on
+    broker = Response.MetadataResponseBroker(node_id=node, host=host, port=port, rack=None)
     return Response(
         version=ctx.api_version, throttle_time_ms=0, brokers=[broker], cluster_id=catalog.cluster_id,
         controller_id=node, topics=topics,
