@@ -656,3 +656,19 @@ def deleted_records(results) -> None:
     for r in results:
         outcome = f"low_watermark: {r.low_watermark}" if r.error is None else f"error: {r.error}"
         out(f"partition: {r.topic}-{r.partition}\t{outcome}")
+
+
+def dev_certs(certs) -> None:
+    out(f"Created a development CA and certificates in {certs.directory} (hosts: {', '.join(certs.hosts)})")
+    out(f"  CA certificate        {certs.ca}")
+    out(f"  broker key store      {certs.broker_keystore}")
+    out(f"  client key store      {certs.client_keystore} (for ssl.client.auth=required)")
+    out("")
+    out("Broker settings (server.properties or --override):")
+    out("  listeners=PLAINTEXT://localhost:9092,SSL://localhost:9093")
+    for key, value in certs.broker_properties().items():
+        out(f"  {key}={value}")
+    out("")
+    out(f"Client settings, written to {certs.client_properties} (--command-config, --producer.config, --consumer.config):")
+    for key, value in certs.client_settings().items():
+        out(f"  {key}={value}")

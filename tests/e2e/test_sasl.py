@@ -220,3 +220,39 @@ def _call(sock, request, response_class, version: int, raw: bool = False):
     if raw:
         return body
     return response_class.decode(body[5 if flexible_header else 4:], version=version)
+
+
+@pytest.mark.parametrize("mechanism,user,password", [("PLAIN", "alice", "alice-secret"), ("SCRAM-SHA-512", "bob", "bob-secret")])
+def test_kcat_produces_and_consumes_over_sasl_plaintext(kcat, sasl_broker, mechanism, user, password):
+    import subprocess
+
+    flags = ["-b", sasl_address(sasl_broker), "-X", "security.protocol=SASL_PLAINTEXT", "-X", f"sasl.mechanism={mechanism}",
+             "-X", f"sasl.username={user}", "-X", f"sasl.password={password}"]
+    subprocess.run([kcat, *flags, "-P", "-t", "kcat-sasl"], input="mocha\n", text=True, capture_output=True, timeout=60, check=True)
+    out = subprocess.run([kcat, *flags, "-C", "-t", "kcat-sasl", "-e", "-c", "1"], text=True, capture_output=True, timeout=60, check=True)
+    assert out.stdout.strip() == "mocha"
+
+
+@pytest.mark.parametrize("mechanism,user,password", [("PLAIN", "alice", "alice-secret"), ("SCRAM-SHA-512", "bob", "bob-secret")])
+def test_aiokafka_produces_and_consumes_over_sasl_plaintext(sasl_broker, mechanism, user, password):
+    import asyncio
+
+    aiokafka = pytest.importorskip("aiokafka")
+
+    async def main():
+        common = {"bootstrap_servers": sasl_address(sasl_broker), "security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": mechanism,
+                  "sasl_plain_username": user, "sasl_plain_password": password}
+        producer = aiokafka.AIOKafkaProducer(**common)
+        await producer.start()
+        try:
+            await producer.send_and_wait("aio-sasl", b"affogato", partition=0)
+        finally:
+            await producer.stop()
+        consumer = aiokafka.AIOKafkaConsumer("aio-sasl", auto_offset_reset="earliest", **common)
+        await consumer.start()
+        try:
+            return (await asyncio.wait_for(consumer.getone(), 20)).value
+        finally:
+            await consumer.stop()
+
+    assert asyncio.run(main()) == b"affogato"

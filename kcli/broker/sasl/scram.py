@@ -105,7 +105,8 @@ class ScramServer:
         match = _CLIENT_FINAL.match(text)
         if match is None:
             raise InvalidCredentials("Invalid SCRAM client final message")
-        if match["nonce"] != self._nonce:
+        # endswith, as Kafka 3.x's ScramSaslServer: librdkafka before 2.2 sends its own nonce before the combined one
+        if not match["nonce"].endswith(self._nonce):
             raise InvalidCredentials("Invalid client nonce in the final client message.")
         if base64.b64decode(match["binding"]) != self._gs2.encode():
             raise InvalidCredentials("Invalid channel binding in the final client message.")
