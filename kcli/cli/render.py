@@ -590,6 +590,15 @@ def _java(value) -> str:
     return "null" if value is None else str(value)
 
 
+def user_scram_credentials(descriptions) -> None:
+    """kafka-configs --describe --entity-type users: one line per user, as ConfigCommand prints it."""
+    for d in descriptions:
+        if d.error:
+            out(f"Error retrieving SCRAM credential configs for user-principal '{d.user}': {d.error}")
+        else:
+            out(f"SCRAM credential configs for user-principal '{d.user}' are {', '.join(f'{m}=iterations={i}' for m, i in d.mechanisms)}")
+
+
 def configs_altered(entity_type: str, name: str) -> None:
     if name:
         out(f"Completed updating config for {entity_type[:-1]} {name}.")
