@@ -18,6 +18,7 @@ Whoever runs the broker lets it go with ``unlock()`` after ``stop()``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
@@ -48,6 +49,7 @@ from kcli.protocol.kafka.errors import error_code_for
 
 log = logging.getLogger("kcli.broker")
 LOCK_FILE = ".lock"  # Kafka's name
+_CLOSE_GRACE_S = 1.0  # how long a connection that failed authentication waits for its client to close it
 
 
 class LogDirError(Exception):
@@ -274,6 +276,9 @@ class Broker:
                     if failure.response:
                         writer.write(failure.response)
                         await writer.drain()
+                        # Let the client close first (bounded): kafka-python drops a response that arrives with the end of stream
+                        with contextlib.suppress(asyncio.TimeoutError, ConnectionError):
+                            await asyncio.wait_for(reader.read(65536), _CLOSE_GRACE_S)
                     return False
             if out:
                 writer.write(out)
