@@ -155,7 +155,8 @@ def broker_started(started) -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(console=_console(), show_path=False, markup=False)])
     console = _console()
     console.print(f"[bold]kcli {__version__}[/] — Kafka-compatible broker")
-    console.print(f"  listener        PLAINTEXT://{started.host}:{started.port}")
+    for listener in started.listeners or (f"PLAINTEXT://{started.host}:{started.port}",):
+        console.print(f"  listener        {listener}")
     console.print(f"  data directory  {started.log_dir}{_default_dir_note(started)}")
     if started.zookeeper:
         console.print(f"  zookeeper       {started.zookeeper} (registered as /brokers/ids/{started.node_id})")
