@@ -161,6 +161,17 @@ def sample(api_key: int, version: int, records: bytes | None = None, group: str 
     if api_key == 51:  # AlterUserScramCredentials: refused (absent user, too few iterations), so nothing changes
         return _request(51, version, deletions=[r.ScramCredentialDeletion(name="fuzz-absent", mechanism=1)],
                         upsertions=[r.ScramCredentialUpsertion(name="fuzz-user", mechanism=2, iterations=1, salt=b"s", salted_password=b"p")])
+    if api_key == 29:  # DescribeAcls: SECURITY_DISABLED without an authorizer
+        return _request(29, version, resource_type_filter=2, resource_name_filter=TOPIC, pattern_type_filter=3, principal_filter=None,
+                        host_filter=None, operation=1, permission_type=1)
+    if api_key == 30:  # CreateAcls
+        C = r.AclCreation
+        return _request(30, version, creations=[C(resource_type=2, resource_name=TOPIC, resource_pattern_type=3, principal="User:fuzz",
+                                                  host="*", operation=3, permission_type=3)])
+    if api_key == 31:  # DeleteAcls
+        F = r.DeleteAclsFilter
+        return _request(31, version, filters=[F(resource_type_filter=2, resource_name_filter=TOPIC, pattern_type_filter=3,
+                                                principal_filter=None, host_filter=None, operation=1, permission_type=1)])
     raise KeyError(f"no sample request for api key {api_key}")
 
 

@@ -28,6 +28,9 @@ from pathlib import Path, PurePath
 
 from kcli import accept_errors
 from kcli.broker import dynamic_config, idle_expiry, meta_properties, partition_bounds, security
+from kcli.broker.acl import checks as acl_checks
+from kcli.broker.acl.authorizer import Authorizer
+from kcli.broker.acl.bindings import AclStore
 from kcli.broker.config import BrokerConfig
 from kcli.broker.connection import ANONYMOUS, Connection, certificate_principal
 from kcli.broker.sasl.authenticator import AuthenticationFailure
@@ -135,6 +138,12 @@ class Broker:
             scram.load()
         except (OSError, ValueError) as exc:
             raise LogDirError(f"Cannot read SCRAM credentials {scram.path}: {exc}") from None
+        acls = AclStore(self.config.log_dir)
+        try:
+            acls.load()
+        except (OSError, ValueError, TypeError) as exc:
+            raise LogDirError(f"Cannot read ACLs {acls.path}: {exc}") from None
+        authorizer = Authorizer.from_props(self.config.props, acls)
         secured = [security.for_listener(self.config.props, listener, scram) for listener in self.config.listeners]  # SecurityConfigError
         for listener_security in secured:
             listener = listener_security.listener
@@ -159,6 +168,7 @@ class Broker:
             flusher=flusher,
             advertised={name: (host, port or self.addresses[name][1]) for name, (host, port) in self.config.advertised.items()},
             scram=scram,
+            authorizer=authorizer,
         )
         groups.start()
         flusher.start()
@@ -297,6 +307,11 @@ class Broker:
             raise frame.MalformedFrame(f"unsupported version {head.api_version} of api key {head.api_key}")
         request = frame.decode_request(route.request, head.api_version, body)
         ctx = RequestContext(self.state, head.api_version, head.client_id, int(time.time() * 1000), connection.client_host, connection)
+        if self.state.authorizer is not None:
+            refused = acl_checks.refused(head.api_key, request, ctx)
+            if refused is not None:
+                answer = route.error_response(request, ctx, refused)
+                return frame.encode_response(answer, head.correlation_id) if answer is not None else None
         try:
             response = await route.handle(request, ctx) if route.is_async else route.handle(request, ctx)
             if response is None:  # acks=0 produce
