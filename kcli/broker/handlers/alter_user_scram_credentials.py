@@ -66,6 +66,7 @@ def handle(request, ctx):
 
 def error_response(request, ctx, code):
     users = dict.fromkeys([d.name for d in request.deletions or ()] + [u.name for u in request.upsertions or ()])
+    message = "Cluster authorization failed." if code == ErrorCode.CLUSTER_AUTHORIZATION_FAILED else None  # Kafka's Errors text
     return Response(version=ctx.api_version, throttle_time_ms=0, results=[
-        Response.AlterUserScramCredentialsResult(user=name or "", error_code=code, error_message=None) for name in users
+        Response.AlterUserScramCredentialsResult(user=name or "", error_code=code, error_message=message) for name in users
     ])

@@ -1,0 +1,112 @@
+"""ACLs with a real authorizer: a principal with only Read on coffee and the group baristas consumes but cannot
+produce and does not see other topics; kcli acls --add/--list/--remove round-trips; ACLs survive a restart."""
+
+from __future__ import annotations
+
+import pytest
+from kafka import KafkaAdminClient
+
+from kcli.broker.config import BrokerConfig
+from kcli.broker.server import run_in_thread
+from tests.processes import kcli
+
+JAAS = ('org.apache.kafka.common.security.plain.PlainLoginModule required '
+        'user_admin="admin-secret" user_alice="alice-secret" user_mallory="mallory-secret";')
+
+
+def acl_config(log_dir):
+    return BrokerConfig.from_properties({
+        "listeners": "SASL_PLAINTEXT://127.0.0.1:0",
+        "log.dirs": str(log_dir),
+        "sasl.enabled.mechanisms": "PLAIN",
+        "listener.name.sasl_plaintext.plain.sasl.jaas.config": JAAS,
+        "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        "super.users": "User:admin",
+        "connection.failed.authentication.delay.ms": "0",
+    })
+
+
+def properties(path, user):
+    path.write_text("security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n"
+                    "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required "
+                    f'username="{user}" password="{user}-secret";\n', encoding="utf-8")
+    return path
+
+
+def confluent(running, user, **extra):
+    return {"bootstrap.servers": running.bootstrap, "security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "PLAIN",
+            "sasl.username": user, "sasl.password": f"{user}-secret", **extra}
+
+
+def test_read_only_principal_consumes_cannot_produce_and_sees_only_its_topics(tmp_path):
+    confluent_kafka = pytest.importorskip("confluent_kafka")
+    config = acl_config(tmp_path / "logs")
+    admin = properties(tmp_path / "admin.properties", "admin")
+    running = run_in_thread(config)
+    try:
+        for name in ("coffee", "tea"):
+            assert kcli("topics", "--bootstrap-server", running.bootstrap, "--command-config", admin, "--create", "--topic", name).returncode == 0
+        producer = confluent_kafka.Producer(confluent(running, "admin"))
+        producer.produce("coffee", b"espresso")
+        assert producer.flush(20) == 0
+        added = kcli("acls", "--bootstrap-server", running.bootstrap, "--command-config", admin, "--add", "--allow-principal", "User:alice",
+                     "--operation", "Read", "--topic", "coffee", "--group", "baristas")
+        assert added.returncode == 0, added.stderr
+        assert added.stdout.startswith(
+            "Adding ACLs for resource `ResourcePattern(resourceType=TOPIC, name=coffee, patternType=LITERAL)`: \n"
+            " \t(principal=User:alice, host=*, operation=READ, permissionType=ALLOW) \n\n")
+
+        consumer = confluent_kafka.Consumer(confluent(running, "alice", **{"group.id": "baristas", "auto.offset.reset": "earliest"}))
+        consumer.subscribe(["coffee"])
+        try:
+            message = None
+            for _ in range(40):
+                message = consumer.poll(0.5)
+                if message is not None and message.error() is None:
+                    break
+            assert message is not None and message.error() is None and message.value() == b"espresso"
+            assert sorted(consumer.list_topics(timeout=10).topics) == ["coffee"]  # tea is hidden
+        finally:
+            consumer.close()
+
+        failures = []
+        producer = confluent_kafka.Producer(confluent(running, "alice"))
+        producer.produce("coffee", b"sneaky", on_delivery=lambda err, msg: failures.append(err))
+        producer.flush(20)
+        assert failures and failures[0].code() == confluent_kafka.KafkaError.TOPIC_AUTHORIZATION_FAILED
+    finally:
+        running.stop()
+
+    running = run_in_thread(config)  # ACLs are durable
+    try:
+        listed = kcli("acls", "--bootstrap-server", running.bootstrap, "--command-config", admin, "--list")
+        assert "(principal=User:alice, host=*, operation=READ, permissionType=ALLOW)" in listed.stdout
+        assert "ResourcePattern(resourceType=GROUP, name=baristas, patternType=LITERAL)" in listed.stdout
+        removed = kcli("acls", "--bootstrap-server", running.bootstrap, "--command-config", admin, "--remove", "--force",
+                       "--allow-principal", "User:alice", "--operation", "Read", "--topic", "coffee")
+        assert removed.returncode == 0, removed.stderr
+        assert removed.stdout == "Current ACLs for resource `ResourcePattern(resourceType=TOPIC, name=coffee, patternType=LITERAL)`: \n \t \n\n"
+        listed = kcli("acls", "--bootstrap-server", running.bootstrap, "--command-config", admin, "--list")
+        assert "name=coffee" not in listed.stdout and "name=baristas" in listed.stdout
+    finally:
+        running.stop()
+
+
+def test_only_super_users_and_granted_principals_administer(tmp_path):
+    running = run_in_thread(acl_config(tmp_path / "logs"))
+    try:
+        mallory = properties(tmp_path / "mallory.properties", "mallory")
+        refused = kcli("acls", "--bootstrap-server", running.bootstrap, "--command-config", mallory, "--add",
+                       "--allow-principal", "User:mallory", "--operation", "All", "--topic", "coffee")
+        assert refused.returncode == 1 and "ClusterAuthorizationException" in refused.stderr
+        client = KafkaAdminClient(bootstrap_servers=running.bootstrap, security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN",
+                                  sasl_plain_username="mallory", sasl_plain_password="mallory-secret")
+        try:
+            from kafka.admin import UserScramCredentialUpsertion
+
+            result = client.alter_user_scram_credentials([UserScramCredentialUpsertion("mallory", "SCRAM-SHA-256", "x")])
+            assert result["mallory"] is not None  # CLUSTER_AUTHORIZATION_FAILED: no ALTER on the cluster
+        finally:
+            client.close()
+    finally:
+        running.stop()
