@@ -26,7 +26,7 @@ def acls(
     deny_principal: List[str] = typer.Option([], "--deny-principal", help="A principal denied (repeatable)."),
     allow_host: List[str] = typer.Option([], "--allow-host", help="A host the allowed principals may connect from (default *)."),
     deny_host: List[str] = typer.Option([], "--deny-host", help="A host the denied principals are denied from (default *)."),
-    operation: List[str] = typer.Option([], "--operation", help="Read, Write, Create, Delete, Alter, Describe, ... (default All)."),
+    operation: List[str] = typer.Option([], "--operation", help="Read, Write, Create, Delete, Alter, Describe, IdempotentWrite or All (default All; repeatable)."),
     producer: bool = typer.Option(False, "--producer", help="The ACLs a producer needs: Write, Describe, Create on the topics."),
     consumer: bool = typer.Option(False, "--consumer", help="The ACLs a consumer needs: Read, Describe on the topics, Read on the group."),
     idempotent: bool = typer.Option(False, "--idempotent", help="With --producer: IdempotentWrite on the cluster."),
