@@ -58,8 +58,10 @@ def _username(saslname: str) -> str:
 
 
 class ScramServer:
-    def __init__(self, mechanism: str, lookup: Callable[[str, str], ScramCredential | None]):
+    def __init__(self, mechanism: str, lookup: Callable[[str, str], ScramCredential | None],
+                 server_nonce: Callable[[], str] = lambda: secrets.token_urlsafe(24)):
         self.mechanism = mechanism
+        self._server_nonce = server_nonce
         self._digest = MECHANISMS[mechanism][0]
         self._lookup = lookup
         self.complete = False
@@ -95,7 +97,7 @@ class ScramServer:
         self._user, self._credential = user, credential
         self._client_first_bare = text[len(match["gs2"]):]
         self._gs2 = match["gs2"]
-        self._nonce = match["nonce"] + secrets.token_urlsafe(24)
+        self._nonce = match["nonce"] + self._server_nonce()
         self._server_first = f"r={self._nonce},s={base64.b64encode(credential.salt).decode()},i={credential.iterations}"
         self._state = "final"
         return self._server_first.encode()
