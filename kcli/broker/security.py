@@ -58,6 +58,8 @@ class ListenerSecurity:
     def _server_for(self, mechanism: str):
         if mechanism == "PLAIN":
             return PlainServer(self.plain_users)
+        if self.scram is None:
+            raise ValueError("no SCRAM credential store")
         return ScramServer(mechanism, self.scram.get)
 
 
@@ -66,7 +68,7 @@ def for_listener(props: dict[str, str], listener: Listener, scram: ScramCredenti
     if listener.uses_tls and tls:
         out.ssl_context = server_ssl_context(props, listener)
     if listener.uses_sasl:
-        enabled = setting(props, listener, "sasl.enabled.mechanisms", "GSSAPI")
+        enabled = setting(props, listener, "sasl.enabled.mechanisms", "GSSAPI") or "GSSAPI"
         mechanisms = [m.strip().upper() for m in enabled.split(",") if m.strip()]
         unsupported = [m for m in mechanisms if m not in SUPPORTED_MECHANISMS]
         if unsupported:
@@ -117,7 +119,7 @@ def server_ssl_context(props: dict[str, str], listener: Listener) -> ssl.SSLCont
     try:
         if location:
             context.load_cert_chain(location, password=password)
-        else:
+        elif chain:
             with _pem_files(chain, key) as (chain_file, key_file):
                 context.load_cert_chain(chain_file, key_file, password=password)
         trust_location, trust_pem = get("ssl.truststore.location"), get("ssl.truststore.certificates")

@@ -137,7 +137,7 @@ def remove(bootstrap: str, bindings: dict[ResourcePattern, list[AccessControlEnt
     """Remove the given entries, or, for a resource without principals on the command line, every binding on it."""
     from kafka.protocol.admin import DeleteAclsRequest
 
-    filters = []
+    filters: list[tuple] = []
     for r in resources_:
         acls = bindings.get(r) or []
         if acls:

@@ -69,7 +69,7 @@ def alter(bootstrap: str, user: str, add: dict[str, str], delete: list[str], set
 
 
 def _upsertion(user: str, mechanism: str, value: str):
-    fields = dict(part.split("=", 1) if "=" in part else (part, "") for part in value.split(",") if part)
+    fields = dict(part.partition("=")[::2] for part in value.split(",") if part)
     password = fields.get("password")
     if not password:
         raise ToolError(f"A password must be given for {mechanism}: --add-config '{mechanism}=[iterations=8192,password=...]'")

@@ -176,3 +176,13 @@ def test_the_principal_of_a_client_certificate_is_its_dn_in_rfc_2253_order():
     cert = {"subject": ((("countryName", "US"),), (("organizationName", "Acme, Inc"),), (("commonName", "alice"),))}
     assert certificate_principal(cert) == "User:CN=alice,O=Acme\\, Inc,C=US"
     assert certificate_principal(None) == "User:ANONYMOUS"
+
+
+def test_a_tool_reads_pem_certificates_given_inline_as_kafka_names_them(tls_broker, certs, tmp_path):
+    from tests.processes import kcli
+
+    ca = certs.ca.read_text().strip().replace("\n", "\\n\\\n")  # a properties value continued over lines, as Kafka's docs write PEM
+    props = tmp_path / "inline.properties"
+    props.write_text(f"security.protocol=SSL\nssl.truststore.type=PEM\nssl.truststore.certificates={ca}\n", encoding="utf-8")
+    created = kcli("topics", "--bootstrap-server", address(tls_broker, "SSL"), "--command-config", props, "--create", "--topic", "inline")
+    assert created.returncode == 0, created.stderr

@@ -75,7 +75,7 @@ class SaslAuthenticator:
             if head.api_key != SaslHandshakeRequest.API_KEY:
                 name = api_name(route.request) if route else f"UNKNOWN({head.api_key})"
                 raise AuthenticationFailure(f"Unexpected Kafka request of type {name} during SASL handshake.")
-            if not route.serves(head.api_version):
+            if route is None or not route.serves(head.api_version):
                 raise AuthenticationFailure(f"Version {head.api_version} is not supported for apiKey SASL_HANDSHAKE")
             request = frame.decode_request(SaslHandshakeRequest, head.api_version, body)
             return self._handshake(request, head), None
@@ -91,7 +91,7 @@ class SaslAuthenticator:
                 except Exception:  # a request that does not decode closes unanswered, as any malformed frame
                     response = None
             raise AuthenticationFailure(message, response)
-        if not route.serves(head.api_version):
+        if route is None or not route.serves(head.api_version):
             raise AuthenticationFailure(f"Version {head.api_version} is not supported for apiKey SASL_AUTHENTICATE")
         request = frame.decode_request(SaslAuthenticateRequest, head.api_version, body)
         try:
@@ -129,6 +129,8 @@ class SaslAuthenticator:
     def _evaluate(self, token: bytes) -> bytes | None:
         if len(token) > MAX_TOKEN_BYTES:
             raise InvalidCredentials(f"SASL token of {len(token)} bytes exceeds {MAX_TOKEN_BYTES}")
+        if self._server is None:
+            raise InvalidCredentials("SASL token before the handshake")
         return self._server.evaluate(token)
 
     def _finish(self) -> str | None:

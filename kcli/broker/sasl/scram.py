@@ -113,6 +113,8 @@ class ScramServer:
         if base64.b64decode(match["binding"]) != self._gs2.encode():
             raise InvalidCredentials("Invalid channel binding in the final client message.")
         credential = self._credential
+        if credential is None:
+            raise InvalidCredentials("SCRAM client final message before the first")
         auth_message = f"{self._client_first_bare},{self._server_first},{match['bare']}".encode()
         proof = base64.b64decode(match["proof"])
         signature = hmac.digest(credential.stored_key, auth_message, self._digest)
