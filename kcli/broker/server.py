@@ -272,7 +272,9 @@ class Broker:
         """Run the SASL exchange (kcli/broker/sasl/authenticator.py); True once ``connection`` has its principal."""
         authenticator = listener_security.authenticator()
         while True:
+            self._idle_since_ms[writer] = _monotonic_ms()  # connections.max.idle.ms closes a silent one here too
             body = await reader.readexactly(frame.frame_size(await reader.readexactly(4)))
+            self._idle_since_ms.pop(writer, None)
             if authenticator.wants_dispatch(body):
                 out = await self._dispatch(body, connection)
                 user = None

@@ -256,3 +256,12 @@ def test_aiokafka_produces_and_consumes_over_sasl_plaintext(sasl_broker, mechani
             await consumer.stop()
 
     assert asyncio.run(main()) == b"affogato"
+
+
+def test_a_connection_silent_before_authenticating_is_closed_when_idle(tmp_path):
+    running = run_in_thread(sasl_config(tmp_path / "logs", **{"connections.max.idle.ms": "300"}))
+    try:
+        with socket.create_connection(running.broker.addresses["SASL_PLAINTEXT"], timeout=10) as sock:
+            assert sock.recv(1) == b""  # closed by the broker, not by the 10 s timeout
+    finally:
+        running.stop()
