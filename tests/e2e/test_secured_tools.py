@@ -71,6 +71,13 @@ def test_every_tool_reaches_the_secured_listeners_and_scram_users_outlive_a_rest
         assert consumed.stdout.strip() == "flat white", consumed.stderr
         groups = kcli("consumer-groups", "--bootstrap-server", secure, "--command-config", alice, "--list")
         assert groups.stdout.split() == ["baristas"], groups.stderr
+        offsets = kcli("get-offsets", "--bootstrap-server", secure, "--command-config", alice, "--topic", "coffee")
+        assert offsets.stdout.strip() == "coffee:0:1", offsets.stderr
+        log_dirs = kcli("log-dirs", "--bootstrap-server", secure, "--command-config", alice, "--describe", "--topic-list", "coffee")
+        assert log_dirs.returncode == 0 and '"partition":"coffee-0"' in log_dirs.stdout, log_dirs.stderr
+        (tmp_path / "delete.json").write_text('{"partitions":[{"topic":"coffee","partition":0,"offset":1}],"version":1}', encoding="utf-8")
+        deleted = kcli("delete-records", "--bootstrap-server", secure, "--command-config", alice, "--offset-json-file", tmp_path / "delete.json")
+        assert deleted.returncode == 0 and "low_watermark: 1" in deleted.stdout, deleted.stderr
     finally:
         running.stop()
     assert "alice-secret" not in (tmp_path / "logs" / "scram-credentials.json").read_text()
