@@ -13,6 +13,7 @@ A TLS client certificate gives ``User:<its subject DN>`` in RFC 2253 order
 from __future__ import annotations
 
 from kcli.broker.listeners import Listener
+from kcli.broker.principal_mapping import PrincipalMapper
 
 ANONYMOUS = "User:ANONYMOUS"
 
@@ -38,14 +39,16 @@ class Connection:
         return self.listener.security_protocol
 
 
-def certificate_principal(peer_cert: dict | None) -> str:
-    """``User:<DN>`` for a verified client certificate (``ssl.getpeercert()``), ANONYMOUS without one."""
+def certificate_principal(peer_cert: dict | None, mapper: PrincipalMapper | None = None) -> str:
+    """``User:<DN>`` for a verified client certificate (``ssl.getpeercert()``), mapped by
+    ``ssl.principal.mapping.rules``; ANONYMOUS without one. NoMatchingRule when no rule applies."""
     if not peer_cert or not peer_cert.get("subject"):
         return ANONYMOUS
     parts = []
     for rdn in reversed(peer_cert["subject"]):  # RFC 2253 prints the most specific attribute first
         parts.append("+".join(f"{_DN_KEYWORDS.get(k, k)}={_escape(v)}" for k, v in rdn))
-    return "User:" + ",".join(parts)
+    dn = ",".join(parts)
+    return "User:" + (mapper.name(dn) if mapper is not None else dn)
 
 
 def _escape(value: str) -> str:

@@ -13,12 +13,14 @@ key and its certificate chain) or ``ssl.keystore.certificate.chain`` plus
 from __future__ import annotations
 
 import os
+import re
 import ssl
 import tempfile
 from dataclasses import dataclass, field
 from typing import Callable
 
 from kcli.broker.listeners import Listener
+from kcli.broker.principal_mapping import PrincipalMapper
 from kcli.broker.sasl import jaas
 from kcli.broker.sasl.authenticator import SaslAuthenticator
 from kcli.broker.sasl.credentials import ScramCredentialStore
@@ -51,6 +53,7 @@ class ListenerSecurity:
     mechanisms: list[str] = field(default_factory=list)
     plain_users: dict[str, str] = field(default_factory=dict)
     scram: ScramCredentialStore | None = None
+    principal_mapper: PrincipalMapper | None = None  # ssl.principal.mapping.rules
 
     def authenticator(self) -> SaslAuthenticator:
         return SaslAuthenticator(self.mechanisms, self._server_for)
@@ -65,6 +68,11 @@ class ListenerSecurity:
 
 def for_listener(props: dict[str, str], listener: Listener, scram: ScramCredentialStore | None, tls: bool = True) -> ListenerSecurity:
     out = ListenerSecurity(listener, scram=scram)
+    if listener.uses_tls:
+        try:
+            out.principal_mapper = PrincipalMapper.parse(setting(props, listener, "ssl.principal.mapping.rules"))
+        except (ValueError, re.error) as exc:
+            raise SecurityConfigError(f"Invalid value for configuration ssl.principal.mapping.rules: {exc}") from None
     if listener.uses_tls and tls:
         out.ssl_context = server_ssl_context(props, listener)
     if listener.uses_sasl:
@@ -94,7 +102,7 @@ def check(props: dict[str, str], listeners) -> None:
     for listener in listeners:
         if listener.uses_tls and not (setting(props, listener, "ssl.keystore.location") or setting(props, listener, "ssl.keystore.certificate.chain")):
             raise SecurityConfigError(_no_key_store(listener))
-        if listener.uses_sasl:
+        if listener.uses_sasl or listener.uses_tls:
             for_listener(props, listener, None, tls=False)
 
 

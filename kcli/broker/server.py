@@ -33,6 +33,7 @@ from kcli.broker.acl.authorizer import Authorizer
 from kcli.broker.acl.bindings import AclStore
 from kcli.broker.config import BrokerConfig
 from kcli.broker.connection import ANONYMOUS, Connection, certificate_principal
+from kcli.broker.principal_mapping import NoMatchingRule
 from kcli.broker.sasl.authenticator import AuthenticationFailure
 from kcli.broker.sasl.credentials import ScramCredentialStore
 from kcli.file_lock import FileLock
@@ -228,8 +229,14 @@ class Broker:
         self._connections.add(task)
         peer = writer.get_extra_info("peername")
         tls = writer.get_extra_info("ssl_object")
-        connection = Connection(listener_security.listener, f"/{peer[0]}" if peer else "",
-                                certificate_principal(tls.getpeercert()) if tls is not None else ANONYMOUS)
+        try:
+            principal = certificate_principal(tls.getpeercert(), listener_security.principal_mapper) if tls is not None else ANONYMOUS
+        except NoMatchingRule as exc:
+            log.info("Failed authentication with /%s (%s)", peer[0] if peer else "?", exc)
+            self._connections.discard(task)
+            writer.close()
+            return
+        connection = Connection(listener_security.listener, f"/{peer[0]}" if peer else "", principal)
         try:
             if listener_security.listener.uses_sasl and not await self._authenticate(listener_security, connection, reader, writer):
                 return

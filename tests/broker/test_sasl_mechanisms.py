@@ -77,3 +77,16 @@ def test_acls_are_durable(tmp_path):
     store = AclStore(tmp_path)
     store.load()
     assert store.bindings == [AclBinding(TOPIC, "coffee", LITERAL, "User:alice", "*", READ, ALLOW)]
+
+
+def test_ssl_principal_mapping_rules_as_kafka_applies_them():
+    from kcli.broker.connection import certificate_principal
+    from kcli.broker.principal_mapping import NoMatchingRule, PrincipalMapper
+
+    cert = {"subject": ((("countryName", "US"),), (("organizationalUnitName", "ServiceUsers"),), (("commonName", "Alice"),))}
+    rules = PrincipalMapper.parse("RULE:^CN=(.*?),OU=ServiceUsers.*$/$1/L,DEFAULT")
+    assert certificate_principal(cert, rules) == "User:alice"
+    other = {"subject": ((("commonName", "bob"),),)}
+    assert certificate_principal(other, rules) == "User:CN=bob"
+    with pytest.raises(NoMatchingRule):
+        certificate_principal(other, PrincipalMapper.parse("RULE:^CN=(.*?),OU=ServiceUsers.*$/$1/"))
