@@ -110,3 +110,35 @@ def test_only_super_users_and_granted_principals_administer(tmp_path):
             client.close()
     finally:
         running.stop()
+
+
+def test_the_certificate_principal_of_an_mtls_client_is_what_acls_name(tmp_path):
+    confluent_kafka = pytest.importorskip("confluent_kafka")
+    from kcli.tools import certs as dev_certs
+
+    certs = dev_certs.make(tmp_path / "certs", ["localhost", "127.0.0.1"])
+    running = run_in_thread(BrokerConfig.from_properties({
+        "listeners": "SASL_PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0", "log.dirs": str(tmp_path / "logs"),
+        "sasl.enabled.mechanisms": "PLAIN", "listener.name.sasl_plaintext.plain.sasl.jaas.config": JAAS,
+        "authorizer.class.name": "kafka.security.authorizer.AclAuthorizer", "super.users": "User:admin",
+        "ssl.client.auth": "required", "ssl.principal.mapping.rules": "RULE:^CN=([^,]*),.*$/$1/,DEFAULT",
+        **certs.broker_properties(),
+    }))
+    try:
+        admin = properties(tmp_path / "admin.properties", "admin")
+        added = kcli("acls", "--bootstrap-server", running.bootstrap, "--command-config", admin, "--add", "--allow-principal", "User:client",
+                     "--producer", "--topic", "mtls")
+        assert added.returncode == 0, added.stderr
+        tls = {"bootstrap.servers": "localhost:%d" % running.broker.addresses["SSL"][1], "security.protocol": "SSL",
+               "ssl.ca.location": str(certs.ca), "ssl.certificate.location": str(certs.client_keystore),
+               "ssl.key.location": str(certs.client_keystore)}
+        delivered = []
+        producer = confluent_kafka.Producer(tls)
+        producer.produce("mtls", b"signed", on_delivery=lambda err, msg: delivered.append(err))
+        producer.flush(20)
+        assert delivered == [None]  # User:client (CN=client) may write
+        producer.produce("elsewhere", b"no", on_delivery=lambda err, msg: delivered.append(err))
+        producer.flush(20)
+        assert delivered[1] is not None and delivered[1].code() == confluent_kafka.KafkaError.TOPIC_AUTHORIZATION_FAILED
+    finally:
+        running.stop()
