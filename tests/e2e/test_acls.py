@@ -142,3 +142,31 @@ def test_the_certificate_principal_of_an_mtls_client_is_what_acls_name(tmp_path)
         assert delivered[1] is not None and delivered[1].code() == confluent_kafka.KafkaError.TOPIC_AUTHORIZATION_FAILED
     finally:
         running.stop()
+
+
+def test_admin_requests_check_the_operations_kafka_checks(tmp_path):
+    from kafka.errors import TopicAuthorizationFailedError
+
+    running = run_in_thread(acl_config(tmp_path / "logs"))
+    try:
+        admin = properties(tmp_path / "admin.properties", "admin")
+        for name in ("coffee", "tea"):
+            assert kcli("topics", "--bootstrap-server", running.bootstrap, "--command-config", admin, "--create", "--topic", name).returncode == 0
+        assert kcli("acls", "--bootstrap-server", running.bootstrap, "--command-config", admin, "--add", "--allow-principal", "User:alice",
+                    "--operation", "Read", "--topic", "coffee").returncode == 0
+        alice = KafkaAdminClient(bootstrap_servers=running.bootstrap, security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN",
+                                 sasl_plain_username="alice", sasl_plain_password="alice-secret")
+        try:
+            assert alice.list_topics() == ["coffee"]
+            with pytest.raises(TopicAuthorizationFailedError):
+                alice.delete_topics(["coffee"])  # Read is not Delete
+        finally:
+            alice.close()
+        alice_props = properties(tmp_path / "alice.properties", "alice")
+        described = kcli("configs", "--bootstrap-server", running.bootstrap, "--command-config", alice_props, "--describe",
+                         "--entity-type", "topics", "--entity-name", "tea")
+        assert described.returncode == 1 and "TopicAuthorizationException" in described.stderr, described  # no DescribeConfigs on tea
+        listed = kcli("topics", "--bootstrap-server", running.bootstrap, "--command-config", admin, "--list")
+        assert listed.stdout.split() == ["coffee", "tea"]  # the super user sees and kept both
+    finally:
+        running.stop()

@@ -17,7 +17,7 @@ from kcli.protocol.kafka.errors import ErrorCode
 
 _GROUP_READ = {11, 12, 13, 14, 8}  # JoinGroup, Heartbeat, LeaveGroup, SyncGroup, OffsetCommit
 _GROUP_DESCRIBE = {10, 9}  # FindCoordinator, OffsetFetch
-_CLUSTER = {51: ALTER, 50: DESCRIBE}  # AlterUserScramCredentials, DescribeUserScramCredentials
+_CLUSTER = {51: ALTER, 50: DESCRIBE, 35: DESCRIBE}  # AlterUserScramCredentials, DescribeUserScramCredentials, DescribeLogDirs
 
 
 def refused(api_key: int, request, ctx) -> ErrorCode | None:
