@@ -180,7 +180,9 @@ class Broker:
         self.cleaner = LogCleaner(self.catalog, self.config.props)
         self.cleaner.start()
         if self.zookeeper is not None:
-            await self.zookeeper.register(self.config.advertised_host, self.state.advertised_port)
+            protocols = {listener.name: listener.security_protocol for listener in self.config.listeners}
+            endpoints = [(name, protocols[name], h, p) for name, (h, p) in self.state.advertised.items()]
+            await self.zookeeper.register(self.config.advertised_host, self.state.advertised_port, endpoints)
         return self.address
 
     def _verify_meta_properties(self) -> None:
