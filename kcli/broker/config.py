@@ -158,6 +158,7 @@ class BrokerConfig:
             bound = [l for l in listener_config.parse(merged) if l.name not in controllers] or listener_config.parse(merged)[:1]  # noqa: E741
             advertised = listener_config.advertised(merged, bound)
             security.check(merged, bound)
+            _check_inter_broker_listener(merged, advertised)
         except (listener_config.ListenerError, security.SecurityConfigError) as exc:
             raise ConfigError(str(exc)) from None
         host, port = bound[0].host, bound[0].port
@@ -216,6 +217,14 @@ class BrokerConfig:
                 raise ConfigError(f"Invalid override '{item}': use --override key=value")
             props[key.strip()] = value.strip()
         return cls.from_properties(props, from_file=path is not None)
+
+
+def _check_inter_broker_listener(props: dict[str, str], advertised: dict) -> None:
+    """``inter.broker.listener.name`` names an advertised listener (KafkaConfig's check); one broker never uses it."""
+    name = props.get("inter.broker.listener.name", "").strip().upper()
+    if name and name not in advertised:
+        raise ConfigError(f"requirement failed: inter.broker.listener.name must be a listener name defined in advertised.listeners. "
+                          f"The valid options based on currently configured listeners are {','.join(advertised)}")
 
 
 def _int(props: dict[str, str], key: str, minimum: int) -> int:
