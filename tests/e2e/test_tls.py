@@ -186,3 +186,43 @@ def test_a_tool_reads_pem_certificates_given_inline_as_kafka_names_them(tls_brok
     props.write_text(f"security.protocol=SSL\nssl.truststore.type=PEM\nssl.truststore.certificates={ca}\n", encoding="utf-8")
     created = kcli("topics", "--bootstrap-server", address(tls_broker, "SSL"), "--command-config", props, "--create", "--topic", "inline")
     assert created.returncode == 0, created.stderr
+
+
+def test_kcat_reports_a_wrong_password_and_an_untrusted_certificate(kcat, tls_broker, certs, tmp_path):
+    other = dev_certs.make(tmp_path / "other", ["localhost"])
+    for settings, expected in [
+        ({**confluent_settings(tls_broker, certs, "SASL_SSL"), "sasl.password": "wrong"}, "Authentication failed"),
+        ({**confluent_settings(tls_broker, certs, "SSL"), "ssl.ca.location": str(other.ca)}, "certificate verify failed"),
+    ]:
+        flags = [arg for key, value in settings.items() if key != "bootstrap.servers" for arg in ("-X", f"{key}={value}")]
+        result = subprocess.run([kcat, "-b", settings["bootstrap.servers"], *flags, "-L", "-m", "10"],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode != 0 and expected in result.stderr, result.stderr
+
+
+def test_aiokafka_reports_a_wrong_password_and_an_untrusted_certificate(tls_broker, certs, tmp_path, caplog):
+    aiokafka = pytest.importorskip("aiokafka")
+    from aiokafka.errors import KafkaConnectionError, KafkaError
+    from aiokafka.helpers import create_ssl_context
+
+    other = dev_certs.make(tmp_path / "other", ["localhost"])
+
+    async def start(**settings):
+        producer = aiokafka.AIOKafkaProducer(request_timeout_ms=5000, **settings)
+        try:
+            await producer.start()
+        finally:
+            await producer.stop()
+
+    wrong = {"bootstrap_servers": address(tls_broker, "SASL_SSL"), "security_protocol": "SASL_SSL",
+             "ssl_context": create_ssl_context(cafile=str(certs.ca)), "sasl_mechanism": "SCRAM-SHA-256",
+             "sasl_plain_username": "carol", "sasl_plain_password": "wrong"}
+    with pytest.raises(KafkaError):
+        asyncio.run(start(**wrong))
+    # aiokafka logs the broker's answer and raises a connection error
+    assert ("[Error 58] SaslAuthenticationFailed: Authentication failed during authentication due to invalid credentials "
+            "with SASL mechanism SCRAM-SHA-256") in caplog.text
+    untrusted = {"bootstrap_servers": address(tls_broker, "SSL"), "security_protocol": "SSL",
+                 "ssl_context": create_ssl_context(cafile=str(other.ca))}
+    with pytest.raises((KafkaConnectionError, ssl.SSLError)):
+        asyncio.run(start(**untrusted))
