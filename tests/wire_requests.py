@@ -188,6 +188,26 @@ def sample(api_key: int, version: int, records: bytes | None = None, group: str 
         return _request(65, version, transactional_ids=["fuzz-tx", "absent-tx"])
     if api_key == 66:  # ListTransactions
         return _request(66, version, state_filters=["Ongoing", "NoSuchState"], producer_id_filters=[], duration_filter=-1)
+    if api_key == 17:  # SaslHandshake: outside a SASL exchange the broker answers ILLEGAL_SASL_STATE
+        return _request(17, version, mechanism="PLAIN")
+    if api_key == 36:  # SaslAuthenticate: likewise
+        return _request(36, version, auth_bytes=b"\0fuzz\0fuzz-secret")
+    if api_key == 50:  # DescribeUserScramCredentials
+        return _request(50, version, users=[r.UserName(name="fuzz-user"), r.UserName(name="")])
+    if api_key == 51:  # AlterUserScramCredentials: refused (absent user, too few iterations), so nothing changes
+        return _request(51, version, deletions=[r.ScramCredentialDeletion(name="fuzz-absent", mechanism=1)],
+                        upsertions=[r.ScramCredentialUpsertion(name="fuzz-user", mechanism=2, iterations=1, salt=b"s", salted_password=b"p")])
+    if api_key == 29:  # DescribeAcls: SECURITY_DISABLED without an authorizer
+        return _request(29, version, resource_type_filter=2, resource_name_filter=TOPIC, pattern_type_filter=3, principal_filter=None,
+                        host_filter=None, operation=1, permission_type=1)
+    if api_key == 30:  # CreateAcls
+        C = r.AclCreation
+        return _request(30, version, creations=[C(resource_type=2, resource_name=TOPIC, resource_pattern_type=3, principal="User:fuzz",
+                                                  host="*", operation=3, permission_type=3)])
+    if api_key == 31:  # DeleteAcls
+        F = r.DeleteAclsFilter
+        return _request(31, version, filters=[F(resource_type_filter=2, resource_name_filter=TOPIC, pattern_type_filter=3,
+                                                principal_filter=None, host_filter=None, operation=1, permission_type=1)])
     raise KeyError(f"no sample request for api key {api_key}")
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import platformdirs
 
-from kcli.broker import config_def, topic_config
+from kcli.broker import config_def, listeners as listener_config, security, topic_config
 from kcli.broker.dynamic_config import DynamicBrokerConfigs
 from kcli.broker.config_def import ConfigKey, ConfigType, at_least, between, one_of
 from kcli.config.properties import parse_properties
@@ -52,6 +52,7 @@ BUILT_IN: dict[str, str] = {
     "transaction.max.timeout.ms": "900000",
     "transaction.abort.timed.out.transaction.cleanup.interval.ms": "10000",
     "transactional.id.expiration.ms": "604800000",
+    "connection.failed.authentication.delay.ms": "100",
 }
 DEFAULTS: dict[str, str] = {**BUILT_IN, **SHIPPED}
 
@@ -102,14 +103,19 @@ DEFINITIONS: dict[str, ConfigKey] = config_def.table(
     ConfigKey("group.initial.rebalance.delay.ms", I), ConfigKey("group.max.size", I, at_least(1)),
     ConfigKey("zookeeper.connect", S), ConfigKey("zookeeper.session.timeout.ms", I), ConfigKey("zookeeper.connection.timeout.ms", I),
     ConfigKey("zookeeper.set.acl", B), ConfigKey("zookeeper.max.in.flight.requests", I, at_least(1)),
-    ConfigKey("connections.max.idle.ms", L),
+    ConfigKey("connections.max.idle.ms", L), ConfigKey("connection.failed.authentication.delay.ms", I, at_least(0)),
     ConfigKey("cluster.id", S),
     # kcli's own bounds (README: "Limits"): partitions one CreateTopics/CreatePartitions may add, and the broker may hold
     ConfigKey("kcli.max.partitions.per.request", I, at_least(1)), ConfigKey("kcli.max.partitions", I, at_least(1)),
 )
 
 # Keys kcli reads, plus keys of Kafka's shipped configs it accepts silently.
-KNOWN_KEYS = frozenset(DEFAULTS) | frozenset(DEFINITIONS)
+KNOWN_KEYS = frozenset(DEFAULTS) | frozenset(DEFINITIONS) | {
+    "sasl.enabled.mechanisms", "sasl.jaas.config", "sasl.mechanism.inter.broker.protocol", "security.inter.broker.protocol",
+    "super.users", "authorizer.class.name", "allow.everyone.if.no.acl.found", "ssl.principal.mapping.rules",
+}
+# Prefixes of Kafka's security keys (TLS, SASL, per-listener overrides) kcli reads through kcli/broker/security.py.
+KNOWN_PREFIXES = ("ssl.", "sasl.", "listener.name.")
 
 
 class ConfigError(Exception):
@@ -146,19 +152,25 @@ class BrokerConfig:
     max_partitions: int = 4000  # kcli.max.partitions
     dynamic: DynamicBrokerConfigs | None = None  # kafka-configs --alter --entity-type brokers (kcli/broker/dynamic_config.py)
     connections_max_idle_ms: int = 600000  # negative: idle connections are never closed (Kafka's Selector)
+    listeners: tuple[listener_config.Listener, ...] = ()  # every listener to bind, the first one also in listener_host/port
+    advertised: dict = field(default_factory=dict)  # listener name -> (host, port or None: the bound port)
+    failed_authentication_delay_ms: int = 100  # connection.failed.authentication.delay.ms
 
     @classmethod
     def from_properties(cls, props: dict[str, str], from_file: bool = False) -> "BrokerConfig":
         """The config for ``props``; without ``from_file``, kcli's shipped settings fill the gaps."""
         static = dict(props) if from_file else {**SHIPPED, **props}
         merged = {**DEFAULTS, **static}
-        host, port = _listener(merged, "listeners")
-        if "advertised.listeners" in merged:
-            adv_host, adv_port = _listener(merged, "advertised.listeners")
-        else:
-            adv_host, adv_port = host, None
-        if not adv_host or adv_host in ("0.0.0.0", "::"):
-            adv_host = "localhost"
+        try:
+            controllers = listener_config.controller_names(merged)
+            bound = [l for l in listener_config.parse(merged) if l.name not in controllers] or listener_config.parse(merged)[:1]  # noqa: E741
+            advertised = listener_config.advertised(merged, bound)
+            security.check(merged, bound)
+            _check_inter_broker_listener(merged, advertised)
+        except (listener_config.ListenerError, security.SecurityConfigError) as exc:
+            raise ConfigError(str(exc)) from None
+        host, port = bound[0].host, bound[0].port
+        adv_host, adv_port = advertised[bound[0].name]
         log_dirs = merged.get("log.dirs") or merged.get("log.dir")
         zookeeper_connect = merged.get("zookeeper.connect", "").strip() or None
         log_dir = Path(log_dirs.split(",")[0].strip()).expanduser() if log_dirs else default_log_dir(zookeeper_connect is not None)
@@ -184,7 +196,7 @@ class BrokerConfig:
             auto_create_topics=_bool(merged, "auto.create.topics.enable"),
             segment_bytes=_int(merged, "log.segment.bytes", 14),
             message_max_bytes=_int(merged, "message.max.bytes", 0),
-            unknown_keys=tuple(sorted(k for k in props if k not in KNOWN_KEYS)),
+            unknown_keys=tuple(sorted(k for k in props if k not in KNOWN_KEYS and not k.startswith(KNOWN_PREFIXES))),
             static=static,
             zookeeper_connect=zookeeper_connect,
             zookeeper_session_timeout_ms=_int(merged, "zookeeper.session.timeout.ms", 1),
@@ -194,6 +206,9 @@ class BrokerConfig:
                 merged, "zookeeper.connection.timeout.ms" if "zookeeper.connection.timeout.ms" in merged else "zookeeper.session.timeout.ms", 1
             ),
             connections_max_idle_ms=_int(merged, "connections.max.idle.ms", -(1 << 63)),
+            failed_authentication_delay_ms=_int(merged, "connection.failed.authentication.delay.ms", 0),
+            listeners=tuple(bound),
+            advertised=advertised,
         )
 
     @classmethod
@@ -212,23 +227,12 @@ class BrokerConfig:
         return cls.from_properties(props, from_file=path is not None)
 
 
-def _listener(props: dict[str, str], key: str) -> tuple[str, int]:
-    value = props[key]
-    first = value.split(",")[0].strip()
-    name, sep, rest = first.partition("://")
-    if not sep or ":" not in rest:
-        raise ConfigError(f"Invalid {key} '{value}': expected PLAINTEXT://host:port, e.g. PLAINTEXT://localhost:9092")
-    if name.upper() not in ("PLAINTEXT", "BROKER", "CLIENT", "EXTERNAL", "INTERNAL"):
-        raise ConfigError(f"Unsupported listener '{first}' in {key}: kcli serves PLAINTEXT only, e.g. PLAINTEXT://localhost:9092")
-    host, _, port = rest.rpartition(":")
-    host = host.strip("[]")
-    try:
-        port_number = int(port)
-    except ValueError:
-        raise ConfigError(f"Invalid port '{port}' in {key}={value}: use a number from 0 to 65535") from None
-    if not 0 <= port_number <= 65535:
-        raise ConfigError(f"Invalid port '{port}' in {key}={value}: use a number from 0 to 65535")
-    return host, port_number
+def _check_inter_broker_listener(props: dict[str, str], advertised: dict) -> None:
+    """``inter.broker.listener.name`` names an advertised listener (KafkaConfig's check); one broker never uses it."""
+    name = props.get("inter.broker.listener.name", "").strip().upper()
+    if name and name not in advertised:
+        raise ConfigError(f"requirement failed: inter.broker.listener.name must be a listener name defined in advertised.listeners. "
+                          f"The valid options based on currently configured listeners are {','.join(advertised)}")
 
 
 def _int(props: dict[str, str], key: str, minimum: int) -> int:

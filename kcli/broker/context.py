@@ -11,10 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from kcli.broker.acl.authorizer import Authorizer
 from kcli.broker.config import BrokerConfig
+from kcli.broker.connection import Connection
 from kcli.broker.group.service import GroupService
 from kcli.broker.log.catalog import Catalog
 from kcli.broker.log.flusher import LogFlusher
+from kcli.broker.sasl.credentials import ScramCredentialStore
 from kcli.broker.wakeup import Wakeup
 
 if TYPE_CHECKING:
@@ -34,6 +37,9 @@ class BrokerState:
     groups: GroupService
     flusher: LogFlusher  # fsyncs the flush policy asks for, grouped across requests
     auto_create_refused: set[str] = field(default_factory=set)  # topics whose refusal was logged once
+    advertised: dict[str, tuple[str, int]] = field(default_factory=dict)  # listener name -> (host, port) Metadata gives its clients
+    scram: ScramCredentialStore | None = None  # SCRAM users (AlterUserScramCredentials)
+    authorizer: Authorizer | None = None  # None: no authorizer.class.name, every request allowed
     txns: "TransactionService | None" = None  # the transaction coordinator (kcli/broker/txn/)
 
     def allocate_producer_id(self) -> int:
@@ -49,6 +55,25 @@ class RequestContext:
     client_id: str | None
     now_ms: int
     client_host: str = ""  # as Kafka shows it: "/127.0.0.1"
+    connection: Connection | None = None  # the listener, principal and client software of the request's connection
+
+    def authorized(self, operation: int, resource_type: int, name: str) -> bool:
+        """May this request's principal do ``operation`` on the resource (kcli/broker/acl/authorizer.py)?"""
+        authorizer = self.state.authorizer
+        if authorizer is None:
+            return True
+        connection = self.connection
+        if connection is None:
+            return authorizer.authorize("User:ANONYMOUS", "", operation, resource_type, name)
+        return authorizer.authorize(connection.principal, connection.client_host.lstrip("/"), operation, resource_type, name)
+
+    def advertised_address(self) -> tuple[str, int]:
+        """The (host, port) of the listener this request came in on, as advertised (Kafka's Metadata does the same)."""
+        if self.connection is not None:
+            address = self.state.advertised.get(self.connection.listener.name)
+            if address is not None:
+                return address
+        return self.config.advertised_host, self.state.advertised_port
 
     @property
     def config(self) -> BrokerConfig:

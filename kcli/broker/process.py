@@ -14,6 +14,7 @@ from pathlib import Path
 
 from kcli import process
 from kcli.broker.config import BrokerConfig, ConfigError
+from kcli.broker.security import SecurityConfigError
 from kcli.broker.server import LOCK_FILE, Broker, LogDirError, LogDirLocked
 from kcli.broker.znodes import ZooKeeperError
 from kcli.process import StartError
@@ -33,6 +34,7 @@ class Started:
     zookeeper: str | None = None  # zookeeper.connect, when registered there
     recovered_segments: int = 0  # segments past their recovery point, recovered batch by batch
     recovered_bytes: int = 0
+    listeners: tuple[str, ...] = ()  # "SASL_SSL://127.0.0.1:9094", one per bound listener
 
 
 def files(log_dir: Path) -> process.ProcessFiles:
@@ -46,7 +48,8 @@ def serve(config: BrokerConfig, on_started, launched_at: float | None = None) ->
     def started(host: str, port: int, ready_ms: float) -> None:
         catalog = broker.catalog
         on_started(Started(config.node_id, host, port, config.log_dir, ready_ms, catalog.recovered, config.zookeeper_connect,
-                           catalog.recovered_segments, catalog.recovered_bytes))
+                           catalog.recovered_segments, catalog.recovered_bytes,
+                           tuple(f"{name}://{h}:{p}" for name, (h, p) in broker.addresses.items())))
 
     process.serve(broker, files(config.log_dir), started, lambda exc: _start_error(config, exc), launched_at or time.perf_counter())
 
@@ -56,7 +59,7 @@ def _start_error(config: BrokerConfig, exc: Exception) -> str | None:
         pid = process.running_pid(files(config.log_dir))
         owner = f" (pid {pid})" if pid is not None else ""
         return f"{exc} Stop it with kcli server-stop{owner} or choose another directory with --override log.dirs=DIR"
-    if isinstance(exc, (LogDirError, ZooKeeperError)):
+    if isinstance(exc, (LogDirError, ZooKeeperError, SecurityConfigError)):
         return str(exc)
     if isinstance(exc, OSError):
         return (

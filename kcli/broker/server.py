@@ -18,15 +18,24 @@ Whoever runs the broker lets it go with ``unlock()`` after ``stop()``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
 import traceback
+from functools import partial
 from pathlib import Path, PurePath
 
 from kcli import accept_errors
-from kcli.broker import dynamic_config, idle_expiry, meta_properties, partition_bounds
+from kcli.broker import dynamic_config, idle_expiry, meta_properties, partition_bounds, security
+from kcli.broker.acl import checks as acl_checks
+from kcli.broker.acl.authorizer import Authorizer
+from kcli.broker.acl.bindings import AclStore
 from kcli.broker.config import BrokerConfig
+from kcli.broker.connection import ANONYMOUS, Connection, certificate_principal
+from kcli.broker.principal_mapping import NoMatchingRule
+from kcli.broker.sasl.authenticator import AuthenticationFailure
+from kcli.broker.sasl.credentials import ScramCredentialStore
 from kcli.file_lock import FileLock
 from kcli.process import ServingThread, serve_in_thread
 from kcli.broker.context import BrokerState, RequestContext
@@ -45,6 +54,7 @@ from kcli.protocol.kafka.errors import error_code_for
 
 log = logging.getLogger("kcli.broker")
 LOCK_FILE = ".lock"  # Kafka's name
+_CLOSE_GRACE_S = 1.0  # how long a connection that failed authentication waits for its client to close it
 
 
 class LogDirError(Exception):
@@ -81,7 +91,9 @@ class Broker:
 
             self.zookeeper = ZooKeeperRegistration(config)
         self.state: BrokerState | None = None
-        self._server: asyncio.base_events.Server | None = None
+        self._server: asyncio.base_events.Server | None = None  # the first listener's
+        self._servers: list[asyncio.base_events.Server] = []  # one per listener
+        self.addresses: dict[str, tuple[str, int]] = {}  # listener name -> bound (host, port)
         self._connections: set[asyncio.Task] = set()
         self._idle_since_ms: dict[asyncio.StreamWriter, int] = {}  # connections with no request in progress
         self._expiry: asyncio.Task | None = None
@@ -131,8 +143,28 @@ class Broker:
         flusher = LogFlusher(self.catalog, FlushSchedule.from_properties(self.config.props))
         groups = GroupService(self.catalog, self.config.props, on_append=appends.notify, flush=flusher.flush)
         groups.load(int(time.time() * 1000))
-        host = self.config.listener_host or None
-        self._server = await asyncio.start_server(self._serve, host, self.config.listener_port, reuse_address=True)
+        scram = ScramCredentialStore(self.config.log_dir)
+        try:
+            scram.load()
+        except (OSError, ValueError) as exc:
+            raise LogDirError(f"Cannot read SCRAM credentials {scram.path}: {exc}") from None
+        acls = AclStore(self.config.log_dir)
+        try:
+            acls.load()
+        except (OSError, ValueError, TypeError) as exc:
+            raise LogDirError(f"Cannot read ACLs {acls.path}: {exc}") from None
+        authorizer = Authorizer.from_props(self.config.props, acls)
+        secured = [security.for_listener(self.config.props, listener, scram) for listener in self.config.listeners]  # SecurityConfigError
+        for listener_security in secured:
+            listener = listener_security.listener
+            server = await asyncio.start_server(
+                partial(self._serve, listener_security), listener.host or None, listener.port,
+                reuse_address=True, ssl=listener_security.ssl_context,
+            )
+            self._servers.append(server)
+            bound = server.sockets[0].getsockname()
+            self.addresses[listener.name] = (bound[0], bound[1])
+        self._server = self._servers[0]
         sock = self._server.sockets[0].getsockname()
         self.address = (sock[0], sock[1])
         self.state = BrokerState(
@@ -144,6 +176,9 @@ class Broker:
             api_versions=tuple((r.api_key, r.min_version, r.max_version) for r in sorted(ROUTES.values(), key=lambda r: r.api_key)),
             groups=groups,
             flusher=flusher,
+            advertised={name: (host, port or self.addresses[name][1]) for name, (host, port) in self.config.advertised.items()},
+            scram=scram,
+            authorizer=authorizer,
         )
         self.state.txns = TransactionService(self.catalog, self.config.props, groups, self.state.allocate_producer_id,
                                              on_append=appends.notify)
@@ -158,7 +193,9 @@ class Broker:
         self.cleaner = LogCleaner(self.catalog, self.config.props)
         self.cleaner.start()
         if self.zookeeper is not None:
-            await self.zookeeper.register(self.config.advertised_host, self.state.advertised_port)
+            protocols = {listener.name: listener.security_protocol for listener in self.config.listeners}
+            endpoints = [(name, protocols[name], h, p) for name, (h, p) in self.state.advertised.items()]
+            await self.zookeeper.register(self.config.advertised_host, self.state.advertised_port, endpoints)
         return self.address
 
     def _verify_meta_properties(self) -> None:
@@ -175,7 +212,7 @@ class Broker:
         )
 
     async def serve_forever(self) -> None:
-        await self._server.serve_forever()
+        await asyncio.gather(*(server.serve_forever() for server in self._servers))
 
     async def stop(self) -> None:
         if self.cleaner is not None:
@@ -184,8 +221,8 @@ class Broker:
             await self.state.groups.stop()
             if self.state.txns is not None:
                 await self.state.txns.stop()
-        if self._server is not None:
-            self._server.close()
+        for server in self._servers:
+            server.close()
         if self._expiry is not None:
             self._expiry.cancel()
             await asyncio.gather(self._expiry, return_exceptions=True)
@@ -193,9 +230,9 @@ class Broker:
             task.cancel()
         if self._connections:
             await asyncio.gather(*self._connections, return_exceptions=True)
-        if self._server is not None:
-            await self._server.wait_closed()
-            self._server = None
+        for server in self._servers:
+            await server.wait_closed()
+        self._servers, self._server = [], None
         if self.zookeeper is not None:
             await self.zookeeper.aclose()
         if self.log_manager is not None:
@@ -204,19 +241,29 @@ class Broker:
             await self.state.flusher.stop()
         self.catalog.close()
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _serve(self, listener_security: security.ListenerSecurity, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         self._connections.add(task)
         peer = writer.get_extra_info("peername")
-        client_host = f"/{peer[0]}" if peer else ""
+        tls = writer.get_extra_info("ssl_object")
         try:
+            principal = certificate_principal(tls.getpeercert(), listener_security.principal_mapper) if tls is not None else ANONYMOUS
+        except NoMatchingRule as exc:
+            log.info("Failed authentication with /%s (%s)", peer[0] if peer else "?", exc)
+            self._connections.discard(task)
+            writer.close()
+            return
+        connection = Connection(listener_security.listener, f"/{peer[0]}" if peer else "", principal)
+        try:
+            if listener_security.listener.uses_sasl and not await self._authenticate(listener_security, connection, reader, writer):
+                return
             while True:
                 self._idle_since_ms[writer] = _monotonic_ms()
                 prefix = await reader.readexactly(4)
                 size = frame.frame_size(prefix)
                 body = await reader.readexactly(size)
                 self._idle_since_ms.pop(writer, None)
-                out = await self._dispatch(body, client_host)
+                out = await self._dispatch(body, connection)
                 if out:
                     writer.write(out)
                     if writer.transport.get_write_buffer_size() > 1 << 20:
@@ -246,7 +293,38 @@ class Broker:
                 del self._idle_since_ms[writer]
                 writer.close()  # its reader sees end of stream; its task ends quietly
 
-    async def _dispatch(self, body: bytes, client_host: str = "") -> bytes | None:
+    async def _authenticate(self, listener_security: security.ListenerSecurity, connection: Connection,
+                            reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        """Run the SASL exchange (kcli/broker/sasl/authenticator.py); True once ``connection`` has its principal."""
+        authenticator = listener_security.authenticator()
+        while True:
+            self._idle_since_ms[writer] = _monotonic_ms()  # connections.max.idle.ms closes a silent one here too
+            body = await reader.readexactly(frame.frame_size(await reader.readexactly(4)))
+            self._idle_since_ms.pop(writer, None)
+            if authenticator.wants_dispatch(body):
+                out = await self._dispatch(body, connection)
+                user = None
+            else:
+                try:
+                    out, user = authenticator.receive(body, ROUTES)
+                except AuthenticationFailure as failure:
+                    log.info("Failed authentication with %s (%s)", connection.client_host, failure)
+                    if failure.delayed:
+                        await asyncio.sleep(self.config.failed_authentication_delay_ms / 1000)
+                    if failure.response:
+                        writer.write(failure.response)
+                        await writer.drain()
+                        # Let the client close first (bounded): kafka-python drops a response that arrives with the end of stream
+                        with contextlib.suppress(asyncio.TimeoutError, ConnectionError):
+                            await asyncio.wait_for(reader.read(65536), _CLOSE_GRACE_S)
+                    return False
+            if out:
+                writer.write(out)
+            if user is not None:
+                connection.principal = f"User:{user}"
+                return True
+
+    async def _dispatch(self, body: bytes, connection: Connection) -> bytes | None:
         head = frame.peek_head(body)
         route = ROUTES.get(head.api_key)
         if route is None:
@@ -258,7 +336,12 @@ class Broker:
             raise _Unserved(head.client_id, f"{name} v{head.api_version} is not supported "
                                             f"(served: v{route.implemented_min}\u2013v{route.max_version})")
         request = frame.decode_request(route.request, head.api_version, body)
-        ctx = RequestContext(self.state, head.api_version, head.client_id, int(time.time() * 1000), client_host)
+        ctx = RequestContext(self.state, head.api_version, head.client_id, int(time.time() * 1000), connection.client_host, connection)
+        if self.state.authorizer is not None:
+            refused = acl_checks.refused(head.api_key, request, ctx)
+            if refused is not None:
+                answer = route.error_response(request, ctx, refused)
+                return frame.encode_response(answer, head.correlation_id) if answer is not None else None
         try:
             response = await route.handle(request, ctx) if route.is_async else route.handle(request, ctx)
             if response is None:  # acks=0 produce
@@ -268,7 +351,7 @@ class Broker:
             code = error_code_for(exc)
             log.error(
                 "Error handling %s v%d from %s (client id %s, correlation id %d), answered %s: %s",
-                route.request.__name__, head.api_version, client_host or "?", head.client_id, head.correlation_id,
+                route.request.__name__, head.api_version, connection.client_host or "?", head.client_id, head.correlation_id,
                 code.name, _one_line(exc),
             )
             response = route.error_response(request, ctx, code)

@@ -101,15 +101,20 @@ def broker_path(broker_id: int) -> str:
     return f"{BROKER_IDS}/{broker_id}"
 
 
-def broker_json(listener_name: str, host: str, port: int, now_ms: int) -> bytes:
-    """``/brokers/ids/<id>`` v5 for one PLAINTEXT listener; ``host``/``port`` repeat it for old clients."""
+def broker_json(listener_name: str, host: str, port: int, now_ms: int,
+                endpoints: list[tuple[str, str, str, int]] | None = None) -> bytes:
+    """``/brokers/ids/<id>`` v5: every listener's advertised endpoint and its security protocol
+    (``endpoints`` as (name, protocol, host, port); one PLAINTEXT listener without them); ``host``/``port``
+    repeat the PLAINTEXT endpoint for old clients, null and -1 without one (Kafka's BrokerIdZNode)."""
+    endpoints = endpoints or [(listener_name, "PLAINTEXT", host, port)]
+    plaintext = next(((h, p) for _, protocol, h, p in endpoints if protocol == "PLAINTEXT"), (None, -1))
     return _json({
         "features": {},
-        "listener_security_protocol_map": {listener_name: "PLAINTEXT"},
-        "endpoints": [f"{listener_name}://{host}:{port}"],
+        "listener_security_protocol_map": {name: protocol for name, protocol, _, _ in endpoints},
+        "endpoints": [f"{name}://{h}:{p}" for name, _, h, p in endpoints],
         "jmx_port": -1,
-        "port": port,
-        "host": host,
+        "port": plaintext[1],
+        "host": plaintext[0],
         "version": 5,
         "timestamp": str(now_ms),
     })

@@ -77,6 +77,7 @@ class ZooKeeperRegistration:
         self._queue: queue.Queue = queue.Queue()
         self._written: dict[str, TopicRecord] = {}  # the worker's view: what ZooKeeper holds now
         self._endpoint: tuple[str, int] | None = None
+        self._endpoints: list[tuple[str, str, str, int]] | None = None  # every listener: (name, protocol, host, port)
         self._lost = False
         self._closing = False
         self._worker = threading.Thread(target=self._run, name="kcli-zookeeper", daemon=True)
@@ -108,11 +109,12 @@ class ZooKeeperRegistration:
             await self._blocking(self._publish_cluster_id, catalog.cluster_id)
         self._catalog = catalog
 
-    async def register(self, host: str, port: int) -> None:
+    async def register(self, host: str, port: int, endpoints: list[tuple[str, str, str, int]] | None = None) -> None:
         """Register ``/brokers/ids/<id>`` and ``/controller`` and write every topic; then follow the catalog."""
         records = [record(t) for t in self._catalog.topics.values()]
         self._catalog.listeners.append(self.topic_changed)  # same loop step as the snapshot: no change is missed
         self._endpoint = (host, port)
+        self._endpoints = endpoints
         await self._blocking(self._register, records, True)
         self._worker.start()
 
@@ -209,7 +211,7 @@ class ZooKeeperRegistration:
         host, port = self._endpoint
         now_ms = int(time.time() * 1000)
         node_id = self.config.node_id
-        self._create_ephemeral(znodes.broker_path(node_id), znodes.broker_json(self._listener_name(), host, port, now_ms), starting)
+        self._create_ephemeral(znodes.broker_path(node_id), znodes.broker_json(self._listener_name(), host, port, now_ms, self._endpoints), starting)
         self._elect(node_id, now_ms)
         if self._get(znodes.FEATURE) is None:
             self._put(znodes.FEATURE, znodes.feature_json())

@@ -11,7 +11,7 @@ from kcli.cli import console_consumer, console_producer, consumer_groups, quicks
 from kcli.cli.commands import KcliCommand, KcliGroup, usage_when_empty
 from kcli.cli.completion import COMPLETE_VAR, SHELLS, complete
 from kcli.cli import configs, dump_log, get_offsets, log_dirs, storage
-from kcli.cli import delete_records, transactions
+from kcli.cli import acls, certs, delete_records, transactions
 from kcli.cli import stream as stream_commands
 
 app = typer.Typer(
@@ -74,6 +74,8 @@ app.add_typer(storage.app, name="storage")
 app.add_typer(transactions.app, name="transactions")
 app.command("delete-records", cls=KcliCommand, no_args_is_help=True)(delete_records.delete_records)
 app.add_typer(stream_commands.app, name="stream")
+app.command("certs", cls=KcliCommand)(certs.certs)
+app.command("acls", cls=KcliCommand, no_args_is_help=True)(acls.acls)
 
 
 def _usage_message(exc, no_such_option) -> str:

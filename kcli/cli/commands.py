@@ -37,6 +37,7 @@ KAFKA_NAMES = {
     "kafka-storage": "storage",
     "kafka-delete-records": "delete-records",
     "kafka-transactions": "transactions",
+    "kafka-acls": "acls",
 }
 _SCRIPT_SUFFIXES = (".sh", ".bat")
 _VALUE_NAMES = {"broker-list": "HOST:PORT", "include": "REGEX", "whitelist": "REGEX"}

@@ -11,7 +11,7 @@ import typer
 from kcli.cli import render
 from kcli.cli.options import ZOOKEEPER_GONE, bootstrap_option, resolve_bootstrap, zookeeper_option
 
-_SUPPORTED = ("topics", "brokers")
+_SUPPORTED = ("topics", "brokers", "users")
 
 
 def configs(
@@ -20,8 +20,8 @@ def configs(
     describe: bool = typer.Option(False, "--describe", help="List configs for the given entity."),
     alter: bool = typer.Option(False, "--alter", help="Alter the configuration for the entity."),
     all_: bool = typer.Option(False, "--all", help="List all configs for the given entity, including static configs if available."),
-    entity_type: List[str] = typer.Option([], "--entity-type", help="Type of entity: topics or brokers."),
-    entity_name: Optional[str] = typer.Option(None, "--entity-name", help="Name of entity: a topic name or a broker id."),
+    entity_type: List[str] = typer.Option([], "--entity-type", help="Type of entity: topics, brokers or users."),
+    entity_name: Optional[str] = typer.Option(None, "--entity-name", help="Name of entity: a topic name, a broker id or a user name."),
     entity_default: bool = typer.Option(False, "--entity-default", help="The default config for all brokers (with --entity-type brokers)."),
     topic: Optional[str] = typer.Option(None, "--topic", help="The topic's name (--entity-type topics --entity-name TOPIC)."),
     broker: Optional[str] = typer.Option(None, "--broker", help="The broker's id (--entity-type brokers --entity-name ID)."),
@@ -41,6 +41,7 @@ def configs(
     from kcli.tools.admin import admin_settings
     from kcli.tools.client_config import read_properties
     from kcli.tools.errors import ToolError
+    from kcli.tools.user_credentials import CredentialError
 
     if zookeeper is not None:
         render.fail(ZOOKEEPER_GONE)
@@ -51,7 +52,9 @@ def configs(
         bootstrap = resolve_bootstrap(bootstrap_server, command_props)
         settings = admin_settings(command_props)
         render.ignored_configs(settings.ignored)
-        if describe:
+        if kind == "users":
+            _users(bootstrap, describe, name, add_config, add_config_file, delete_config, settings)
+        elif describe:
             render.entity_configs(tool.describe(bootstrap, kind, name, all_, settings))
         else:
             add = read_properties(add_config_file) if add_config_file else {}
@@ -59,11 +62,27 @@ def configs(
             delete = [k.strip() for item in delete_config for k in item.split(",") if k.strip()]
             tool.alter(bootstrap, kind, name or "", add, delete, settings)
             render.configs_altered(kind, name or "")
-    except tool.BrokerError as exc:
+    except (tool.BrokerError, CredentialError) as exc:
         render.fail(f"Error while executing config command with args '{' '.join(sys.argv[2:])}'\n"
                     f"java.util.concurrent.ExecutionException: {exc.message}")
     except ToolError as exc:
         render.fail(exc.message)
+
+
+def _users(bootstrap, describe, name, add_config, add_config_file, delete_config, settings) -> None:
+    """--entity-type users: SCRAM credentials (kcli/tools/user_credentials.py)."""
+    from kcli.tools import configs as config_tool
+    from kcli.tools import user_credentials as tool
+    from kcli.tools.client_config import read_properties
+
+    if describe:
+        render.user_scram_credentials(tool.describe(bootstrap, [name] if name else [], settings))
+        return
+    add = read_properties(add_config_file) if add_config_file else {}
+    add.update(config_tool.parse_add_config(add_config) if add_config is not None else {})
+    delete = [k.strip() for item in delete_config for k in item.split(",") if k.strip()]
+    tool.alter(bootstrap, name or "", add, delete, settings)
+    render.configs_altered("users", name or "")
 
 
 def _entity(describe, alter, entity_type, entity_name, entity_default, topic, broker, broker_defaults,
@@ -84,7 +103,7 @@ def _entity(describe, alter, entity_type, entity_name, entity_default, topic, br
     for t in types:
         if t not in _SUPPORTED:
             raise ToolError(f"Invalid entity type {t}, the entity type must be one of {', '.join(_SUPPORTED)} with a "
-                            "--bootstrap-server or --bootstrap-controller argument (kcli's configs tool handles topics and brokers)")
+                            "--bootstrap-server or --bootstrap-controller argument (kcli's configs tool handles topics, brokers and users)")
     if not types:
         raise ToolError("At least one entity type must be specified")
     if len(types) > 1:
@@ -104,7 +123,7 @@ def _entity(describe, alter, entity_type, entity_name, entity_default, topic, br
     if describe and kind == "topics" and entity_default:
         raise ToolError(f"--entity-default must not be specified with --describe of {kind}")
     if alter:
-        if kind == "brokers" and not has_name and not has_default:
+        if kind in ("brokers", "users") and not has_name and not has_default:
             raise ToolError("An entity-name or default entity must be specified with --alter of users, clients, brokers or ips")
         if kind == "topics" and not has_name:
             raise ToolError(f"An entity name must be specified with --alter of {kind}")

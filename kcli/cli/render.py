@@ -155,7 +155,8 @@ def broker_started(started) -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(console=_console(), show_path=False, markup=False)])
     console = _console()
     console.print(f"[bold]kcli {__version__}[/] — Kafka-compatible broker")
-    console.print(f"  listener        PLAINTEXT://{started.host}:{started.port}")
+    for listener in started.listeners or (f"PLAINTEXT://{started.host}:{started.port}",):
+        console.print(f"  listener        {listener}")
     console.print(f"  data directory  {started.log_dir}{_default_dir_note(started)}")
     if started.zookeeper:
         console.print(f"  zookeeper       {started.zookeeper} (registered as /brokers/ids/{started.node_id})")
@@ -590,6 +591,15 @@ def _java(value) -> str:
     return "null" if value is None else str(value)
 
 
+def user_scram_credentials(descriptions) -> None:
+    """kafka-configs --describe --entity-type users: one line per user, as ConfigCommand prints it."""
+    for d in descriptions:
+        if d.error:
+            out(f"Error retrieving SCRAM credential configs for user-principal '{d.user}': {d.error}")
+        else:
+            out(f"SCRAM credential configs for user-principal '{d.user}' are {', '.join(f'{m}=iterations={i}' for m, i in d.mechanisms)}")
+
+
 def configs_altered(entity_type: str, name: str) -> None:
     if name:
         out(f"Completed updating config for {entity_type[:-1]} {name}.")
@@ -668,3 +678,43 @@ def transactions_table(table, output: str = "table") -> None:
     widths = [max([len(h)] + [len(row[i]) for row in table.rows]) for i, h in enumerate(table.headers)]
     for row in [table.headers, *table.rows]:
         out("".join(cell.ljust(width) + "\t" for cell, width in zip(row, widths)))
+
+
+def dev_certs(certs) -> None:
+    out(f"Created a development CA and certificates in {certs.directory} (hosts: {', '.join(certs.hosts)})")
+    out(f"  CA certificate        {certs.ca}")
+    out(f"  broker key store      {certs.broker_keystore}")
+    out(f"  client key store      {certs.client_keystore} (for ssl.client.auth=required)")
+    out("")
+    out("Broker settings (server.properties or --override):")
+    out("  listeners=PLAINTEXT://localhost:9092,SSL://localhost:9093")
+    for key, value in certs.broker_properties().items():
+        out(f"  {key}={value}")
+    out("")
+    out(f"Client settings, written to {certs.client_properties} (--command-config, --producer.config, --consumer.config):")
+    for key, value in certs.client_settings().items():
+        out(f"  {key}={value}")
+
+
+def adding_acls(bindings) -> None:
+    """kafka-acls --add: each resource and its new entries, as AclCommand prints them."""
+    for resource, entries in bindings.items():
+        out(f"Adding ACLs for resource `{resource}`: \n \t" + "\n\t".join(map(str, entries)) + " \n")
+
+
+def current_acls(described, patterns=None) -> None:
+    """kafka-acls --list (and after --add/--remove): each resource's entries; a named resource without any prints none."""
+    for resource in patterns if patterns is not None else described:
+        entries = described.get(resource, [])
+        out(f"Current ACLs for resource `{resource}`: \n \t" + "\n\t".join(map(str, entries)) + " \n")
+
+
+def confirm_removal(bindings, patterns) -> bool:
+    for resource in patterns:
+        entries = bindings.get(resource) or []
+        what = ("\n\t" + "\n\t".join(map(str, entries)) + " \n") if entries else " "
+        sys.stdout.write(f"Are you sure you want to remove ACLs: {what} from resource `{resource}`? (y/n)")
+        sys.stdout.flush()
+        if sys.stdin.readline().strip().lower() != "y":
+            return False
+    return True

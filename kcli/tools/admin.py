@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from kcli.tools import bootstrap as bootstrap_servers
+from kcli.tools import authentication, bootstrap as bootstrap_servers
 from kcli.tools.client_config import ClientSettings, to_kafka_python
 from kcli.tools.errors import ToolError
 
@@ -49,13 +49,20 @@ def admin_client(bootstrap: str, call: str, settings: ClientSettings | None = No
             settings.on_refused if settings else None, settings.on_unresolved if settings else None)
     except bootstrap_servers.BrokerNotAvailable:
         raise timed_out from None
-    try:
-        client = KafkaAdminClient(bootstrap_servers=bootstrap.split(","), **kwargs)
-    except (KafkaTimeoutError, KafkaConnectionError):
-        raise timed_out from None
-    try:
-        yield client
-    except (KafkaTimeoutError, KafkaConnectionError):
-        raise timed_out from None
-    finally:
-        client.close()
+    with authentication.watch() as failures:
+        try:
+            client = KafkaAdminClient(bootstrap_servers=bootstrap.split(","), **kwargs)
+        except (KafkaTimeoutError, KafkaConnectionError):
+            raise _failed(failures) or timed_out from None
+        try:
+            yield client
+        except (KafkaTimeoutError, KafkaConnectionError):
+            raise _failed(failures) or timed_out from None
+        finally:
+            client.close()
+
+
+def _failed(failures) -> ToolError | None:
+    """The authentication failure that kept the client from the cluster, if that is what happened."""
+    message = failures.message()
+    return ToolError(message) if message else None

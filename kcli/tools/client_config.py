@@ -34,6 +34,7 @@ _OBJECTS = {
 }
 _JAAS_FIELD = re.compile(r"""\b(username|password)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([^\s;]+))""")
 _PEM_SUFFIXES = (".pem", ".crt", ".cer", ".key")
+_INLINE_PEM = ("ssl.truststore.certificates", "ssl.keystore.certificate.chain", "ssl.keystore.key")
 
 
 @dataclass(frozen=True)
@@ -91,13 +92,49 @@ def to_kafka_python(props: dict[str, str], client_class) -> ClientSettings:
                 ignored.append((key, f"JKS and PKCS12 stores are Java's; give a PEM file and {store}.type=PEM"))
         elif key in ("ssl.key.password", "ssl.keystore.password"):
             kwargs["ssl_password"] = value
+        elif key in _INLINE_PEM:
+            continue  # read below, into an SSL context
         elif key == "ssl.endpoint.identification.algorithm":
             kwargs["ssl_check_hostname"] = value.strip() != ""
         elif name not in defaults or name in _OBJECTS:
             ignored.append((key, None))
         else:
             kwargs[name] = _typed(key, value, defaults[name])
+    if any(props.get(k, "").strip() for k in _INLINE_PEM):
+        kwargs = {k: v for k, v in kwargs.items() if not k.startswith("ssl_")} | {"ssl_context": _inline_pem_context(props, kwargs)}
     return ClientSettings(kwargs, tuple(ignored))
+
+
+def _inline_pem_context(props: dict[str, str], kwargs: dict):
+    """An SSL context from Kafka's PEM-in-the-property settings (``ssl.truststore.certificates``,
+    ``ssl.keystore.certificate.chain`` and ``ssl.keystore.key``), with the file-based ones folded in:
+    kafka-python takes a context or files, not both."""
+    import os
+    import ssl
+    import tempfile
+
+    context = ssl.create_default_context(cafile=kwargs.get("ssl_cafile"), cadata=props.get("ssl.truststore.certificates") or None)
+    context.check_hostname = kwargs.get("ssl_check_hostname", True)
+    if not context.check_hostname:
+        context.verify_mode = ssl.CERT_REQUIRED
+    chain, key = props.get("ssl.keystore.certificate.chain"), props.get("ssl.keystore.key")
+    if chain:
+        paths = []
+        try:
+            for text in (chain, key or chain):
+                fd, path = tempfile.mkstemp(suffix=".pem")
+                paths.append(path)
+                with os.fdopen(fd, "w", encoding="ascii") as f:
+                    f.write(text.replace("\\n", "\n"))
+            context.load_cert_chain(paths[0], paths[1], password=props.get("ssl.key.password") or None)
+        except (OSError, ssl.SSLError) as exc:
+            raise ToolError(f"Invalid ssl.keystore.certificate.chain or ssl.keystore.key: {exc}") from None
+        finally:
+            for path in paths:
+                os.unlink(path)
+    elif kwargs.get("ssl_certfile"):
+        context.load_cert_chain(kwargs["ssl_certfile"], kwargs.get("ssl_keyfile"), password=kwargs.get("ssl_password"))
+    return context
 
 
 def _typed(key: str, value: str, default):

@@ -89,7 +89,8 @@ def _describe_one(admin, entity_type: str, name: str, include_synonyms: bool = T
     return result.configs
 
 
-_JAVA_NAMES = {"INVALID_CONFIG": "InvalidConfigurationException", "POLICY_VIOLATION": "PolicyViolationException"}
+_JAVA_NAMES = {"INVALID_CONFIG": "InvalidConfigurationException", "POLICY_VIOLATION": "PolicyViolationException",
+               "TOPIC_AUTHORIZATION_FAILED": "TopicAuthorizationException", "CLUSTER_AUTHORIZATION_FAILED": "ClusterAuthorizationException"}
 
 
 def _java_name(error) -> str:

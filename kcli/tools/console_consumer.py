@@ -19,6 +19,7 @@ from typing import Iterator
 
 from kcli.tools.bootstrap import wait_for_broker
 from kcli.tools.client_config import separator, to_kafka_python
+from kcli.tools import authentication
 from kcli.tools.errors import ToolError
 from kcli.tools.group_subscription import subscribe
 from kcli.tools.serialization import Serde
@@ -219,12 +220,14 @@ class ConsoleConsumer:
         self._handed_out: dict = {}  # TopicPartition → next offset, for the commit on close
         self._subscribed = False
         kwargs = {"bootstrap_timeout_ms": wait_for_broker(bootstrap, bootstrap_timeout_ms, on_refused, on_unresolved), **settings.kwargs}
-        try:
-            self._consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=self.group_id, **kwargs)
-        except (KafkaTimeoutError, KafkaConnectionError):
-            raise ToolError.unreachable(bootstrap) from None
-        except Exception as exc:
-            raise ToolError(client_failure(exc)) from None
+        with authentication.watch() as failures:
+            try:
+                self._consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=self.group_id, **kwargs)
+            except (KafkaTimeoutError, KafkaConnectionError):
+                failed = failures.message(java_name=True)
+                raise (ToolError(failed) if failed else ToolError.unreachable(bootstrap)) from None
+            except Exception as exc:
+                raise ToolError(client_failure(exc)) from None
 
     def topics(self) -> list[str]:
         return sorted(self._consumer.topics())

@@ -19,6 +19,7 @@ from typing import Callable
 from kcli.tools import record_json
 from kcli.tools.bootstrap import wait_for_broker
 from kcli.tools.client_config import separator, to_kafka_python
+from kcli.tools import authentication
 from kcli.tools.errors import ToolError
 from kcli.tools.serialization import Serde
 from kcli.tools.serialization import find as find_serde
@@ -181,12 +182,14 @@ class ConsoleProducer:
         self.ignored = settings.ignored
         self.failures = 0
         self.sent = 0
-        try:
-            self._producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), **kwargs)
-        except (KafkaTimeoutError, KafkaConnectionError):
-            raise ToolError.unreachable(bootstrap) from None
-        except Exception as exc:
-            raise ToolError(_reason(exc)) from None
+        with authentication.watch() as failures:
+            try:
+                self._producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), **kwargs)
+            except (KafkaTimeoutError, KafkaConnectionError):
+                failed = failures.message(java_name=True)
+                raise (ToolError(failed) if failed else ToolError.unreachable(bootstrap)) from None
+            except Exception as exc:
+                raise ToolError(_reason(exc)) from None
 
     def send(self, record: ProducerRecord) -> None:
         if any(value is None for _, value in record.headers):

@@ -57,7 +57,10 @@ def test_overrides_and_unknown_keys(tmp_path):
 @pytest.mark.parametrize("override, message", [
     ("num.partitions=many", "Invalid value many for configuration num.partitions"),
     ("listeners=localhost:9092", "Invalid listeners 'localhost:9092'"),
-    ("listeners=SSL://localhost:9093", "kcli serves PLAINTEXT only"),
+    ("listeners=SSL://localhost:9093", "Listener SSL uses SSL but has no key store"),
+    ("listeners=CLEAR://localhost:9093", "No security protocol defined for listener CLEAR"),
+    ("listeners=SASL_PLAINTEXT://localhost:9093", "SASL mechanism GSSAPI is not supported by kcli"),
+    ("inter.broker.listener.name=INTERNAL", "inter.broker.listener.name must be a listener name defined in advertised.listeners"),
     ("listeners=PLAINTEXT://localhost:99999", "Invalid port '99999'"),
     ("auto.create.topics.enable=maybe", "Expected value to be either true or false"),
     ("novalue", "Invalid override 'novalue'"),
@@ -81,3 +84,15 @@ def test_each_mode_has_its_own_default_data_directory():
     shipped_zookeeper_file, _ = tutorial_path(Path("config/server.properties"))
     assert BrokerConfig.load(shipped_zookeeper_file).log_dir == zookeeper_mode.log_dir
     assert BrokerConfig.load(None).log_dir == standalone.log_dir
+
+
+def test_listeners_name_their_protocols_and_advertise_per_listener():
+    config = BrokerConfig.load(None, [
+        "listeners=CLIENT://:9092,SECURE://0.0.0.0:9094,CONTROLLER://:9093",
+        "listener.security.protocol.map=CLIENT:PLAINTEXT,SECURE:SASL_SSL,CONTROLLER:PLAINTEXT",
+        "controller.listener.names=CONTROLLER", "inter.broker.listener.name=CLIENT",
+        "advertised.listeners=SECURE://kafka.example:19094", "ssl.keystore.location=/k.pem", "sasl.enabled.mechanisms=SCRAM-SHA-512",
+    ])
+    assert [(x.name, x.security_protocol, x.port) for x in config.listeners] == [("CLIENT", "PLAINTEXT", 9092), ("SECURE", "SASL_SSL", 9094)]
+    assert config.advertised == {"CLIENT": ("localhost", None), "SECURE": ("kafka.example", 19094)}
+    assert config.unknown_keys == ()

@@ -87,3 +87,12 @@ def test_persistent_paths_cover_what_a_kafka_broker_creates():
     for i, path in enumerate(znodes.PERSISTENT_PATHS):
         parent = path.rsplit("/", 1)[0]
         assert not parent or znodes.PERSISTENT_PATHS.index(parent) < i
+
+
+def test_broker_registration_lists_every_listener():
+    data = znodes.broker_json("SSL", "h", 9093, 1, [("SSL", "SSL", "h", 9093), ("SASL_PLAINTEXT", "SASL_PLAINTEXT", "h", 9094)])
+    assert data == (
+        b'{"features":{},"listener_security_protocol_map":{"SSL":"SSL","SASL_PLAINTEXT":"SASL_PLAINTEXT"},'
+        b'"endpoints":["SSL://h:9093","SASL_PLAINTEXT://h:9094"],"jmx_port":-1,"port":-1,"host":null,'
+        b'"version":5,"timestamp":"1"}'
+    )

@@ -11,6 +11,7 @@ from kafka.protocol.admin import AlterConfigsResponse as Response
 
 from kcli.broker import config_def, dynamic_config, topic_config
 from kcli.broker.config import DEFINITIONS
+from kcli.broker.acl import bindings as acl
 from kcli.protocol.kafka.errors import ErrorCode
 
 ADVERTISED = (0, 1)
@@ -27,6 +28,10 @@ def handle(request, ctx):
 
 def apply(ctx, resource_type: int, name: str, configs: dict[str, str | None], validate_only: bool):
     """Check and store a topic's new overrides or a broker's new dynamic configs; (error code, message). Shared with IncrementalAlterConfigs."""
+    if resource_type == TOPIC and not ctx.authorized(acl.ALTER_CONFIGS, acl.TOPIC, name):
+        return ErrorCode.TOPIC_AUTHORIZATION_FAILED, None
+    if resource_type == BROKER and not ctx.authorized(acl.ALTER_CONFIGS, acl.CLUSTER, acl.CLUSTER_NAME):
+        return ErrorCode.CLUSTER_AUTHORIZATION_FAILED, None
     if resource_type == BROKER:
         return apply_broker(ctx, name, configs, validate_only)
     if resource_type != TOPIC:

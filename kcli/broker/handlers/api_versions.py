@@ -16,6 +16,9 @@ ADVERTISED = (0, 4)
 
 
 def handle(request, ctx):
+    if ctx.api_version >= 3 and ctx.connection is not None:  # KIP-511: the connection remembers the client software
+        ctx.connection.client_software_name = request.client_software_name
+        ctx.connection.client_software_version = request.client_software_version
     keys = [Response.ApiVersion(api_key=k, min_version=lo, max_version=hi) for k, lo, hi in ctx.state.api_versions]
     return Response(version=ctx.api_version, error_code=0, api_keys=keys, throttle_time_ms=0)
 

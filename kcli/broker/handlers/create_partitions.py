@@ -11,6 +11,7 @@ from kafka.protocol.admin import CreatePartitionsResponse as Response
 
 from kcli.broker import partition_bounds
 from kcli.broker.handlers.create_topics import broker_problem, check_each, open_partition_files
+from kcli.broker.acl.bindings import ALTER, TOPIC
 from kcli.protocol.kafka.errors import ErrorCode
 
 ADVERTISED = (0, 1)
@@ -50,6 +51,8 @@ async def _add(ctx, name: str, total: int) -> tuple[ErrorCode, str | None]:
 
 
 def _check(ctx, t) -> tuple[ErrorCode, str | None]:
+    if not ctx.authorized(ALTER, TOPIC, t.name):
+        return ErrorCode.TOPIC_AUTHORIZATION_FAILED, None
     topic = ctx.catalog.topics.get(t.name)
     if topic is None:
         return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, f"The topic '{t.name}' does not exist."

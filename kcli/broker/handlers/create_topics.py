@@ -17,6 +17,7 @@ from kafka.protocol.admin import CreateTopicsResponse as Response
 
 from kcli.broker import partition_bounds, topic_config
 from kcli.broker.log.catalog import topic_name_problem
+from kcli.broker.acl.bindings import CLUSTER, CLUSTER_NAME, CREATE, TOPIC
 from kcli.protocol.kafka.errors import ErrorCode
 
 ADVERTISED = (0, 3)
@@ -76,6 +77,8 @@ def broker_problem(ctx, held: int, files: int, adding: int) -> tuple[ErrorCode, 
 
 
 def _check(ctx, t) -> tuple[ErrorCode, str | None]:
+    if not (ctx.authorized(CREATE, CLUSTER, CLUSTER_NAME) or ctx.authorized(CREATE, TOPIC, t.name)):
+        return ErrorCode.TOPIC_AUTHORIZATION_FAILED, "Authorization failed."
     problem = topic_name_problem(t.name)
     if problem:
         return ErrorCode.INVALID_TOPIC_EXCEPTION, problem

@@ -3,6 +3,9 @@
 from kafka.protocol.admin import DeleteGroupsRequest as Request
 from kafka.protocol.admin import DeleteGroupsResponse as Response
 
+from kcli.broker.acl.bindings import DELETE, GROUP
+from kcli.protocol.kafka.errors import ErrorCode
+
 ADVERTISED = (0, 1)
 
 
@@ -10,6 +13,9 @@ def handle(request, ctx):
     groups = ctx.state.groups
     results = []
     for group_id in request.groups_names:
+        if not ctx.authorized(DELETE, GROUP, group_id):
+            results.append(Response.DeletableGroupResult(group_id=group_id, error_code=ErrorCode.GROUP_AUTHORIZATION_FAILED))
+            continue
         code, _ = groups.coordinator.delete(group_id)
         results.append(Response.DeletableGroupResult(group_id=group_id, error_code=code))
     groups.settle(ctx.now_ms)

@@ -19,6 +19,7 @@ from kafka.protocol.admin import DeleteRecordsRequest as Request
 from kafka.protocol.admin import DeleteRecordsResponse as Response
 
 from kcli.broker.log.partition import AppendError
+from kcli.broker.acl.bindings import DELETE, TOPIC
 from kcli.protocol.kafka.errors import ErrorCode
 
 ADVERTISED = (0, 2)
@@ -40,7 +41,9 @@ def handle(request, ctx):
         for p in t.partitions:
             partition = ctx.catalog.partition(t.name, p.partition_index)
             low, code = INVALID_LOW_WATERMARK, ErrorCode.NONE
-            if partition is None:
+            if not ctx.authorized(DELETE, TOPIC, t.name):
+                code = ErrorCode.TOPIC_AUTHORIZATION_FAILED
+            elif partition is None:
                 code = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
             elif topic.internal:
                 code = ErrorCode.INVALID_TOPIC_EXCEPTION  # "Cannot delete records of internal topic"

@@ -3,6 +3,7 @@
 from kafka.protocol.admin import DeleteTopicsRequest as Request
 from kafka.protocol.admin import DeleteTopicsResponse as Response
 
+from kcli.broker.acl.bindings import DELETE, TOPIC
 from kcli.protocol.kafka.errors import ErrorCode
 
 ADVERTISED = (0, 3)
@@ -11,7 +12,9 @@ ADVERTISED = (0, 3)
 def handle(request, ctx):
     results = []
     for name in request.topic_names:
-        if name in ctx.catalog.topics:
+        if not ctx.authorized(DELETE, TOPIC, name):
+            code = ErrorCode.TOPIC_AUTHORIZATION_FAILED
+        elif name in ctx.catalog.topics:
             ctx.catalog.delete(name)
             code = ErrorCode.NONE
         else:

@@ -15,6 +15,7 @@ from kafka.protocol.admin import DescribeConfigsResponse as Response
 
 from kcli.broker import config, dynamic_config, topic_config
 from kcli.broker.topic_config import ConfigSource
+from kcli.broker.acl import bindings as acl
 from kcli.protocol.kafka.errors import ErrorCode
 
 ADVERTISED = (0, 2)
@@ -29,7 +30,9 @@ def handle(request, ctx):
     results = []
     for r in request.resources:
         keys = set(r.configuration_keys) if r.configuration_keys else None
-        if r.resource_type == TOPIC:
+        if not _may_describe(ctx, r.resource_type, r.resource_name):
+            code, message, entries = _AUTHORIZATION_FAILED[r.resource_type], None, []
+        elif r.resource_type == TOPIC:
             code, message, entries = _topic(ctx, r.resource_name, request.include_synonyms)
         elif r.resource_type == BROKER:
             code, message, entries = _broker(ctx, r.resource_name, request.include_synonyms)
@@ -39,6 +42,18 @@ def handle(request, ctx):
             entries = [e for e in entries if e.name in keys]
         results.append(_Result(error_code=code, error_message=message, resource_type=r.resource_type, resource_name=r.resource_name, configs=entries))
     return Response(version=ctx.api_version, throttle_time_ms=0, results=results)
+
+
+_AUTHORIZATION_FAILED = {TOPIC: ErrorCode.TOPIC_AUTHORIZATION_FAILED, BROKER: ErrorCode.CLUSTER_AUTHORIZATION_FAILED}
+
+
+def _may_describe(ctx, resource_type: int, name: str) -> bool:
+    """DESCRIBE_CONFIGS on the topic, or on the cluster for a broker (Kafka's ConfigHelper)."""
+    if resource_type == TOPIC:
+        return ctx.authorized(acl.DESCRIBE_CONFIGS, acl.TOPIC, name)
+    if resource_type == BROKER:
+        return ctx.authorized(acl.DESCRIBE_CONFIGS, acl.CLUSTER, acl.CLUSTER_NAME)
+    return True
 
 
 def topic_entries(catalog, overrides: dict[str, str], include_synonyms: bool, layers=None):

@@ -8,6 +8,7 @@ from kafka.protocol.admin import DescribeGroupsRequest as Request
 from kafka.protocol.admin import DescribeGroupsResponse as Response
 
 from kcli.broker.group.metadata import GroupState
+from kcli.broker.acl.bindings import DESCRIBE, GROUP
 from kcli.protocol.kafka.errors import ErrorCode
 
 ADVERTISED = (0, 4)
@@ -23,6 +24,10 @@ def handle(request, ctx):
     ops = ALL_OPERATIONS if ctx.api_version >= 3 and request.include_authorized_operations else NOT_REQUESTED
     described = []
     for group_id in request.groups:
+        if not ctx.authorized(DESCRIBE, GROUP, group_id):
+            described.append(_Group(error_code=ErrorCode.GROUP_AUTHORIZATION_FAILED, group_id=group_id, group_state="", protocol_type="",
+                                    protocol_data="", members=[], authorized_operations=NOT_REQUESTED))
+            continue
         group = coordinator.groups.get(group_id)
         if group is None:
             code = ErrorCode.INVALID_GROUP_ID if not group_id else ErrorCode.NONE

@@ -24,6 +24,7 @@ from kafka.protocol.consumer import FetchResponse as Response
 
 from kcli.broker.log import read_committed
 from kcli.broker.log.partition import AppendError
+from kcli.broker.acl.bindings import READ, TOPIC
 from kcli.protocol.kafka import legacy_records
 from kcli.protocol.kafka.errors import ErrorCode
 
@@ -54,6 +55,9 @@ def _read(request, ctx):
     topics = []
     for t in request.topics:
         results = []
+        if not ctx.authorized(READ, TOPIC, t.topic):
+            topics.append(_Topic(topic=t.topic, partitions=[_empty(p.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED) for p in t.partitions]))
+            continue
         for p in t.partitions:
             partition = ctx.catalog.partition(t.topic, p.partition)
             if partition is None:

@@ -29,7 +29,7 @@ def _lookup(ctx, key: str, key_type: int) -> tuple[ErrorCode, str | None]:
 
 
 def handle(request, ctx):
-    node, host, port = ctx.config.node_id, ctx.config.advertised_host, ctx.state.advertised_port
+    node, (host, port) = ctx.config.node_id, ctx.advertised_address()
     if ctx.api_version >= 4:
         coordinators = []
         for key in request.coordinator_keys:

@@ -27,6 +27,7 @@ from kafka.protocol.consumer import ListOffsetsRequest as Request
 from kafka.protocol.consumer import ListOffsetsResponse as Response
 
 from kcli.broker.log.partition import AppendError
+from kcli.broker.acl.bindings import DESCRIBE, TOPIC
 from kcli.protocol.kafka.errors import ErrorCode
 
 ADVERTISED = (0, 9)
@@ -102,6 +103,8 @@ def _lookup(ctx, request, topic: str, p) -> tuple[ErrorCode, tuple[int, int]]:
     none = (-1, -1)
     if p.timestamp < 0 and ctx.api_version < MIN_VERSION.get(p.timestamp, 1 << 15):
         return ErrorCode.UNSUPPORTED_VERSION, none
+    if not ctx.authorized(DESCRIBE, TOPIC, topic):
+        return ErrorCode.TOPIC_AUTHORIZATION_FAILED, none
     partition = ctx.catalog.partition(topic, p.partition_index)
     if partition is None:
         return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, none

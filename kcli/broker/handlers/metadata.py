@@ -14,6 +14,7 @@ from kafka.protocol.metadata import MetadataResponse as Response
 
 from kcli.broker.handlers import create_topics
 from kcli.broker.log.catalog import topic_name_problem
+from kcli.broker.acl.bindings import CLUSTER, CLUSTER_NAME, CREATE, DESCRIBE, TOPIC
 from kcli.protocol.kafka.errors import ErrorCode
 
 ADVERTISED = (0, 7)
@@ -26,14 +27,20 @@ async def handle(request, ctx):
     catalog = ctx.catalog
     node = ctx.config.node_id
     if request.topics is None or (ctx.api_version == 0 and not request.topics):
-        names = sorted(catalog.topics)
+        names = [n for n in sorted(catalog.topics) if ctx.authorized(DESCRIBE, TOPIC, n)]  # Kafka hides what the principal may not describe
     else:
         names = [t.name for t in request.topics]
     allow_create = request.allow_auto_topic_creation if ctx.api_version >= 4 else True
     topics = []
     for name in names:
         topic = catalog.topics.get(name)
+        if not ctx.authorized(DESCRIBE, TOPIC, name):
+            topics.append(_Topic(error_code=ErrorCode.TOPIC_AUTHORIZATION_FAILED, name=name, is_internal=False, partitions=[]))
+            continue
         if topic is None:
+            if allow_create and not (ctx.authorized(CREATE, CLUSTER, CLUSTER_NAME) or ctx.authorized(CREATE, TOPIC, name)):
+                topics.append(_Topic(error_code=ErrorCode.TOPIC_AUTHORIZATION_FAILED, name=name, is_internal=False, partitions=[]))
+                continue
             if allow_create and ctx.config.auto_create_topics and topic_name_problem(name) is None:
                 topic = await create_topics.auto_create(ctx, name)
             if topic is None:
@@ -48,7 +55,8 @@ async def handle(request, ctx):
             for p in topic.partitions
         ]
         topics.append(_Topic(error_code=0, name=name, is_internal=topic.internal, partitions=partitions))
-    broker = Response.MetadataResponseBroker(node_id=node, host=ctx.config.advertised_host, port=ctx.state.advertised_port, rack=None)
+    host, port = ctx.advertised_address()  # the listener the client came in on
+    broker = Response.MetadataResponseBroker(node_id=node, host=host, port=port, rack=None)
     return Response(
         version=ctx.api_version, throttle_time_ms=0, brokers=[broker], cluster_id=catalog.cluster_id,
         controller_id=node, topics=topics,

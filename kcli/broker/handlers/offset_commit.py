@@ -17,6 +17,7 @@ from kafka.protocol.consumer.group import OffsetCommitResponse as Response
 from kcli.broker.group.metadata import CommittedOffset
 from kcli.broker.group.metadata_manager import commit_error
 from kcli.broker.log.partition import AppendError
+from kcli.broker.acl.bindings import READ, TOPIC
 from kcli.protocol.kafka.errors import ErrorCode
 
 ADVERTISED = (0, 7)
@@ -40,6 +41,8 @@ async def handle(request, ctx):
             metadata = p.committed_metadata or ""
             if group_code != ErrorCode.NONE:
                 codes[key] = group_code
+            elif not ctx.authorized(READ, TOPIC, t.name):
+                codes[key] = ErrorCode.TOPIC_AUTHORIZATION_FAILED
             elif ctx.catalog.partition(t.name, p.partition_index) is None:
                 codes[key] = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
             elif len(metadata.encode("utf-8")) > groups.config.offset_metadata_max_bytes:

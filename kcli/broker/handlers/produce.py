@@ -21,6 +21,7 @@ from kafka.protocol.producer import ProduceRequest as Request
 from kafka.protocol.producer import ProduceResponse as Response
 
 from kcli.broker.log.partition import AppendError
+from kcli.broker.acl.bindings import TOPIC, WRITE
 from kcli.broker.txn import produce_check
 from kcli.protocol.kafka import legacy_records, log_validator
 from kcli.protocol.kafka.errors import ErrorCode
@@ -40,6 +41,7 @@ async def handle(request, ctx):
     for t in request.topic_data:
         topic = ctx.catalog.topics.get(t.name)
         internal = topic is not None and topic.internal
+        allowed = ctx.authorized(WRITE, TOPIC, t.name)
         results = []
         for p in t.partition_data:
             partition = ctx.catalog.partition(t.name, p.index)
@@ -47,6 +49,8 @@ async def handle(request, ctx):
             record_errors, error_message = [], None
             if not acks_ok:
                 code = ErrorCode.INVALID_REQUIRED_ACKS
+            elif not allowed:
+                code = ErrorCode.TOPIC_AUTHORIZATION_FAILED
             elif partition is None:
                 code = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
             elif internal:

@@ -1,0 +1,103 @@
+"""kcli's client tools against SASL_PLAINTEXT and SASL_SSL listeners, with --command-config, --producer.config and
+--consumer.config files written as Kafka's documentation writes them; SCRAM users made with kcli configs."""
+
+from __future__ import annotations
+
+import pytest
+
+from kcli.broker.config import BrokerConfig
+from kcli.broker.server import run_in_thread
+from kcli.tools import certs as dev_certs
+from tests.processes import kcli
+
+ADMIN_JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret";'
+
+
+@pytest.fixture
+def setup(tmp_path):
+    certs = dev_certs.make(tmp_path / "certs", ["localhost", "127.0.0.1"])
+    config = BrokerConfig.from_properties({
+        "listeners": "SASL_PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0",
+        "log.dirs": str(tmp_path / "logs"),
+        "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
+        "listener.name.sasl_plaintext.plain.sasl.jaas.config": ADMIN_JAAS,
+        "listener.name.sasl_ssl.plain.sasl.jaas.config": ADMIN_JAAS,
+        "connection.failed.authentication.delay.ms": "0",
+        **certs.broker_properties(),
+    })
+    admin = tmp_path / "admin.properties"
+    admin.write_text(
+        "security.protocol=SASL_PLAINTEXT\n"
+        "sasl.mechanism=PLAIN\n"
+        f"sasl.jaas.config={ADMIN_JAAS.split(' user_')[0]};\n",
+        encoding="utf-8",
+    )
+    alice = tmp_path / "alice.properties"
+    alice.write_text(
+        "security.protocol=SASL_SSL\n"
+        "sasl.mechanism=SCRAM-SHA-256\n"
+        'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required \\\n'
+        '    username="alice" \\\n'
+        '    password="alice-secret";\n'
+        "ssl.truststore.type=PEM\n"
+        f"ssl.truststore.location={certs.ca.as_posix()}\n",
+        encoding="utf-8",
+    )
+    return config, admin, alice
+
+
+def _address(running, listener):
+    return "localhost:%d" % running.broker.addresses[listener][1]
+
+
+def test_every_tool_reaches_the_secured_listeners_and_scram_users_outlive_a_restart(setup, tmp_path):
+    config, admin, alice = setup
+    running = run_in_thread(config)
+    try:
+        plain = _address(running, "SASL_PLAINTEXT")
+        created = kcli("configs", "--bootstrap-server", plain, "--command-config", admin, "--alter",
+                       "--add-config", "SCRAM-SHA-256=[iterations=8192,password=alice-secret]", "--entity-type", "users", "--entity-name", "alice")
+        assert created.returncode == 0, created.stderr
+        assert created.stdout.strip() == "Completed updating config for user alice."
+        described = kcli("configs", "--bootstrap-server", plain, "--command-config", admin, "--describe", "--entity-type", "users")
+        assert described.stdout.strip() == "SCRAM credential configs for user-principal 'alice' are SCRAM-SHA-256=iterations=8192"
+        secure = _address(running, "SASL_SSL")
+        topics = kcli("topics", "--bootstrap-server", secure, "--command-config", alice, "--create", "--topic", "coffee")
+        assert topics.returncode == 0, topics.stderr
+        produced = kcli("console-producer", "--bootstrap-server", secure, "--producer.config", alice, "--topic", "coffee", input="flat white\n")
+        assert produced.returncode == 0, produced.stderr
+        consumed = kcli("console-consumer", "--bootstrap-server", secure, "--consumer.config", alice, "--topic", "coffee",
+                        "--from-beginning", "--max-messages", "1", "--group", "baristas")
+        assert consumed.stdout.strip() == "flat white", consumed.stderr
+        groups = kcli("consumer-groups", "--bootstrap-server", secure, "--command-config", alice, "--list")
+        assert groups.stdout.split() == ["baristas"], groups.stderr
+        offsets = kcli("get-offsets", "--bootstrap-server", secure, "--command-config", alice, "--topic", "coffee")
+        assert offsets.stdout.strip() == "coffee:0:1", offsets.stderr
+        log_dirs = kcli("log-dirs", "--bootstrap-server", secure, "--command-config", alice, "--describe", "--topic-list", "coffee")
+        assert log_dirs.returncode == 0 and '"partition":"coffee-0"' in log_dirs.stdout, log_dirs.stderr
+        (tmp_path / "delete.json").write_text('{"partitions":[{"topic":"coffee","partition":0,"offset":1}],"version":1}', encoding="utf-8")
+        deleted = kcli("delete-records", "--bootstrap-server", secure, "--command-config", alice, "--offset-json-file", tmp_path / "delete.json")
+        assert deleted.returncode == 0 and "low_watermark: 1" in deleted.stdout, deleted.stderr
+    finally:
+        running.stop()
+    assert "alice-secret" not in (tmp_path / "logs" / "scram-credentials.json").read_text()
+    running = run_in_thread(config)
+    try:
+        listed = kcli("topics", "--bootstrap-server", _address(running, "SASL_SSL"), "--command-config", alice, "--list")
+        assert "coffee" in listed.stdout.split(), listed.stderr
+    finally:
+        running.stop()
+
+
+def test_a_wrong_password_is_one_line_and_exit_1(setup, tmp_path):
+    config, admin, _ = setup
+    wrong = tmp_path / "wrong.properties"
+    wrong.write_text(admin.read_text().replace("admin-secret", "nope"), encoding="utf-8")
+    running = run_in_thread(config)
+    try:
+        result = kcli("topics", "--bootstrap-server", _address(running, "SASL_PLAINTEXT"), "--command-config", wrong, "--list", timeout=60)
+    finally:
+        running.stop()
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Authentication failed: Invalid username or password" in lines[0], result.stderr

@@ -1,0 +1,228 @@
+"""SSL and SASL_SSL listeners with certificates made by ``kcli certs``: confluent-kafka, kafka-python, aiokafka
+and kcat produce and consume; a client that does not trust the CA fails the TLS handshake; mTLS gives the
+client certificate's DN as principal."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import subprocess
+
+import pytest
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import UserScramCredentialUpsertion
+
+from kcli.broker.config import BrokerConfig
+from kcli.broker.connection import certificate_principal
+from kcli.broker.server import run_in_thread
+from kcli.tools import certs as dev_certs
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory):
+    return dev_certs.make(tmp_path_factory.mktemp("certs"), ["localhost", "127.0.0.1"])
+
+
+@pytest.fixture
+def tls_broker(tmp_path, certs):
+    running = run_in_thread(BrokerConfig.from_properties({
+        "listeners": "PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,SASL_SSL://127.0.0.1:0",
+        "log.dirs": str(tmp_path / "logs"),
+        **certs.broker_properties(),
+        "sasl.enabled.mechanisms": "SCRAM-SHA-256",
+        "connection.failed.authentication.delay.ms": "0",
+    }))
+    admin = KafkaAdminClient(bootstrap_servers=running.bootstrap)
+    try:
+        admin.alter_user_scram_credentials([UserScramCredentialUpsertion("carol", "SCRAM-SHA-256", "carol-secret", iterations=8192)])
+    finally:
+        admin.close()
+    yield running
+    running.stop()
+
+
+def address(running, listener: str) -> str:
+    return "localhost:%d" % running.broker.addresses[listener][1]
+
+
+def confluent_settings(running, certs, protocol: str) -> dict:
+    settings = {"bootstrap.servers": address(running, protocol), "security.protocol": protocol, "ssl.ca.location": str(certs.ca)}
+    if protocol == "SASL_SSL":
+        settings.update({"sasl.mechanism": "SCRAM-SHA-256", "sasl.username": "carol", "sasl.password": "carol-secret"})
+    return settings
+
+
+@pytest.mark.parametrize("protocol", ["SSL", "SASL_SSL"])
+def test_confluent_kafka_over_tls(tls_broker, certs, protocol):
+    confluent_kafka = pytest.importorskip("confluent_kafka")
+    settings = confluent_settings(tls_broker, certs, protocol)
+    producer = confluent_kafka.Producer(settings)
+    producer.produce("secure", b"cortado")
+    assert producer.flush(20) == 0
+    consumer = confluent_kafka.Consumer({**settings, "group.id": "g", "auto.offset.reset": "earliest"})
+    consumer.subscribe(["secure"])
+    try:
+        message = None
+        for _ in range(40):
+            message = consumer.poll(0.5)
+            if message is not None and message.error() is None:
+                break
+        assert message is not None and message.value() == b"cortado"
+    finally:
+        consumer.close()
+
+
+@pytest.mark.parametrize("protocol", ["SSL", "SASL_SSL"])
+def test_kafka_python_over_tls(tls_broker, certs, protocol):
+    common = {"bootstrap_servers": address(tls_broker, protocol), "security_protocol": protocol, "ssl_cafile": str(certs.ca)}
+    if protocol == "SASL_SSL":
+        common.update(sasl_mechanism="SCRAM-SHA-256", sasl_plain_username="carol", sasl_plain_password="carol-secret")
+    producer = KafkaProducer(**common)
+    producer.send("secure-kp", b"lungo").get(timeout=20)
+    producer.close()
+    consumer = KafkaConsumer("secure-kp", auto_offset_reset="earliest", consumer_timeout_ms=10000, **common)
+    try:
+        assert next(iter(consumer)).value == b"lungo"
+    finally:
+        consumer.close()
+
+
+@pytest.mark.parametrize("protocol", ["SSL", "SASL_SSL"])
+def test_aiokafka_over_tls(tls_broker, certs, protocol):
+    aiokafka = pytest.importorskip("aiokafka")
+    from aiokafka.helpers import create_ssl_context
+
+    async def main():
+        common = {"bootstrap_servers": address(tls_broker, protocol), "security_protocol": protocol,
+                  "ssl_context": create_ssl_context(cafile=str(certs.ca))}
+        if protocol == "SASL_SSL":
+            common.update(sasl_mechanism="SCRAM-SHA-256", sasl_plain_username="carol", sasl_plain_password="carol-secret")
+        producer = aiokafka.AIOKafkaProducer(**common)
+        await producer.start()
+        try:
+            await producer.send_and_wait("secure-aio", b"ristretto", partition=0)
+        finally:
+            await producer.stop()
+        consumer = aiokafka.AIOKafkaConsumer("secure-aio", auto_offset_reset="earliest", **common)
+        await consumer.start()
+        try:
+            return (await asyncio.wait_for(consumer.getone(), 20)).value
+        finally:
+            await consumer.stop()
+
+    assert asyncio.run(main()) == b"ristretto"
+
+
+@pytest.mark.parametrize("protocol", ["SSL", "SASL_SSL"])
+def test_kcat_over_tls(kcat, tls_broker, certs, protocol):
+    settings = confluent_settings(tls_broker, certs, protocol)
+    flags = [arg for key, value in settings.items() if key != "bootstrap.servers" for arg in ("-X", f"{key}={value}")]
+    run = lambda *args, stdin=None: subprocess.run([kcat, "-b", settings["bootstrap.servers"], *flags, *args], input=stdin,  # noqa: E731
+                                                   capture_output=True, text=True, timeout=60, check=True)
+    run("-P", "-t", "secure-kcat", stdin="doppio\n")
+    assert run("-C", "-t", "secure-kcat", "-e", "-c", "1").stdout.strip() == "doppio"
+
+
+def test_a_client_that_does_not_trust_the_ca_fails(tls_broker, tmp_path):
+    confluent_kafka = pytest.importorskip("confluent_kafka")
+    other = dev_certs.make(tmp_path / "other", ["localhost"])
+    errors = []
+    producer = confluent_kafka.Producer({"bootstrap.servers": address(tls_broker, "SSL"), "security.protocol": "SSL",
+                                         "ssl.ca.location": str(other.ca), "error_cb": errors.append})
+    for _ in range(40):
+        producer.poll(0.25)
+        if errors:
+            break
+    assert errors and errors[0].code() in (confluent_kafka.KafkaError._SSL, confluent_kafka.KafkaError._ALL_BROKERS_DOWN,
+                                           confluent_kafka.KafkaError._TRANSPORT)
+    assert "certificate verify failed" in errors[0].str() or "SSL handshake failed" in errors[0].str()
+
+
+def test_a_wrong_password_over_sasl_ssl_fails_with_an_authentication_error(tls_broker, certs):
+    confluent_kafka = pytest.importorskip("confluent_kafka")
+    errors = []
+    settings = {**confluent_settings(tls_broker, certs, "SASL_SSL"), "sasl.password": "wrong", "error_cb": errors.append}
+    producer = confluent_kafka.Producer(settings)
+    for _ in range(40):
+        producer.poll(0.25)
+        if errors:
+            break
+    assert errors and errors[0].code() == confluent_kafka.KafkaError._AUTHENTICATION
+
+
+def test_client_certificates_are_required_when_ssl_client_auth_is_required(tmp_path, certs):
+    running = run_in_thread(BrokerConfig.from_properties({
+        "listeners": "SSL://127.0.0.1:0", "log.dirs": str(tmp_path / "logs"), **certs.broker_properties(), "ssl.client.auth": "required",
+    }))
+    try:
+        port = running.broker.addresses["SSL"][1]
+        with_cert = KafkaProducer(bootstrap_servers=f"localhost:{port}", security_protocol="SSL", ssl_cafile=str(certs.ca),
+                                  ssl_certfile=str(certs.client_keystore))
+        with_cert.send("mtls", b"ok").get(timeout=20)
+        with_cert.close()
+        context = ssl.create_default_context(cafile=str(certs.ca))
+        import socket
+
+        with socket.create_connection(("localhost", port), timeout=10) as raw, pytest.raises((ssl.SSLError, ConnectionError)):
+            with context.wrap_socket(raw, server_hostname="localhost") as tls:
+                tls.sendall(b"\0\0\0\0")
+                assert tls.recv(1) == b""  # TLS 1.3 reports the missing certificate on the first read
+                raise ConnectionError("closed")
+    finally:
+        running.stop()
+
+
+def test_the_principal_of_a_client_certificate_is_its_dn_in_rfc_2253_order():
+    cert = {"subject": ((("countryName", "US"),), (("organizationName", "Acme, Inc"),), (("commonName", "alice"),))}
+    assert certificate_principal(cert) == "User:CN=alice,O=Acme\\, Inc,C=US"
+    assert certificate_principal(None) == "User:ANONYMOUS"
+
+
+def test_a_tool_reads_pem_certificates_given_inline_as_kafka_names_them(tls_broker, certs, tmp_path):
+    from tests.processes import kcli
+
+    ca = certs.ca.read_text().strip().replace("\n", "\\n\\\n")  # a properties value continued over lines, as Kafka's docs write PEM
+    props = tmp_path / "inline.properties"
+    props.write_text(f"security.protocol=SSL\nssl.truststore.type=PEM\nssl.truststore.certificates={ca}\n", encoding="utf-8")
+    created = kcli("topics", "--bootstrap-server", address(tls_broker, "SSL"), "--command-config", props, "--create", "--topic", "inline")
+    assert created.returncode == 0, created.stderr
+
+
+def test_kcat_reports_a_wrong_password_and_an_untrusted_certificate(kcat, tls_broker, certs, tmp_path):
+    other = dev_certs.make(tmp_path / "other", ["localhost"])
+    for settings, expected in [
+        ({**confluent_settings(tls_broker, certs, "SASL_SSL"), "sasl.password": "wrong"}, "Authentication failed"),
+        ({**confluent_settings(tls_broker, certs, "SSL"), "ssl.ca.location": str(other.ca)}, "certificate verify failed"),
+    ]:
+        flags = [arg for key, value in settings.items() if key != "bootstrap.servers" for arg in ("-X", f"{key}={value}")]
+        result = subprocess.run([kcat, "-b", settings["bootstrap.servers"], *flags, "-L", "-m", "10"],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode != 0 and expected in result.stderr, result.stderr
+
+
+def test_aiokafka_reports_a_wrong_password_and_an_untrusted_certificate(tls_broker, certs, tmp_path, caplog):
+    aiokafka = pytest.importorskip("aiokafka")
+    from aiokafka.errors import KafkaConnectionError, KafkaError
+    from aiokafka.helpers import create_ssl_context
+
+    other = dev_certs.make(tmp_path / "other", ["localhost"])
+
+    async def start(**settings):
+        producer = aiokafka.AIOKafkaProducer(request_timeout_ms=5000, **settings)
+        try:
+            await producer.start()
+        finally:
+            await producer.stop()
+
+    wrong = {"bootstrap_servers": address(tls_broker, "SASL_SSL"), "security_protocol": "SASL_SSL",
+             "ssl_context": create_ssl_context(cafile=str(certs.ca)), "sasl_mechanism": "SCRAM-SHA-256",
+             "sasl_plain_username": "carol", "sasl_plain_password": "wrong"}
+    with pytest.raises(KafkaError):
+        asyncio.run(start(**wrong))
+    # aiokafka logs the broker's answer and raises a connection error
+    assert ("[Error 58] SaslAuthenticationFailed: Authentication failed during authentication due to invalid credentials "
+            "with SASL mechanism SCRAM-SHA-256") in caplog.text
+    untrusted = {"bootstrap_servers": address(tls_broker, "SSL"), "security_protocol": "SSL",
+                 "ssl_context": create_ssl_context(cafile=str(other.ca))}
+    with pytest.raises((KafkaConnectionError, ssl.SSLError)):
+        asyncio.run(start(**untrusted))
