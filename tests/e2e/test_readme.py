@@ -29,10 +29,12 @@ breaks a step fails here:
    slow group join on a busy machine is no failure.
 7. The WordCount consumer reads what Kafka Streams' demo writes: the test writes two such records
    first (``SETUP``), as that demo would.
-8. Not run: the Pub-sub with binders section (it needs a RabbitMQ node: tests/stream/test_example_e2e.py
-   and test_cli.py run that example and its ``bindings`` table against a real one), and the Benchmarks
-   section (minutes of load; tests/test_bench_smoke.py runs the scripts). A redirection into another
-   shell's variable (zsh's ``${fpath[1]}``, PowerShell's ``$PROFILE``) checks the output only.
+8. Not run: sections whose own tests run them against what they need (``NOT_RUN`` says which):
+   Security and Transactions (tests/e2e/test_tls.py, test_sasl.py, test_transactions_cli.py), Pub-sub
+   with binders (a RabbitMQ node: tests/stream/test_example_e2e.py and test_cli.py run that example and
+   its ``bindings`` table), and Benchmarks (minutes of load; tests/test_bench_smoke.py runs the
+   scripts). A redirection into another shell's variable (zsh's ``${fpath[1]}``, PowerShell's
+   ``$PROFILE``) checks the output only.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 NOT_RUN = {
     "Benchmarks": "minutes of load on a shared machine; tests/test_bench_smoke.py runs the scripts",
     "Pub-sub with binders": "needs a RabbitMQ node; tests/stream/ runs this example end to end against one",
+    "Transactions": "the command's forms on a live transaction; tests/e2e/test_transactions_cli.py runs each against one",
+    "Security: TLS, SASL and ACLs": "fixed listener ports and certificates; tests/e2e/test_tls.py and test_sasl.py run these settings",
 }
 SETUP = {  # topic → records (key, value) an application writes before the README reads them
     "streams-wordcount-output": ("org.apache.kafka.common.serialization.LongSerializer", (("all", "1"), ("streams", "2"))),
