@@ -58,6 +58,7 @@ class BrokerProcess:
             [sys.executable, "-m", "kcli", "server-start",
              "--override", "listeners=PLAINTEXT://127.0.0.1:0", "--override", f"log.dirs={log_dir}"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            cwd=log_dir,  # not the checkout: ``-m`` would import its kcli before PYTHONPATH's (produce_ab.py's baseline)
         )
         for line in self.proc.stderr:
             match = STARTED.search(line)
