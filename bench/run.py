@@ -53,6 +53,7 @@ class BrokerProcess:
     """``python -m kcli server-start`` on port 0; ``ready_ms`` is launch → the ``started`` line."""
 
     def __init__(self, log_dir: Path):
+        log_dir.mkdir(parents=True, exist_ok=True)
         launched = time.perf_counter()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kcli", "server-start",
