@@ -225,13 +225,14 @@ def encode(request, correlation_id: int = 1, client_id: str = "fuzz") -> bytes:
 def exchange(sock, request, correlation_id: int = 1, client_id: str = "fuzz"):
     """Send ``request`` on a connected socket and decode its response at the request's version."""
     sock.sendall(encode(request, correlation_id, client_id))
-    size = struct.unpack(">i", _recv(sock, 4))[0]
-    response = ROUTES[request.API_KEY].response.decode(_recv(sock, size), version=request.API_VERSION, header=True)
+    size = struct.unpack(">i", recv_exactly(sock, 4))[0]
+    response = ROUTES[request.API_KEY].response.decode(recv_exactly(sock, size), version=request.API_VERSION, header=True)
     assert response.header.correlation_id == correlation_id
     return response
 
 
-def _recv(sock, n: int) -> bytes:
+def recv_exactly(sock, n: int) -> bytes:
+    """``n`` bytes from ``sock``; ConnectionError when the broker closes it first."""
     data = b""
     while len(data) < n:
         chunk = sock.recv(n - len(data))

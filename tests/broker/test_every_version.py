@@ -12,26 +12,16 @@ from kafka.admin import NewTopic
 from kafka.protocol.metadata import ApiVersionsRequest, ApiVersionsResponse
 
 from kcli.broker.dispatch import ROUTES
-from tests.wire_requests import GROUP, PARTITIONS, TOPIC, encode, sample
+from tests.wire_requests import GROUP, PARTITIONS, TOPIC, encode, recv_exactly, sample
 
 # Kafka 3.9's lowest served version of each API kcli implements (its *Request.json validVersions at the 3.9 tag).
 KAFKA_3_9_FLOOR = {key: 0 for key in ROUTES}
 
 
-def _read(sock, n: int) -> bytes:
-    data = b""
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        if not chunk:
-            raise ConnectionError("closed by the broker")
-        data += chunk
-    return data
-
-
 def _call(sock, request, response_class, correlation_id: int):
     sock.sendall(encode(request, correlation_id, client_id="walk"))
-    size = struct.unpack(">i", _read(sock, 4))[0]
-    response = response_class.decode(_read(sock, size), version=request.API_VERSION, header=True)
+    size = struct.unpack(">i", recv_exactly(sock, 4))[0]
+    response = response_class.decode(recv_exactly(sock, size), version=request.API_VERSION, header=True)
     assert response.header.correlation_id == correlation_id
     return response
 

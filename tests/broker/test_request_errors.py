@@ -26,7 +26,7 @@ from kcli.broker.server import run_in_thread
 from kcli.protocol.kafka.errors import ErrorCode
 from tests.conftest import broker_config
 from tests.waiting import wait_for
-from tests.wire_requests import GZIP, encode, record_batch, sample, served, with_crc
+from tests.wire_requests import GZIP, encode, record_batch, recv_exactly, sample, served, with_crc
 
 
 def _connect(broker) -> socket.socket:
@@ -35,18 +35,8 @@ def _connect(broker) -> socket.socket:
 
 def _call(sock, request, response_class, correlation_id=7):
     sock.sendall(encode(request, correlation_id))
-    size = struct.unpack(">i", _read(sock, 4))[0]
-    return response_class.decode(_read(sock, size), version=request.API_VERSION, header=True)
-
-
-def _read(sock, n: int) -> bytes:
-    data = b""
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        if not chunk:
-            raise ConnectionError("closed by the broker")
-        data += chunk
-    return data
+    size = struct.unpack(">i", recv_exactly(sock, 4))[0]
+    return response_class.decode(recv_exactly(sock, size), version=request.API_VERSION, header=True)
 
 
 def _closed_by_broker(sock) -> bool:

@@ -12,26 +12,16 @@ from kafka.admin import NewTopic
 from kafka.record.memory_records import MemoryRecords
 
 from kcli.broker.dispatch import ROUTES
-from tests.wire_requests import GZIP, encode, message_set
+from tests.wire_requests import GZIP, encode, message_set, recv_exactly
 
 TOPIC = "mixed"
 T0 = 1_700_000_000_000
 
 
-def _read(sock, n: int) -> bytes:
-    data = b""
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        if not chunk:
-            raise ConnectionError("closed by the broker")
-        data += chunk
-    return data
-
-
 def _call(sock, request, correlation_id: int):
     sock.sendall(encode(request, correlation_id))
-    size = struct.unpack(">i", _read(sock, 4))[0]
-    return ROUTES[request.API_KEY].response.decode(_read(sock, size), version=request.API_VERSION, header=True)
+    size = struct.unpack(">i", recv_exactly(sock, 4))[0]
+    return ROUTES[request.API_KEY].response.decode(recv_exactly(sock, size), version=request.API_VERSION, header=True)
 
 
 def _produce(sock, version: int, records: bytes, correlation_id: int) -> int:
