@@ -35,7 +35,7 @@ from kafka.record.memory_records import MemoryRecords
 
 from kcli.broker.dispatch import ROUTES
 from tests.processes import KcliProcess
-from tests.wire_requests import GROUP, GZIP, NONE, PARTITIONS, TOPIC, encode, record_batch, sample, with_crc
+from tests.wire_requests import GROUP, GZIP, NONE, PARTITIONS, TOPIC, encode, record_batch, recv_exactly, sample, with_crc
 
 FRAMES_PER_API = int(os.environ.get("KCLI_FUZZ_FRAMES", "1500"))  # 23 APIs: ~45 s on a busy 2-core machine
 SEED = int(os.environ.get("KCLI_FUZZ_SEED", "20261206"))
@@ -296,8 +296,8 @@ def test_fuzzed_requests_leave_the_broker_up_and_its_log_restartable(tmp_path):
                              ])
         with socket.create_connection((restarted.host, restarted.port), timeout=10) as sock:
             sock.sendall(encode(fetch, 3))
-            size = struct.unpack(">i", _recv(sock, 4))[0]
-            reply = FetchResponse.decode(_recv(sock, size), version=10, header=True)
+            size = struct.unpack(">i", recv_exactly(sock, 4))[0]
+            reply = FetchResponse.decode(recv_exactly(sock, size), version=10, header=True)
         assert _values(reply.responses[0].partitions[0].records, len(acknowledged)) == acknowledged
 
         # A normal produce and consume on the restarted broker.
@@ -322,12 +322,3 @@ def test_fuzzed_requests_leave_the_broker_up_and_its_log_restartable(tmp_path):
         assert "Traceback" not in restarted.output, restarted.output[-5000:]
     finally:
         restarted.stop()
-
-
-def _recv(sock, n: int) -> bytes:
-    data = b""
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        assert chunk, "closed by the broker"
-        data += chunk
-    return data
