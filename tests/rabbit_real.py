@@ -15,12 +15,12 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.peers import missing
+from tests.waiting import wait_for
 
 _SBIN_GLOB = "/usr/lib/rabbitmq/lib/rabbitmq_server-*/sbin"
 
@@ -79,15 +79,17 @@ class RealRabbitMQ:
                                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         finally:
             log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def serving() -> bool:
             if self.process.poll() is not None:
                 raise RuntimeError(f"rabbitmq-server exited with {self.process.returncode}: {self.log_tail()}")
-            if self._accepts_amqp():
-                return
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"RabbitMQ did not accept AMQP on {self.host}:{self.port} within {timeout:.0f} s: {self.log_tail()}")
+            return self._accepts_amqp()
+
+        try:
+            wait_for(serving, timeout, what="RabbitMQ to accept AMQP", step=0.2)
+        except AssertionError:
+            self.stop()
+            raise RuntimeError(f"RabbitMQ did not accept AMQP on {self.host}:{self.port} within {timeout:.0f} s: {self.log_tail()}") from None
 
     def _accepts_amqp(self) -> bool:
         import logging

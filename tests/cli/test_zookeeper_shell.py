@@ -176,10 +176,7 @@ def drive_prompt(shell, server, steps):
     screen = io.StringIO()
 
     def seen(text, seconds=15):
-        deadline = time.monotonic() + seconds
-        while text not in screen.getvalue():
-            assert time.monotonic() < deadline, f"no {text!r} in {screen.getvalue()!r}"
-            time.sleep(0.02)
+        wait_for(lambda: text in screen.getvalue(), seconds, what=f"{text!r} on the prompt's screen")
 
     failures = []
 

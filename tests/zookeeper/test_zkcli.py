@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ import pytest
 from kcli.zookeeper.config import ZooKeeperConfig
 from kcli.zookeeper.server import run_in_thread
 from tests.peers import missing
+from tests.waiting import wait_for
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 ZKCLI = shutil.which("zkCli.sh") or "/usr/share/zookeeper/bin/zkCli.sh"
@@ -75,13 +75,11 @@ class _Shell:
         self.proc.stdin.flush()
 
     def wait_for(self, text: str, after: int = 0, timeout: float = 30.0) -> int:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for i, line in enumerate(list(self.lines)[after:], after):
-                if text in line:
-                    return i
-            time.sleep(0.02)
-        raise AssertionError(f"zkCli never printed {text!r}:\n{''.join(self.lines)}")
+        def found() -> tuple[int] | None:
+            return next(((i,) for i, line in enumerate(list(self.lines)[after:], after) if text in line), None)
+
+        (i,) = wait_for(found, timeout, what=f"zkCli printing {text!r}:\n{''.join(self.lines)}")
+        return i
 
 
 def test_zkcli_watches_fire_across_a_server_restart(tmp_path, zkcli):
