@@ -10,6 +10,11 @@ and ``x-exception-fqcn``/``-message``/``-stacktrace``. A partitioned output send
 selects and says so in ``scst_partition``; ``partition-count`` is a hint — the topic's partitions win when
 there are more, as in Spring. With ``auto-rebalance-enabled=false`` a partitioned consumer takes the
 partitions ``p % instance-count == instance-index`` itself instead of the group's rebalancing.
+
+The clients' Kafka properties merge as Spring's binder merges them, later winning: Spring Boot's common
+``spring.kafka.properties.*``, ``spring.kafka.security.protocol`` and ``spring.kafka.ssl.*``; Boot's
+per-client ``spring.kafka.{consumer,producer,admin}.*`` of the same kinds; the binder's ``configuration.*``;
+the binder's ``consumer-properties.*``/``producer-properties.*``.
 """
 
 from __future__ import annotations
@@ -37,6 +42,38 @@ def bootstrap_servers(props: StreamProperties) -> list[str]:
     brokers = props.first(f"{BINDER}.brokers", "spring.kafka.bootstrap-servers", default="localhost") or "localhost"
     port = props.get(f"{BINDER}.default-broker-port", "9092")
     return [b if ":" in b else f"{b}:{port}" for b in (x.strip() for x in brokers.split(",")) if b]
+
+
+# Spring Boot's KafkaProperties.Ssl → Kafka's property (a location is a Spring resource: ``file:`` is dropped).
+BOOT_SSL = {
+    "key-password": "ssl.key.password", "key-store-certificate-chain": "ssl.keystore.certificate.chain",
+    "key-store-key": "ssl.keystore.key", "key-store-location": "ssl.keystore.location",
+    "key-store-password": "ssl.keystore.password", "key-store-type": "ssl.keystore.type",
+    "trust-store-certificates": "ssl.truststore.certificates", "trust-store-location": "ssl.truststore.location",
+    "trust-store-password": "ssl.truststore.password", "trust-store-type": "ssl.truststore.type",
+    "protocol": "ssl.protocol",
+}
+
+
+def _boot_properties(props: StreamProperties, prefix: str) -> dict[str, str]:
+    """Kafka properties from Spring Boot's ``<prefix>.properties.*``, ``.security.protocol`` and ``.ssl.*``."""
+    out = dict(props.with_prefix(f"{prefix}.properties"))
+    protocol = props.get(f"{prefix}.security.protocol")
+    if protocol:
+        out["security.protocol"] = protocol
+    for key, value in props.with_prefix(f"{prefix}.ssl").items():
+        if key in BOOT_SSL:
+            out[BOOT_SSL[key]] = value.removeprefix("file:") if key.endswith("-location") else value
+    return out
+
+
+def client_properties(props: StreamProperties, client: str) -> dict[str, str]:
+    """The Kafka properties of the binder's ``client`` (``consumer``, ``producer`` or ``admin``), merged as Spring does."""
+    merged = {**_boot_properties(props, "spring.kafka"), **_boot_properties(props, f"spring.kafka.{client}"),
+              **props.with_prefix(f"{BINDER}.configuration")}
+    if client != "admin":
+        merged.update(props.with_prefix(f"{BINDER}.{client}-properties"))
+    return merged
 
 
 def dlq_name(binding: Binding, group: str) -> str | None:
@@ -94,17 +131,16 @@ class KafkaBinder:
         self.min_partitions = props.integer(f"{BINDER}.min-partition-count", props.get(f"{BINDER}.min-partition-count"), 1)
         replication = props.integer(f"{BINDER}.replication-factor", props.get(f"{BINDER}.replication-factor"), -1)
         self.replication = max(replication, 1)
-        common = props.with_prefix(f"{BINDER}.configuration")
-        self._consumer_kwargs = to_kafka_python({**common, **props.with_prefix(f"{BINDER}.consumer-properties")}, KafkaConsumer).kwargs
-        self._producer_kwargs = to_kafka_python({**common, **props.with_prefix(f"{BINDER}.producer-properties")}, KafkaProducer).kwargs
+        self._consumer_kwargs = to_kafka_python(client_properties(props, "consumer"), KafkaConsumer).kwargs
+        self._producer_kwargs = to_kafka_python(client_properties(props, "producer"), KafkaProducer).kwargs
+        admin_kwargs = to_kafka_python(client_properties(props, "admin"), KafkaAdminClient).kwargs
         logging.getLogger("kafka").setLevel(logging.CRITICAL)
         self._lock = threading.Lock()
         self._producer: Any = None
         self._partitions: dict[str, int] = {}
         try:
             self._admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=client_id, request_timeout_ms=15000,
-                                           bootstrap_timeout_ms=10000, **{k: v for k, v in self._consumer_kwargs.items()
-                                                                          if k in KafkaAdminClient.DEFAULT_CONFIG})
+                                           bootstrap_timeout_ms=10000, **admin_kwargs)
         except Exception as exc:  # NoBrokersAvailable, timeouts: one line, not a traceback
             raise StreamError(f"Cannot connect to Kafka at {','.join(self.bootstrap)} (binder '{self.name}', "
                               f"{BINDER}.brokers): {type(exc).__name__}; start one with `kcli server-start`") from None
