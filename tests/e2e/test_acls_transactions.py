@@ -289,3 +289,35 @@ def test_an_idempotent_producer_needs_idempotent_write_or_write_on_some_topic(ac
         _allow(acl_broker, ResourceType.CLUSTER, "kafka-cluster", ACLOperation.IDEMPOTENT_WRITE)
         answer = exchange(sock, sample(22, 4))
         assert answer.error_code == 0 and answer.producer_id >= 0
+
+
+def test_describe_producers_needs_read_on_the_topic_and_write_txn_markers_the_cluster(acl_broker):
+    from kafka.protocol.admin.transactions import DescribeProducersRequest
+
+    _allow(acl_broker, ResourceType.TOPIC, "beans", ACLOperation.READ)
+    _allow(acl_broker, ResourceType.TOPIC, "tea", ACLOperation.DESCRIBE)  # DESCRIBE is not READ
+    T = DescribeProducersRequest.TopicRequest
+    with _sasl_socket(acl_broker, "alice") as sock:
+        answer = exchange(sock, DescribeProducersRequest(version=0, topics=[T(name="beans", partition_indexes=[0]),
+                                                                            T(name="tea", partition_indexes=[0]),
+                                                                            T(name="absent", partition_indexes=[0])]))
+        assert [(t.name, p.error_code, p.error_message) for t in answer.topics for p in t.partitions] == [
+            ("beans", 0, None), ("tea", TOPIC_AUTH, "Topic authorization failed."), ("absent", TOPIC_AUTH, "Topic authorization failed.")]
+        for version in range(0, 2):
+            assert _codes(exchange(sock, sample(27, version))) == {CLUSTER_AUTH}
+        _allow(acl_broker, ResourceType.CLUSTER, "kafka-cluster", ACLOperation.CLUSTER_ACTION)
+        assert CLUSTER_AUTH not in _codes(exchange(sock, sample(27, 1)))
+
+
+def test_add_partitions_refuses_an_internal_topic_without_an_authorizer_too(broker):
+    from kafka.protocol.producer.transaction import AddPartitionsToTxnRequest
+
+    T = AddPartitionsToTxnRequest.AddPartitionsToTxnTopic
+    host, port = broker.bootstrap.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        request = AddPartitionsToTxnRequest(
+            version=3, v3_and_below_transactional_id="t", v3_and_below_producer_id=1, v3_and_below_producer_epoch=0,
+            v3_and_below_topics=[T(name="__consumer_offsets", partitions=[0]), T(name="__transaction_state", partitions=[0])])
+        answer = exchange(sock, request)
+        assert [(t.name, p.partition_error_code) for t in answer.results_by_topic_v3_and_below for p in t.results_by_partition] == [
+            ("__consumer_offsets", TOPIC_AUTH), ("__transaction_state", TOPIC_AUTH)]  # KafkaApis never authorizes internal topics

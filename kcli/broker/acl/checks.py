@@ -11,24 +11,25 @@ TxnOffsetCommit, EndTxn and a Produce whose batches are transactional
 (TRANSACTIONAL_ID_AUTHORIZATION_FAILED); InitProducerId without one needs
 IDEMPOTENT_WRITE on the cluster or WRITE on some topic
 (CLUSTER_AUTHORIZATION_FAILED); AddOffsetsToTxn and TxnOffsetCommit then READ
-on the group. Topic-level and per-key checks live in the handlers (Produce
+on the group. WriteTxnMarkers (``kafka-transactions abort``) needs ALTER or
+CLUSTER_ACTION on the cluster (CLUSTER_AUTHORIZATION_FAILED). Topic-level and per-key checks live in the handlers (Produce
 WRITE, Fetch READ, Metadata and ListOffsets DESCRIBE, CreateTopics CREATE,
-AddPartitionsToTxn WRITE, TxnOffsetCommit READ, FindCoordinator DESCRIBE on
+AddPartitionsToTxn WRITE, TxnOffsetCommit and DescribeProducers READ, FindCoordinator DESCRIBE on
 each group or transactional id, Describe/ListTransactions DESCRIBE).
 Only called when the broker has an authorizer.
 """
 
 from __future__ import annotations
 
-from kcli.broker.acl.bindings import (ALTER, CLUSTER, CLUSTER_NAME, DESCRIBE, GROUP, IDEMPOTENT_WRITE, READ, TOPIC,
-                                      TRANSACTIONAL_ID, WRITE)
+from kcli.broker.acl.bindings import (ALTER, CLUSTER, CLUSTER_ACTION, CLUSTER_NAME, DESCRIBE, GROUP, IDEMPOTENT_WRITE, READ,
+                                      TOPIC, TRANSACTIONAL_ID, WRITE)
 from kcli.protocol.kafka.errors import ErrorCode
 from kcli.protocol.kafka.record_batch import unpack_header
 
 _GROUP_READ = {11, 12, 13, 14, 8}  # JoinGroup, Heartbeat, LeaveGroup, SyncGroup, OffsetCommit
 _GROUP_DESCRIBE = {9}  # OffsetFetch
 _CLUSTER = {51: ALTER, 50: DESCRIBE, 35: DESCRIBE}  # AlterUserScramCredentials, DescribeUserScramCredentials, DescribeLogDirs
-_PRODUCE, _INIT_PRODUCER_ID, _ADD_PARTITIONS, _ADD_OFFSETS, _END_TXN, _TXN_OFFSET_COMMIT = 0, 22, 24, 25, 26, 28
+_PRODUCE, _INIT_PRODUCER_ID, _ADD_PARTITIONS, _ADD_OFFSETS, _END_TXN, _WRITE_TXN_MARKERS, _TXN_OFFSET_COMMIT = 0, 22, 24, 25, 26, 27, 28
 
 
 def refused(api_key: int, request, ctx) -> ErrorCode | None:
@@ -57,6 +58,9 @@ def _transactional(api_key: int, request, ctx) -> ErrorCode | None:
         if ctx.authorized(IDEMPOTENT_WRITE, CLUSTER, CLUSTER_NAME) or ctx.authorized_by_resource_type(WRITE, TOPIC):
             return None
         return ErrorCode.CLUSTER_AUTHORIZATION_FAILED
+    if api_key == _WRITE_TXN_MARKERS:
+        allowed = ctx.authorized(ALTER, CLUSTER, CLUSTER_NAME) or ctx.authorized(CLUSTER_ACTION, CLUSTER, CLUSTER_NAME)
+        return None if allowed else ErrorCode.CLUSTER_AUTHORIZATION_FAILED
     if api_key == _ADD_PARTITIONS:  # v0-v3 name one transaction; its topics are checked in the handler
         return None if ctx.authorized(WRITE, TRANSACTIONAL_ID, request.v3_and_below_transactional_id) else ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
     if api_key in (_ADD_OFFSETS, _TXN_OFFSET_COMMIT, _END_TXN):
