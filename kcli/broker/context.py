@@ -67,6 +67,16 @@ class RequestContext:
             return authorizer.authorize("User:ANONYMOUS", "", operation, resource_type, name)
         return authorizer.authorize(connection.principal, connection.client_host.lstrip("/"), operation, resource_type, name)
 
+    def authorized_by_resource_type(self, operation: int, resource_type: int) -> bool:
+        """May this request's principal do ``operation`` on some resource of this type (Kafka's authorizeByResourceType)?"""
+        authorizer = self.state.authorizer
+        if authorizer is None:
+            return True
+        connection = self.connection
+        if connection is None:
+            return authorizer.authorize_by_resource_type("User:ANONYMOUS", "", operation, resource_type)
+        return authorizer.authorize_by_resource_type(connection.principal, connection.client_host.lstrip("/"), operation, resource_type)
+
     def advertised_address(self) -> tuple[str, int]:
         """The (host, port) of the listener this request came in on, as advertised (Kafka's Metadata does the same)."""
         if self.connection is not None:

@@ -6,6 +6,8 @@ on the cluster with ``--idempotent``, WRITE and DESCRIBE on ``--transactional-id
 ``--consumer`` gives READ and DESCRIBE on topics and READ on ``--group``.
 Operations are accepted as Kafka's tool accepts them (``Read``, ``IdempotentWrite``,
 case-insensitive) and printed upper case, as Kafka prints AccessControlEntry.
+An operation a resource type does not have (Kafka's AclEntry.supportedOperations,
+plus All) is refused before anything is sent, as AclCommand.validateOperation does.
 """
 
 from __future__ import annotations
@@ -23,6 +25,12 @@ OPERATIONS = {"ALL": 2, "READ": 3, "WRITE": 4, "CREATE": 5, "DELETE": 6, "ALTER"
               "DESCRIBE_CONFIGS": 10, "ALTER_CONFIGS": 11, "IDEMPOTENT_WRITE": 12}
 _OPERATION_NAMES = {code: name for name, code in OPERATIONS.items()}
 _PERMISSIONS = {2: "DENY", 3: "ALLOW"}
+_SUPPORTED_OPERATIONS = {  # AclEntry.supportedOperations, in its order
+    2: (3, 4, 5, 8, 6, 7, 10, 11),  # TOPIC: Read, Write, Create, Describe, Delete, Alter, DescribeConfigs, AlterConfigs
+    3: (3, 8, 6),  # GROUP: Read, Describe, Delete
+    4: (5, 9, 10, 11, 12, 7, 8),  # CLUSTER: Create, ClusterAction, DescribeConfigs, AlterConfigs, IdempotentWrite, Alter, Describe
+    5: (8, 4),  # TRANSACTIONAL_ID: Describe, Write
+}
 CLUSTER_NAME = "kafka-cluster"
 
 
@@ -117,7 +125,21 @@ def entries(resources_: list[ResourcePattern], allow: list[str], deny: list[str]
     codes = [operation_code(o) for o in operations] or [2]
     for resource in resources_:
         add(resource, codes)
+    _validate_operations(out)
     return out
+
+
+def _validate_operations(bindings: dict[ResourcePattern, list[AccessControlEntry]]) -> None:
+    for resource, acls in bindings.items():
+        valid = (*_SUPPORTED_OPERATIONS.get(resource.resource_type, ()), 2)
+        if any(a.operation not in valid for a in acls):
+            names = ", ".join(_operation_name(code) for code in valid)
+            raise ToolError(f"ResourceType {RESOURCE_TYPES[resource.resource_type]} only supports operations {names}")
+
+
+def _operation_name(code: int) -> str:
+    """Kafka's SecurityUtils.operationName: ``IDEMPOTENT_WRITE`` is ``IdempotentWrite``."""
+    return "".join(word.capitalize() for word in _OPERATION_NAMES[code].split("_"))
 
 
 def add(bootstrap: str, bindings: dict[ResourcePattern, list[AccessControlEntry]], settings: ClientSettings | None = None) -> None:

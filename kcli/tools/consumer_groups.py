@@ -8,6 +8,11 @@ ConsumerGroupCommand: a group that does not exist describes as ``Dead``; the
 offsets view has one row per assigned partition (members with most partitions
 first) then one per committed but unassigned partition; only groups with no
 active members (``Empty`` or ``Dead``) have their offsets reset.
+LOG-END-OFFSET, LAG and ``--to-latest`` use ListOffsets with READ_UNCOMMITTED
+(the high watermark, an open transaction's records included), and
+CURRENT-OFFSET is OffsetFetch without require_stable (an open transaction's
+offsets are not shown): Kafka's tool asks with the default ListOffsetsOptions
+and ListConsumerGroupOffsetsOptions and has no isolation option.
 
 Failures come in Kafka's two kinds: OptionError is a usage mistake, printed
 as is; any other ToolError is what Kafka prints after ``Executing consumer
@@ -21,6 +26,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 
+from kafka.protocol.consumer.offsets import IsolationLevel
 from kafka.structs import TopicPartition
 
 from kcli.tools import offset_reset
@@ -33,6 +39,7 @@ GROUP_STATES = ("PreparingRebalance", "CompletingRebalance", "Stable", "Dead", "
 INACTIVE_STATES = ("Empty", "Dead")
 CONSUMER_PROTOCOL_TYPES = ("consumer", "")  # Kafka's listConsumerGroups keeps these and leaves out e.g. Connect's
 _INT = re.compile(r"[-+]?[0-9]+")
+READ_UNCOMMITTED = IsolationLevel.READ_UNCOMMITTED  # Kafka's ListOffsetsOptions() default, which its tool uses
 _ERRNO = re.compile(r"\[Error (-?\d+)\]")  # how kafka-python's describe_groups words a group's error
 
 # Kafka's exception class and message for the errors these calls meet (org.apache.kafka.common.protocol.Errors).
@@ -287,12 +294,12 @@ def _log_end_offsets(admin, partitions) -> dict[TopicPartition, int]:
     if not partitions:
         return {}
     try:
-        return {tp: r.offset for tp, r in admin.list_partition_offsets({tp: OffsetSpec.LATEST for tp in partitions}).items()}
+        return {tp: r.offset for tp, r in admin.list_partition_offsets({tp: OffsetSpec.LATEST for tp in partitions}, READ_UNCOMMITTED).items()}
     except KafkaError:
         out = {}
         for tp in partitions:
             with contextlib.suppress(KafkaError):
-                out.update({tp: r.offset for tp, r in admin.list_partition_offsets({tp: OffsetSpec.LATEST}).items()})
+                out.update({tp: r.offset for tp, r in admin.list_partition_offsets({tp: OffsetSpec.LATEST}, READ_UNCOMMITTED).items()})
         return out
 
 
@@ -398,7 +405,7 @@ def _offsets_for(admin, scenario: offset_reset.ResetScenario, partitions: list[T
         return offset_reset.PartitionOffsets(committed)
 
     def spec(value):
-        return {tp: r.offset for tp, r in admin.list_partition_offsets({tp: value for tp in partitions}).items()}
+        return {tp: r.offset for tp, r in admin.list_partition_offsets({tp: value for tp in partitions}, READ_UNCOMMITTED).items()}
 
     by_timestamp = spec(scenario.value) if scenario.name in ("to-datetime", "by-duration") else {}
     return offset_reset.PartitionOffsets(committed, spec(OffsetSpec.EARLIEST), spec(OffsetSpec.LATEST), by_timestamp)

@@ -9,13 +9,18 @@ expression, the whole name must match; all topics when absent) with
 ``topic-partition`` (Kafka's TreeMap over ``TopicPartition.toString``); a
 partition without an offset for the time is left out; a partition whose
 lookup fails is reported (``Skip getting offsets for topic-partition …``) and
-left out.
+left out. Offsets are asked for with READ_UNCOMMITTED, so ``latest`` is the high
+watermark, an open transaction's records included, not the last stable
+offset: Kafka's tool calls Admin.listOffsets with the default options and has
+no isolation option.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+
+from kafka.protocol.consumer.offsets import IsolationLevel
 
 from kcli.tools.admin import admin_client
 from kcli.tools.client_config import ClientSettings
@@ -25,6 +30,7 @@ _RULE = re.compile(r"([^:,]*)(?::(?:([0-9]*)|(?:([0-9]*)-([0-9]*))))?")  # GetOf
 _NAMED = {"latest": -1, "earliest": -2, "max-timestamp": -3, "earliest-local": -4, "latest-tiered": -5}
 INT_MAX = 2**31 - 1
 UNKNOWN_OFFSET = -1
+READ_UNCOMMITTED = IsolationLevel.READ_UNCOMMITTED  # Kafka's ListOffsetsOptions() default, which GetOffsetShell uses
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,7 @@ def _list_offsets(admin, partitions, time: int):
     from kafka.errors import KafkaConnectionError, KafkaError, KafkaTimeoutError
 
     try:
-        return {tp: r.offset for tp, r in admin.list_partition_offsets({tp: time for tp in partitions}).items()}, []
+        return {tp: r.offset for tp, r in admin.list_partition_offsets({tp: time for tp in partitions}, READ_UNCOMMITTED).items()}, []
     except (KafkaTimeoutError, KafkaConnectionError):
         raise
     except KafkaError:
@@ -132,7 +138,7 @@ def _list_offsets(admin, partitions, time: int):
     found, skipped = {}, []
     for tp in partitions:
         try:
-            found.update({k: r.offset for k, r in admin.list_partition_offsets({tp: time}).items()})
+            found.update({k: r.offset for k, r in admin.list_partition_offsets({tp: time}, READ_UNCOMMITTED).items()})
         except (KafkaTimeoutError, KafkaConnectionError):
             raise
         except KafkaError as exc:

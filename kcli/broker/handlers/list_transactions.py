@@ -1,9 +1,11 @@
 """ListTransactions (key 66): v0–v1, as Kafka 3.9. v1 adds the duration filter (KIP-994): only transactions
-open longer than that many milliseconds. A state filter naming no state is reported in unknown_state_filters."""
+open longer than that many milliseconds. A state filter naming no state is reported in unknown_state_filters.
+Only ids the principal may DESCRIBE are listed, as KafkaApis filters them."""
 
 from kafka.protocol.admin.transactions import ListTransactionsRequest as Request
 from kafka.protocol.admin.transactions import ListTransactionsResponse as Response
 
+from kcli.broker.acl.bindings import DESCRIBE, TRANSACTIONAL_ID
 from kcli.broker.txn.metadata import TxnState
 
 ADVERTISED = (0, 1)
@@ -21,6 +23,8 @@ def handle(request, ctx):
         if states and txn.state.kafka_name not in states:
             continue
         if pids and txn.producer_id not in pids:
+            continue
+        if not ctx.authorized(DESCRIBE, TRANSACTIONAL_ID, tid):
             continue
         if duration is not None and duration >= 0 and (txn.state != TxnState.ONGOING or ctx.now_ms - txn.start_ms < duration):
             continue

@@ -5,12 +5,17 @@ The offsets are written to ``__consumer_offsets`` at once, in a transactional
 batch of the producer, and become the group's committed offsets only when the
 COMMIT marker reaches that partition; an ABORT drops them (Kafka's
 GroupMetadataManager pending transactional offsets). From v3 a member id and
-generation are checked as an OffsetCommit's are.
+generation are checked as an OffsetCommit's are. As in KafkaApis, a topic the
+principal may not READ is TOPIC_AUTHORIZATION_FAILED and a partition that does
+not exist UNKNOWN_TOPIC_OR_PARTITION, whatever the coordinator would answer;
+WRITE on the transactional id and READ on the group are checked before
+(kcli/broker/acl/checks.py).
 """
 
 from kafka.protocol.producer.transaction import TxnOffsetCommitRequest as Request
 from kafka.protocol.producer.transaction import TxnOffsetCommitResponse as Response
 
+from kcli.broker.acl.bindings import READ, TOPIC
 from kcli.broker.group.metadata import CommittedOffset
 from kcli.broker.group.metadata_manager import commit_error
 from kcli.broker.log.partition import AppendError
@@ -30,13 +35,16 @@ def handle(request, ctx):
     accepted: dict[tuple[str, int], CommittedOffset] = {}
     codes: dict[tuple[str, int], ErrorCode] = {}
     for t in request.topics:
+        readable = ctx.authorized(READ, TOPIC, t.name)
         for p in t.partitions:
             key = (t.name, p.partition_index)
             metadata = p.committed_metadata or ""
-            if code != ErrorCode.NONE:
-                codes[key] = code
+            if not readable:
+                codes[key] = ErrorCode.TOPIC_AUTHORIZATION_FAILED
             elif ctx.catalog.partition(*key) is None:
                 codes[key] = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+            elif code != ErrorCode.NONE:
+                codes[key] = code
             elif len(metadata.encode()) > groups.config.offset_metadata_max_bytes:
                 codes[key] = ErrorCode.OFFSET_METADATA_TOO_LARGE
             else:
