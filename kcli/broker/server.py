@@ -335,7 +335,7 @@ class Broker:
             name = route.request.__name__.removesuffix("Request")
             raise _Unserved(head.client_id, f"{name} v{head.api_version} is not supported "
                                             f"(served: v{route.implemented_min}\u2013v{route.max_version})")
-        request = frame.decode_request(route.request, head.api_version, body)
+        request = route.decode(body, head)
         ctx = RequestContext(self.state, head.api_version, head.client_id, int(time.time() * 1000), connection.client_host, connection)
         if self.state.authorizer is not None:
             refused = acl_checks.refused(head.api_key, request, ctx)
