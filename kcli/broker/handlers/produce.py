@@ -45,7 +45,7 @@ def decode_body(frame, head):
 
 async def handle(request, ctx):
     acks_ok = request.acks in (-1, 0, 1)
-    appended = False
+    appended = []  # (topic, partition) keys of the partitions that grew
     durable = []  # (results, i, partition): answers that wait for an fsync
     topics = []
     for t in request.topic_data:
@@ -71,7 +71,7 @@ async def handle(request, ctx):
                 try:
                     result = _append(partition, p.records, ctx)
                     base, append_time = result.base_offset, result.log_append_time
-                    appended = True
+                    appended.append((t.name, p.index))
                     if partition.flush_due():
                         durable.append((results, len(results), partition))
                 except AppendError as exc:
@@ -80,8 +80,8 @@ async def handle(request, ctx):
                 start = partition.log_start_offset
             results.append(_Answer(p.index, code, base, append_time, start, record_errors, error_message))
         topics.append((t.name, results))
-    if appended:
-        ctx.state.appends.notify()
+    for key in appended:
+        ctx.state.appends.notify(key)  # wakes the fetches waiting on that partition only
     if durable:
         flushed = ctx.state.flusher.flush(p for _, _, p in durable)
         if request.acks == 0:
