@@ -33,9 +33,7 @@ class Wakeup:
                 self._wake(waiters)
             self._watching.clear()
         else:
-            waiters = self._watching.pop(key, None)
-            if waiters:
-                self._wake(waiters)
+            self._wake(self._watching.pop(key, ()))
         self._wake(self._waiters)
         self._waiters.clear()
 

@@ -106,6 +106,7 @@ def decode_request(frame: bytes | memoryview, start: int, version: int) -> Produ
         topics = []
         for _ in range(topic_count):
             name, pos = _string(view, pos, nullable=False)
+            assert name is not None
             (partition_count,) = _I32.unpack_from(view, pos)
             pos += 4
             if partition_count < 0:
