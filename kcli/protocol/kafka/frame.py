@@ -49,6 +49,8 @@ def frame_size(prefix: bytes, max_bytes: int = MAX_FRAME_BYTES) -> int:
     (size,) = _SIZE.unpack(prefix)
     if size > max_bytes:
         raise FrameTooLarge(f"Invalid receive (size = {size} larger than {max_bytes})")
+    if size < 0:
+        raise MalformedFrame(f"Invalid receive (size = {size})")
     if size < 8:
         raise MalformedFrame(f"invalid request size {size}")
     return size
