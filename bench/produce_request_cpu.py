@@ -1,11 +1,13 @@
 """Broker CPU per one-record Produce request, this tree against another revision, in the same run.
 
-    python bench/produce_request_cpu.py [--baseline REV] [--requests N] [--trials T]
+    python bench/produce_request_cpu.py [--baseline REV] [--requests N] [--trials T] [--client raw|librdkafka]
 
-A raw-socket client sends N Produce v8 requests, one at a time (one in flight),
-each one batch of one 100 B record, acks=1, the way a producer with linger.ms=0
-does; it reads each response before sending the next. The request bytes are
-encoded once with kafka-python, so the client costs next to nothing and the
+``raw`` (the default): a raw-socket client sends N Produce v8 requests, one at a
+time (one in flight), each one batch of one 100 B record, acks=1, the way a
+producer with linger.ms=0 does; it reads each response before sending the next.
+The request bytes are encoded once with kafka-python, so the client costs next
+to nothing. ``librdkafka``: confluent-kafka with linger.ms=0, acks=1, one request
+in flight, flushing after each record (so each record is one request). The
 figure is the broker's: its process CPU time (user + system, psutil) over the N
 requests, divided by N. Brokers alternate between REV's ``kcli/`` (extracted
 with ``git archive``, as bench/produce_ab.py does) and this tree, each a fresh
@@ -63,7 +65,17 @@ def produce_request() -> bytes:
     return _frame(request, 7)
 
 
-def trial(run, source: Path, tmp: Path, n: int) -> float:
+def _librdkafka(bootstrap: str, n: int) -> None:
+    from confluent_kafka import Producer
+
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 0, "acks": 1,
+                         "max.in.flight.requests.per.connection": 1, "enable.idempotence": False})
+    for _ in range(n):
+        producer.produce(TOPIC, b"x" * 100, partition=0)
+        producer.flush(10)
+
+
+def trial(run, source: Path, tmp: Path, n: int, client: str = "raw") -> float:
     """Broker CPU µs per request of one fresh broker whose ``kcli`` package is under ``source``."""
     import os
 
@@ -87,6 +99,13 @@ def trial(run, source: Path, tmp: Path, n: int) -> float:
             request = produce_request()
             for _ in range(min(n, 2_000)):  # warm-up
                 _call(sock, request)
+        if client == "librdkafka":
+            _librdkafka(broker.bootstrap, min(n, 500))  # warm-up (connections, metadata)
+            before = broker.cpu_seconds()
+            _librdkafka(broker.bootstrap, n)
+            return (broker.cpu_seconds() - before) / n * 1e6
+        with socket.create_connection((host, int(port))) as sock:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             before = broker.cpu_seconds()
             for _ in range(n):
                 _call(sock, request)
@@ -100,6 +119,7 @@ def main() -> None:
     parser.add_argument("--baseline", default="main", help="git revision to compare with (default main)")
     parser.add_argument("--requests", type=int, default=20_000)
     parser.add_argument("--trials", type=int, default=3, help="trials per side, alternating (default 3)")
+    parser.add_argument("--client", choices=("raw", "librdkafka"), default="raw")
     args = parser.parse_args()
     run = produce_ab._bench_run()
     results: dict[str, list[float]] = {"baseline": [], "this tree": []}
@@ -109,7 +129,7 @@ def main() -> None:
         produce_ab._extract(args.baseline, baseline)
         for i in range(args.trials):
             for side, source in (("baseline", baseline), ("this tree", produce_ab.ROOT)):
-                cpu = trial(run, source, Path(tmp), args.requests)
+                cpu = trial(run, source, Path(tmp), args.requests, args.client)
                 results[side].append(cpu)
                 print(f"trial {i + 1} {side:9}  broker CPU {cpu:6.1f} µs/request", flush=True)
     medians = {side: statistics.median(v) for side, v in results.items()}
