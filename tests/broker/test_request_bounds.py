@@ -3,6 +3,7 @@ queued.max.request.bytes (reading waits for memory), and no next request while a
 
 import socket
 import struct
+from pathlib import Path
 
 import pytest
 from kafka.protocol.admin import CreateTopicsRequest
@@ -56,6 +57,30 @@ def test_ten_connections_announcing_frames_over_socket_request_max_bytes_are_clo
             sock.sendall(struct.pack(">i", 104857600 + 1))  # the announced size only, no body
         for sock in connections:
             assert _closed(sock)  # closed while not one byte of its body was sent
+    finally:
+        for sock in connections:
+            sock.close()
+
+
+def _rss_bytes() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS line")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the resident set size from /proc")
+def test_ten_connections_announcing_100_mb_frames_under_the_limit_allocate_only_what_arrives(running):
+    # Kafka allocates a frame's buffer once its size is read; kcli's reader holds only the bytes received so far.
+    before = _rss_bytes()
+    connections = [_connect(running) for _ in range(10)]
+    try:
+        for sock in connections:
+            sock.sendall(struct.pack(">i", 100_000_000) + b"\0" * 100_000)  # 100 MB announced, 100 kB sent
+        with _connect(running) as probe:  # and the broker goes on serving other connections
+            probe.sendall(_api_versions())
+            assert _read_response(probe, 0, ApiVersionsResponse).error_code == 0
+        assert _rss_bytes() - before < 200 * 1024 * 1024  # far below the 1,000 MB announced
     finally:
         for sock in connections:
             sock.close()
