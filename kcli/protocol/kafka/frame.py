@@ -28,7 +28,7 @@ class MalformedFrame(Exception):
     """The peer sent bytes that are not a Kafka request; its connection is closed."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass costs about 1 µs more to build, once per request
 class RequestHead:
     api_key: int
     api_version: int
