@@ -53,6 +53,8 @@ BUILT_IN: dict[str, str] = {
     "transaction.abort.timed.out.transaction.cleanup.interval.ms": "10000",
     "transactional.id.expiration.ms": "604800000",
     "connection.failed.authentication.delay.ms": "100",
+    "socket.request.max.bytes": "104857600",
+    "queued.max.request.bytes": "-1",
 }
 DEFAULTS: dict[str, str] = {**BUILT_IN, **SHIPPED}
 
@@ -67,6 +69,7 @@ DEFINITIONS: dict[str, ConfigKey] = config_def.table(
     ConfigKey("num.network.threads", I, at_least(1)), ConfigKey("num.io.threads", I, at_least(1)),
     ConfigKey("socket.send.buffer.bytes", I), ConfigKey("socket.receive.buffer.bytes", I),
     ConfigKey("socket.request.max.bytes", I, at_least(1)), ConfigKey("message.max.bytes", I, at_least(0)),
+    ConfigKey("queued.max.request.bytes", L),
     ConfigKey("log.dirs", S), ConfigKey("log.dir", S), ConfigKey("metadata.log.dir", S),
     ConfigKey("num.partitions", I, at_least(1)), ConfigKey("default.replication.factor", I),
     ConfigKey("num.recovery.threads.per.data.dir", I, at_least(1)), ConfigKey("auto.create.topics.enable", B),
@@ -155,6 +158,8 @@ class BrokerConfig:
     listeners: tuple[listener_config.Listener, ...] = ()  # every listener to bind, the first one also in listener_host/port
     advertised: dict = field(default_factory=dict)  # listener name -> (host, port or None: the bound port)
     failed_authentication_delay_ms: int = 100  # connection.failed.authentication.delay.ms
+    socket_request_max_bytes: int = 104857600  # a larger request frame closes its connection unread
+    queued_max_request_bytes: int = -1  # request bytes read and not yet answered, all connections; <= 0: unbounded
 
     @classmethod
     def from_properties(cls, props: dict[str, str], from_file: bool = False) -> "BrokerConfig":
@@ -207,6 +212,8 @@ class BrokerConfig:
             ),
             connections_max_idle_ms=_int(merged, "connections.max.idle.ms", -(1 << 63)),
             failed_authentication_delay_ms=_int(merged, "connection.failed.authentication.delay.ms", 0),
+            socket_request_max_bytes=_int(merged, "socket.request.max.bytes", 1),
+            queued_max_request_bytes=_queued_max_request_bytes(merged),
             listeners=tuple(bound),
             advertised=advertised,
         )
@@ -233,6 +240,14 @@ def _check_inter_broker_listener(props: dict[str, str], advertised: dict) -> Non
     if name and name not in advertised:
         raise ConfigError(f"requirement failed: inter.broker.listener.name must be a listener name defined in advertised.listeners. "
                           f"The valid options based on currently configured listeners are {','.join(advertised)}")
+
+
+def _queued_max_request_bytes(props: dict[str, str]) -> int:
+    """``queued.max.request.bytes``, at least ``socket.request.max.bytes`` when set (KafkaConfig's check)."""
+    queued = int(props["queued.max.request.bytes"])
+    if 0 < queued < int(props["socket.request.max.bytes"]):
+        raise ConfigError("requirement failed: queued.max.request.bytes must be larger or equal to socket.request.max.bytes")
+    return queued
 
 
 def _int(props: dict[str, str], key: str, minimum: int) -> int:

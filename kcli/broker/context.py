@@ -30,7 +30,7 @@ class BrokerState:
 
     config: BrokerConfig
     catalog: Catalog
-    appends: Wakeup  # notified when any partition's log grows
+    appends: Wakeup  # notified with (topic, partition) when a partition's log grows; with nothing when unknown which
     advertised_port: int
     next_producer_id: int
     api_versions: tuple[tuple[int, int, int], ...]  # (api_key, min, max), from dispatch.ROUTES

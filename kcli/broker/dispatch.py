@@ -4,7 +4,10 @@ Each handler module names its kafka-python ``Request``/``Response`` classes, the
 version range it advertises and serves (``ADVERTISED``: Kafka 3.9's floor, 0
 for every API here, up to kcli's maximum), optionally ``IMPLEMENTED_MIN`` (a
 lowest served version above the advertised floor; no module sets one, since
-nothing advertised may be refused), and ``handle(request, ctx)``.
+nothing advertised may be refused), and ``handle(request, ctx)``. A module on a
+hot path may name its own ``decode_body(frame, head)``, checked byte for byte
+against kafka-python's decoder; every other request body is decoded with
+``Request`` (frame.decode_request).
 
 A handler that raises is answered, as Kafka answers (``getErrorResponse``), with
 its module's ``error_response(request, ctx, code)``: the request's topics,
@@ -21,6 +24,7 @@ from functools import partial
 from types import ModuleType
 from typing import Callable
 
+from kcli.protocol.kafka import frame
 from kcli.broker.handlers import (
     add_offsets_to_txn,
     add_partitions_to_txn,
@@ -76,6 +80,7 @@ class Route:
     max_version: int
     implemented_min: int
     error_response: Callable  # (request, ctx, code) -> response or None
+    decode: Callable  # (frame, head) -> request: the body, the header being parsed already
 
     def serves(self, version: int) -> bool:
         return self.implemented_min <= version <= self.max_version
@@ -93,7 +98,12 @@ def _route(module: ModuleType) -> Route:
         max_version=high,
         implemented_min=getattr(module, "IMPLEMENTED_MIN", low),
         error_response=getattr(module, "error_response", None) or partial(top_level_error, module.Response),
+        decode=getattr(module, "decode_body", None) or partial(_decode_body, module.Request),
     )
+
+
+def _decode_body(request_class, data, head):
+    return frame.decode_request(request_class, head.api_version, data, head)
 
 
 def top_level_error(response_class, request, ctx, code):

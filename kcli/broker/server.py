@@ -3,7 +3,12 @@
 One task per connection reads a frame, decodes it with kafka-python's classes,
 awaits its handler and writes the response before reading the next, so the
 responses on a connection leave in request order (Kafka mutes a channel the
-same way). A frame that cannot be decoded, an unknown API key or an
+same way). Reading is bounded as Kafka's SocketServer bounds it: a frame
+announcing more than ``socket.request.max.bytes`` closes its connection before
+any of its body is read; the body is read only once ``queued.max.request.bytes``
+(memory_pool.py) has room for it; and a connection whose unsent responses
+exceed UNSENT_RESPONSE_BYTES reads no further request until the transport has
+drained them. A frame that cannot be decoded, an unknown API key or an
 unsupported version closes that connection only, as Kafka's SocketServer
 does. A request that decodes but whose handler raises is answered with the
 route's error response (Kafka's KafkaApis.handle → getErrorResponse), logged
@@ -48,6 +53,7 @@ from kcli.broker.log.cleaner import LogCleaner
 from kcli.broker.log.flush_policy import FlushSchedule
 from kcli.broker.log.flusher import LogFlusher
 from kcli.broker.log.log_manager import LogManager
+from kcli.broker.memory_pool import MemoryPool
 from kcli.broker.wakeup import Wakeup
 from kcli.protocol.kafka import frame
 from kcli.protocol.kafka.errors import error_code_for
@@ -55,6 +61,7 @@ from kcli.protocol.kafka.errors import error_code_for
 log = logging.getLogger("kcli.broker")
 LOCK_FILE = ".lock"  # Kafka's name
 _CLOSE_GRACE_S = 1.0  # how long a connection that failed authentication waits for its client to close it
+UNSENT_RESPONSE_BYTES = 1 << 20  # past this, a connection's next request waits until its responses drain
 
 
 class LogDirError(Exception):
@@ -102,6 +109,8 @@ class Broker:
         self.accept_errors: accept_errors.AcceptErrorLog | None = None
         self.log_manager: LogManager | None = None  # retention, checkpoints, deleting old segments
         self.cleaner: LogCleaner | None = None
+        self.request_pool = MemoryPool(config.queued_max_request_bytes)
+        self.backpressured = 0  # times a connection stopped reading until its responses drained
 
     def lock(self) -> None:
         """Take the log directory (creating it); LogDirLocked when another broker holds it."""
@@ -257,16 +266,20 @@ class Broker:
         try:
             if listener_security.listener.uses_sasl and not await self._authenticate(listener_security, connection, reader, writer):
                 return
+            max_bytes, pool = self.config.socket_request_max_bytes, self.request_pool
             while True:
                 self._idle_since_ms[writer] = _monotonic_ms()
-                prefix = await reader.readexactly(4)
-                size = frame.frame_size(prefix)
-                body = await reader.readexactly(size)
-                self._idle_since_ms.pop(writer, None)
-                out = await self._dispatch(body, connection)
+                size = frame.frame_size(await reader.readexactly(4), max_bytes)  # FrameTooLarge: closed unread
+                if pool.bounded:
+                    out = await self._read_pooled(reader, writer, size, connection)
+                else:
+                    body = await reader.readexactly(size)
+                    self._idle_since_ms.pop(writer, None)
+                    out = await self._dispatch(body, connection)
                 if out:
                     writer.write(out)
-                    if writer.transport.get_write_buffer_size() > 1 << 20:
+                    if writer.transport.get_write_buffer_size() > UNSENT_RESPONSE_BYTES:
+                        self.backpressured += 1
                         await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -282,6 +295,17 @@ class Broker:
             self._connections.discard(task)
             self._idle_since_ms.pop(writer, None)
             writer.close()
+
+    async def _read_pooled(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, size: int,
+                           connection: Connection) -> bytes | None:
+        """Read and dispatch a request of ``size`` bytes within ``queued.max.request.bytes``."""
+        await self.request_pool.allocate(size)
+        try:
+            body = await reader.readexactly(size)
+            self._idle_since_ms.pop(writer, None)
+            return await self._dispatch(body, connection)
+        finally:
+            self.request_pool.release(size)
 
     async def _expire_idle_connections(self, max_idle_ms: int) -> None:
         """Close connections idle longer than ``connections.max.idle.ms``: one sweep, at the next possible expiry."""
@@ -299,7 +323,7 @@ class Broker:
         authenticator = listener_security.authenticator()
         while True:
             self._idle_since_ms[writer] = _monotonic_ms()  # connections.max.idle.ms closes a silent one here too
-            body = await reader.readexactly(frame.frame_size(await reader.readexactly(4)))
+            body = await reader.readexactly(frame.frame_size(await reader.readexactly(4), self.config.socket_request_max_bytes))
             self._idle_since_ms.pop(writer, None)
             if authenticator.wants_dispatch(body):
                 out = await self._dispatch(body, connection)
@@ -335,7 +359,7 @@ class Broker:
             name = route.request.__name__.removesuffix("Request")
             raise _Unserved(head.client_id, f"{name} v{head.api_version} is not supported "
                                             f"(served: v{route.implemented_min}\u2013v{route.max_version})")
-        request = frame.decode_request(route.request, head.api_version, body)
+        request = route.decode(body, head)
         ctx = RequestContext(self.state, head.api_version, head.client_id, int(time.time() * 1000), connection.client_host, connection)
         if self.state.authorizer is not None:
             refused = acl_checks.refused(head.api_key, request, ctx)

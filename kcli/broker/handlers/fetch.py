@@ -43,7 +43,7 @@ async def handle(request, ctx):
         remaining = deadline - loop.time()
         if total >= max(request.min_bytes, 1) or remaining <= 0:
             break
-        if not await ctx.state.appends.wait(remaining):
+        if not await ctx.state.appends.wait(remaining, [(t.topic, p.partition) for t in request.topics for p in t.partitions]):
             topics, total = _read(request, ctx)
             break
     return Response(version=ctx.api_version, throttle_time_ms=0, error_code=0, session_id=0, responses=topics)

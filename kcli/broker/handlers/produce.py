@@ -15,6 +15,11 @@ partition of the producer's open transaction (kcli/broker/txn/produce_check.py).
 When a partition's ``flush.messages`` is reached, the response waits for the
 fsync (shared with concurrent requests, run off the event loop); a failed
 write or fsync answers KAFKA_STORAGE_ERROR for that partition.
+
+Hot path: the request body is decoded by produce_codec, its records left as views
+into the received frame, and the response is encoded by hand there (both checked
+byte for byte against kafka-python's classes); only ``error_response`` uses
+kafka-python's Response.
 """
 
 from kafka.protocol.producer import ProduceRequest as Request
@@ -23,19 +28,24 @@ from kafka.protocol.producer import ProduceResponse as Response
 from kcli.broker.log.partition import AppendError
 from kcli.broker.acl.bindings import TOPIC, WRITE
 from kcli.broker.txn import produce_check
-from kcli.protocol.kafka import legacy_records, log_validator
+from kcli.protocol.kafka import legacy_records, log_validator, produce_codec
 from kcli.protocol.kafka.errors import ErrorCode
 
 ADVERTISED = (0, 8)
 
 _Topic = Response.TopicProduceResponse
 _Partition = _Topic.PartitionProduceResponse
-_RecordError = _Partition.BatchIndexAndErrorMessage
+_Answer = produce_codec.PartitionProduceResponse
+
+
+def decode_body(frame, head):
+    """The request's body from the received frame (the header is already parsed), records left in place."""
+    return produce_codec.decode_request(frame, head.end, head.api_version)
 
 
 async def handle(request, ctx):
     acks_ok = request.acks in (-1, 0, 1)
-    appended = False
+    appended = []  # (topic, partition) keys of the partitions that grew
     durable = []  # (results, i, partition): answers that wait for an fsync
     topics = []
     for t in request.topic_data:
@@ -61,20 +71,17 @@ async def handle(request, ctx):
                 try:
                     result = _append(partition, p.records, ctx)
                     base, append_time = result.base_offset, result.log_append_time
-                    appended = True
+                    appended.append((t.name, p.index))
                     if partition.flush_due():
                         durable.append((results, len(results), partition))
                 except AppendError as exc:
                     code, error_message = exc.code, exc.message or None
-                    record_errors = [_RecordError(batch_index=i, batch_index_error_message=m) for i, m in exc.record_errors]
+                    record_errors = list(exc.record_errors)
                 start = partition.log_start_offset
-            results.append(_Partition(
-                index=p.index, error_code=code, base_offset=base, log_append_time_ms=append_time, log_start_offset=start,
-                record_errors=record_errors, error_message=error_message,
-            ))
-        topics.append(_Topic(name=t.name, partition_responses=results))
-    if appended:
-        ctx.state.appends.notify()
+            results.append(_Answer(p.index, code, base, append_time, start, record_errors, error_message))
+        topics.append((t.name, results))
+    for key in appended:
+        ctx.state.appends.notify(key)  # wakes the fetches waiting on that partition only
     if durable:
         flushed = ctx.state.flusher.flush(p for _, _, p in durable)
         if request.acks == 0:
@@ -82,12 +89,10 @@ async def handle(request, ctx):
         failed = await flushed
         for results, i, partition in durable:
             if partition in failed:
-                results[i] = _Partition(index=results[i].index, error_code=ErrorCode.KAFKA_STORAGE_ERROR, base_offset=-1,
-                                        log_append_time_ms=-1, log_start_offset=partition.log_start_offset,
-                                        record_errors=[], error_message=None)
+                results[i] = _Answer(results[i].index, ErrorCode.KAFKA_STORAGE_ERROR, log_start_offset=partition.log_start_offset)
     if request.acks == 0:
         return None
-    return Response(version=ctx.api_version, responses=topics, throttle_time_ms=0)
+    return produce_codec.ProduceResponse(ctx.api_version, topics)
 
 
 def _append(partition, records, ctx):

@@ -350,20 +350,20 @@ class Partition:
             max_timestamp = max(max_timestamp, header.max_timestamp)
             next_offset = header.next_offset
 
-        self._write(data, next_offset - 1, max_timestamp, now_ms)
+        self._write(data, next_offset - 1, max_timestamp, now_ms, headers)
 
         for header in headers:
             self._remember(header)
         return AppendResult(base_offset, append_time)
 
-    def _write(self, data, last_offset: int, max_timestamp: int, now_ms: int) -> None:
+    def _write(self, data, last_offset: int, max_timestamp: int, now_ms: int, headers=None) -> None:
         """Roll if the segment is full, then write; a storage error takes the partition offline."""
         if self.offline is not None:
             raise AppendError(ErrorCode.KAFKA_STORAGE_ERROR, self.offline)
         try:
             if self._roll_due(len(data), last_offset, max_timestamp, now_ms):
                 self.roll(now_ms)  # as Kafka, also before an offset would overflow the segment's int32 index entries
-            self.active.append(data, last_offset, max_timestamp)
+            self.active.append(data, last_offset, max_timestamp, headers)
         except OSError as exc:
             self._go_offline(exc, f"append to {self.active.log_path}")
             raise AppendError(ErrorCode.KAFKA_STORAGE_ERROR, self.offline or "") from None

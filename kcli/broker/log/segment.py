@@ -297,18 +297,19 @@ class LogSegment:
 
     # -- appending -----------------------------------------------------------
 
-    def append(self, data, last_offset: int, max_timestamp: int) -> int:
+    def append(self, data, last_offset: int, max_timestamp: int, headers=None) -> int:
         """Write batches whose offsets (and, for LogAppendTime, timestamps) are already set; returns their position.
 
         The log bytes are written first and the index entries they call for after them; if
         any write fails, the files are cut back and the OSError is raised. Each batch's own
-        max timestamp is read from its header; ``max_timestamp`` is the largest of them.
+        max timestamp is read from its header (``headers``, when the caller has parsed them,
+        positions relative to ``data``); ``max_timestamp`` is the largest of them.
         """
         position = self.size
         time_entries = len(self.time_index)
         saved = self.max_timestamp, self.offset_of_max_timestamp, self._bytes_since_index
         entries = []
-        for header in record_batch.iter_headers(data):
+        for header in record_batch.iter_headers(data) if headers is None else headers:
             if header.max_timestamp > self.max_timestamp:
                 self.max_timestamp, self.offset_of_max_timestamp = header.max_timestamp, header.last_offset
             if self._index_due(header.last_offset, header.size):
