@@ -27,7 +27,7 @@ from functools import partial
 from pathlib import Path, PurePath
 
 from kcli import accept_errors
-from kcli.broker import dynamic_config, idle_expiry, meta_properties, partition_bounds, security
+from kcli.broker import dynamic_config, idle_expiry, meta_properties, partition_bounds, security, sendfile_writer
 from kcli.broker.acl import checks as acl_checks
 from kcli.broker.acl.authorizer import Authorizer
 from kcli.broker.acl.bindings import AclStore
@@ -265,7 +265,10 @@ class Broker:
                 self._idle_since_ms.pop(writer, None)
                 out = await self._dispatch(body, connection)
                 if out:
-                    writer.write(out)
+                    if type(out) is list:  # a response with file ranges in it (a Fetch's records)
+                        await sendfile_writer.write(writer, out)
+                    else:
+                        writer.write(out)
                     if writer.transport.get_write_buffer_size() > 1 << 20:
                         await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
@@ -324,7 +327,7 @@ class Broker:
                 connection.principal = f"User:{user}"
                 return True
 
-    async def _dispatch(self, body: bytes, connection: Connection) -> bytes | None:
+    async def _dispatch(self, body: bytes, connection: Connection) -> bytes | list | None:
         head = frame.peek_head(body)
         route = ROUTES.get(head.api_key)
         if route is None:

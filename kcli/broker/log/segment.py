@@ -50,6 +50,7 @@ from typing import Any
 
 from kafka.record.default_records import DefaultRecordBatch
 
+from kcli.broker.log.file_slice import FileSlice
 from kcli.broker.log.index import CorruptIndexError, OffsetIndex
 from kcli.broker.log.time_index import TimeIndex
 from kcli.protocol.kafka import record_batch
@@ -57,7 +58,7 @@ from kcli.protocol.kafka import record_batch
 INDEX_INTERVAL_BYTES = 4096
 _MAX_RELATIVE_OFFSET = 2**31 - 1  # .index entries hold offset - base_offset as an int32
 _SCAN_CHUNK = 64 * 1024
-_BAD_INDEX = -1  # _scan_for's answer when an index entry or a header on the way is impossible
+_BAD_INDEX = object()  # _scan_for's answer when an index entry or a header on the way is impossible
 
 log = logging.getLogger("kcli.broker.log")
 
@@ -363,19 +364,51 @@ class LogSegment:
             return f.read(first.size)
         return data[:end]
 
+    def slice(self, offset: int, max_bytes: int, max_position: int, min_one_batch: bool) -> FileSlice | None:
+        """The byte range a fetch at ``offset`` returns, as Kafka's LogSegment.read; None when no batch here
+        ends at or past ``offset``.
+
+        It starts at the batch containing ``offset`` and holds at most ``max_bytes``, ending at
+        ``max_position`` at the latest (the high watermark's or the last stable offset's position),
+        so it may end inside a batch: clients drop a partial batch at the end. With
+        ``min_one_batch`` the first batch is whole however large (KIP-74). Only the headers
+        between the index entry and the start are read; the range's own bytes are not.
+        """
+        header = self._find_header(offset)
+        if header is None:
+            return None
+        position = header.position
+        size = min(max_position - position, max(max_bytes, header.size) if min_one_batch else max_bytes)
+        return FileSlice(self, position, max(size, 0))
+
+    def read_at(self, position: int, size: int) -> bytes:
+        """``size`` bytes of the log file from ``position`` (fewer only past its end)."""
+        f = self._reader
+        f.seek(position)
+        return f.read(size)
+
+    def duplicate_reader_fd(self) -> int:
+        """A descriptor of the log file of the caller's own (a FileSlice sent with sendfile)."""
+        return os.dup(self._reader.fileno())
+
     def find_position(self, offset: int) -> int | None:
-        """Position of the first batch whose last offset is >= ``offset``, or None.
+        """Position of the first batch whose last offset is >= ``offset``, or None."""
+        header = self._find_header(offset)
+        return None if header is None else header.position
+
+    def _find_header(self, offset: int):
+        """Header of the first batch whose last offset is >= ``offset``, or None.
 
         An index that points anywhere but at the batch its entry names, or a scan
         that meets an impossible header, gets the index rebuilt from the log
         (once per opening: a log damaged past that point reads as ending there).
         """
-        position = self._scan_for(offset)
-        if position == _BAD_INDEX and self._rebuild_index(f"offset {offset}"):
-            position = self._scan_for(offset)
-        return None if position == _BAD_INDEX else position
+        header = self._scan_for(offset)
+        if header is _BAD_INDEX and self._rebuild_index(f"offset {offset}"):
+            header = self._scan_for(offset)
+        return None if header is _BAD_INDEX else header
 
-    def _scan_for(self, offset: int) -> int | None:
+    def _scan_for(self, offset: int):
         entry = self.index.lookup(offset)
         start = entry[1] if entry else 0
         end = start
@@ -383,7 +416,7 @@ class LogSegment:
             if entry is not None and header.position == start and header.last_offset != entry[0]:
                 return _BAD_INDEX
             if header.last_offset >= offset:
-                return header.position
+                return header
             end = header.position + header.size
         return None if end == self.size else _BAD_INDEX
 
