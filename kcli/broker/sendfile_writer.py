@@ -13,6 +13,7 @@ Every slice's descriptor is released once the response is written or failed.
 from __future__ import annotations
 
 import asyncio
+import os
 
 from kcli.broker.log.file_slice import SENDFILE
 
@@ -65,14 +66,33 @@ async def _sendfile(writer: asyncio.StreamWriter, part) -> bool:
     transport = writer.transport
     if transport.is_closing():
         raise ConnectionResetError("the connection closed while a response was written")
+    sent = _sendfile_now(transport, part)
+    if sent == part.size:
+        return True
     loop = asyncio.get_running_loop()
     try:
-        sent = await loop.sendfile(transport, _Descriptor(part.fd), part.position, part.size, fallback=False)
+        sent += await loop.sendfile(transport, _Descriptor(part.fd), part.position + sent, part.size - sent, fallback=False)
     except (asyncio.SendfileNotAvailableError, RuntimeError):
         if transport.is_closing():
             raise ConnectionResetError("the connection closed while a response was written") from None
-        writer.write(part.read())  # sendfile not available: nothing was sent
+        writer.write(part.read()[sent:])  # sendfile not available: nothing more was sent
         return False
     if sent != part.size:  # the file ended early: the frame cannot be completed
         raise ConnectionResetError(f"sent {sent} of {part.size} bytes of {part.segment.log_path}")
     return True
+
+
+def _sendfile_now(transport: asyncio.Transport, part) -> int:
+    """Bytes of ``part`` the socket takes right away, when nothing waits in the transport's buffer (as
+    ``loop.sendfile`` does once that buffer is empty, without pausing reading and waiting a loop round)."""
+    sock = transport.get_extra_info("socket")
+    if sock is None or transport.get_write_buffer_size():
+        return 0
+    try:
+        return os.sendfile(sock.fileno(), part.fd, part.position, part.size)
+    except (BlockingIOError, InterruptedError):
+        return 0
+    except ConnectionError:
+        raise
+    except OSError:  # not a socket sendfile serves: loop.sendfile decides
+        return 0
