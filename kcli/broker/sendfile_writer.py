@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import Any, cast
 
 from kcli.broker.log.file_slice import SENDFILE
 
@@ -71,7 +72,8 @@ async def _sendfile(writer: asyncio.StreamWriter, part) -> bool:
         return True
     loop = asyncio.get_running_loop()
     try:
-        sent += await loop.sendfile(transport, _Descriptor(part.fd), part.position + sent, part.size - sent, fallback=False)
+        source = cast(Any, _Descriptor(part.fd))  # loop.sendfile uses only fileno() and seek()
+        sent += await loop.sendfile(transport, source, part.position + sent, part.size - sent, fallback=False)
     except (asyncio.SendfileNotAvailableError, RuntimeError):
         if transport.is_closing():
             raise ConnectionResetError("the connection closed while a response was written") from None
@@ -82,11 +84,11 @@ async def _sendfile(writer: asyncio.StreamWriter, part) -> bool:
     return True
 
 
-def _sendfile_now(transport: asyncio.Transport, part) -> int:
+def _sendfile_now(transport: asyncio.BaseTransport, part) -> int:
     """Bytes of ``part`` the socket takes right away, when nothing waits in the transport's buffer (as
     ``loop.sendfile`` does once that buffer is empty, without pausing reading and waiting a loop round)."""
     sock = transport.get_extra_info("socket")
-    if sock is None or transport.get_write_buffer_size():
+    if sock is None or cast(asyncio.WriteTransport, transport).get_write_buffer_size():
         return 0
     try:
         return os.sendfile(sock.fileno(), part.fd, part.position, part.size)

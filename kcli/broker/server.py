@@ -349,7 +349,7 @@ class Broker:
             response = await route.handle(request, ctx) if route.is_async else route.handle(request, ctx)
             if response is None:  # acks=0 produce
                 return None
-            return frame.encode_response(response, head.correlation_id)
+            return frame.encode_response_parts(response, head.correlation_id)
         except Exception as exc:
             code = error_code_for(exc)
             log.error(

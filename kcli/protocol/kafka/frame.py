@@ -110,13 +110,15 @@ def _null_field(message, struct, version: int) -> str | None:
     return None
 
 
-def encode_response(response, correlation_id: int) -> bytes | list:
-    """A framed response: size, header, body. The response carries its version.
-
-    A response with a hand-written encoder (``encode_framed``, fetch_response.py) gives its frame as a list of
-    parts: bytes, and records the server supplies from the log file.
-    """
+def encode_response_parts(response, correlation_id: int) -> bytes | list:
+    """``encode_response``, except that a response with a hand-written encoder (``encode_framed``,
+    fetch_response.py) gives its frame as a list of parts: bytes, and records the server supplies from the log."""
     if hasattr(response, "encode_framed"):
         return response.encode_framed(correlation_id)
+    return encode_response(response, correlation_id)
+
+
+def encode_response(response, correlation_id: int) -> bytes:
+    """A framed response: size, header, body. The response carries its version."""
     response.with_header(correlation_id=correlation_id)
     return bytes(response.encode(header=True, framed=True))
