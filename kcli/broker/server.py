@@ -327,7 +327,7 @@ class Broker:
                 connection.principal = f"User:{user}"
                 return True
 
-    async def _dispatch(self, body: bytes, connection: Connection) -> bytes | list | None:
+    async def _dispatch(self, body: bytes, connection: Connection) -> bytes | bytearray | list | None:
         head = frame.peek_head(body)
         route = ROUTES.get(head.api_key)
         if route is None:

@@ -70,7 +70,8 @@ def _kafka_python(version: int, topics, correlation_id: int, error_code: int, se
 @pytest.mark.parametrize("case", range(len(_cases())))
 def test_the_envelope_with_its_records_spliced_in_equals_kafka_pythons_encoding(version, case):
     topics = _cases()[case]
-    parts = FetchResponse(version, topics, error_code=0 if case else 5, throttle_time_ms=7, session_id=case).encode_framed(2**31 - 1 - case)
+    parts = fetch_response.encode(FetchResponse(version, topics, error_code=0 if case else 5, throttle_time_ms=7, session_id=case),
+                                  2**31 - 1 - case)
     spliced = b"".join(part.data if isinstance(part, _Slice) else bytes(part) for part in parts)
     assert spliced == _kafka_python(version, topics, 2**31 - 1 - case, 0 if case else 5, case)
     assert all(isinstance(part, (bytearray, _Slice)) for part in parts)
@@ -81,3 +82,9 @@ def test_the_envelope_with_its_records_spliced_in_equals_kafka_pythons_encoding(
 def test_a_version_it_does_not_write_is_refused():
     with pytest.raises(ValueError):
         fetch_response.encode(FetchResponse(fetch_response.MAX_VERSION + 1, []), 1)
+
+
+def test_a_response_whose_records_are_all_bytes_is_one_frame():
+    response = FetchResponse(10, [("t", [PartitionData(0, 0, 5, 5, 0, None, b"abc")])])
+    assert response.encode_framed(3) == fetch_response.encode(response, 3)[0]
+    assert isinstance(FetchResponse(10, [("t", [PartitionData(0, 0, 5, 5, 0, None, _Slice(b"abc"))])]).encode_framed(3), list)

@@ -63,8 +63,10 @@ class FetchResponse:
     throttle_time_ms: int = 0
     session_id: int = 0
 
-    def encode_framed(self, correlation_id: int) -> list:
-        return encode(self, correlation_id)
+    def encode_framed(self, correlation_id: int) -> bytearray | list:
+        """The frame: one bytearray when every records field is bytes, else ``encode``'s parts."""
+        parts = encode(self, correlation_id)
+        return parts[0] if len(parts) == 1 else parts
 
 
 def encode(response: FetchResponse, correlation_id: int) -> list:

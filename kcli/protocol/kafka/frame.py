@@ -110,7 +110,7 @@ def _null_field(message, struct, version: int) -> str | None:
     return None
 
 
-def encode_response_parts(response, correlation_id: int) -> bytes | list:
+def encode_response_parts(response, correlation_id: int) -> bytes | bytearray | list:
     """``encode_response``, except that a response with a hand-written encoder (``encode_framed``,
     fetch_response.py) gives its frame as a list of parts: bytes, and records the server supplies from the log."""
     if hasattr(response, "encode_framed"):
