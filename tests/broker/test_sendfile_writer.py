@@ -55,3 +55,36 @@ def test_one_response_splices_ranges_sent_with_sendfile_and_copied(broker, monke
                 assert (partitions[p].error_code, bytes(partitions[p].records)) == (0, log[second:])
             assert partitions[7].error_code != 0
     assert sorted(sent) == sorted([len(bytes(partitions[p].records)) for p in (0, 2)] * 2)
+
+
+def test_a_range_larger_than_the_socket_takes_goes_on_with_loop_sendfile(broker, monkeypatch):
+    taken_at_once = []
+    original = sendfile_writer._sendfile_now
+
+    def observed(transport, part):
+        sent = original(transport, part)
+        taken_at_once.append((sent, part.size))
+        return sent
+
+    monkeypatch.setattr(sendfile_writer, "_sendfile_now", observed)
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, max_request_size=1 << 21, linger_ms=0)
+    for i in range(9):  # 8 MB: more than a socket's send buffer grows to (Linux: tcp_wmem's 4 MiB)
+        producer.send("slow-reader", bytes([65 + i]) * 900_000, partition=0).get(timeout=20)
+    producer.close()
+
+    Request, Response = ROUTES[1].request, ROUTES[1].response
+    T = Request.FetchTopic
+    request = Request(version=10, replica_id=-1, max_wait_ms=0, min_bytes=1, max_bytes=1 << 24, isolation_level=0,
+                      session_id=0, session_epoch=-1, forgotten_topics_data=[], topics=[T(topic="slow-reader", partitions=[
+                          T.FetchPartition(partition=0, current_leader_epoch=-1, fetch_offset=0, log_start_offset=-1,
+                                           partition_max_bytes=1 << 24)])])
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)  # the broker's sendfile meets a full socket
+        sock.settimeout(10)
+        sock.connect((broker.host, broker.port))
+        sock.sendall(encode(request, 1, client_id="slow"))
+        size = struct.unpack(">i", recv_exactly(sock, 4))[0]
+        response = Response.decode(recv_exactly(sock, size), version=10, header=True)
+    log = (broker.log_dir / "slow-reader-0" / "00000000000000000000.log").read_bytes()
+    assert bytes(response.responses[0].partitions[0].records) == log
+    assert taken_at_once and all(sent < size for sent, size in taken_at_once)
