@@ -20,7 +20,8 @@ under the hand-written envelope of kcli/protocol/kafka/fetch_response.py.
 The range ends at the high watermark, or under isolation_level=READ_COMMITTED
 at the last stable offset, with the aborted transactions of the range
 (kcli/broker/log/read_committed.py). With less than ``min_bytes`` ready, the
-request waits until data arrives or ``max_wait_ms`` passes.
+request waits until data arrives or ``max_wait_ms`` passes. The request body is
+read by hand too (``decode_body``, kcli/protocol/kafka/fetch_request.py).
 """
 
 import asyncio
@@ -31,7 +32,7 @@ from kafka.protocol.consumer import FetchResponse as Response
 from kcli.broker.log import read_committed
 from kcli.broker.log.partition import AppendError
 from kcli.broker.acl.bindings import READ, TOPIC
-from kcli.protocol.kafka import legacy_records
+from kcli.protocol.kafka import fetch_request, legacy_records
 from kcli.protocol.kafka.errors import ErrorCode
 from kcli.protocol.kafka.fetch_response import FetchResponse, PartitionData
 
@@ -41,6 +42,11 @@ _NO_LIMIT = 0x7FFFFFFF
 
 _Topic = Response.FetchableTopicResponse
 _Partition = _Topic.PartitionData
+
+
+def decode_body(frame, head):
+    """The request's body, read by hand from where the parsed header ends (kcli/protocol/kafka/fetch_request.py)."""
+    return fetch_request.decode(frame, head.end, head.api_version)
 
 
 async def handle(request, ctx):
