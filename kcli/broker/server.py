@@ -32,7 +32,7 @@ from functools import partial
 from pathlib import Path, PurePath
 
 from kcli import accept_errors
-from kcli.broker import dynamic_config, idle_expiry, meta_properties, partition_bounds, security
+from kcli.broker import dynamic_config, idle_expiry, meta_properties, partition_bounds, security, sendfile_writer
 from kcli.broker.acl import checks as acl_checks
 from kcli.broker.acl.authorizer import Authorizer
 from kcli.broker.acl.bindings import AclStore
@@ -277,7 +277,10 @@ class Broker:
                     self._idle_since_ms.pop(writer, None)
                     out = await self._dispatch(body, connection)
                 if out:
-                    writer.write(out)
+                    if type(out) is list:  # a response with file ranges in it (a Fetch's records)
+                        await sendfile_writer.write(writer, out)
+                    else:
+                        writer.write(out)
                     if writer.transport.get_write_buffer_size() > UNSENT_RESPONSE_BYTES:
                         self.backpressured += 1
                         await writer.drain()
@@ -348,7 +351,7 @@ class Broker:
                 connection.principal = f"User:{user}"
                 return True
 
-    async def _dispatch(self, body: bytes, connection: Connection) -> bytes | None:
+    async def _dispatch(self, body: bytes, connection: Connection) -> bytes | bytearray | list | None:
         head = frame.peek_head(body)
         route = ROUTES.get(head.api_key)
         if route is None:
@@ -370,7 +373,7 @@ class Broker:
             response = await route.handle(request, ctx) if route.is_async else route.handle(request, ctx)
             if response is None:  # acks=0 produce
                 return None
-            return frame.encode_response(response, head.correlation_id)
+            return frame.encode_response_parts(response, head.correlation_id)
         except Exception as exc:
             code = error_code_for(exc)
             log.error(

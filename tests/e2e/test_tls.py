@@ -226,3 +226,35 @@ def test_aiokafka_reports_a_wrong_password_and_an_untrusted_certificate(tls_brok
                  "ssl_context": create_ssl_context(cafile=str(other.ca))}
     with pytest.raises((KafkaConnectionError, ssl.SSLError)):
         asyncio.run(start(**untrusted))
+
+
+def test_large_fetches_are_the_same_over_tls_copied_and_over_plaintext_sent_with_sendfile(tls_broker, certs, monkeypatch):
+    from kcli.broker import sendfile_writer
+
+    sent = []
+    original = sendfile_writer._sendfile
+
+    async def counted(writer, part):
+        sent.append(part.size)
+        return await original(writer, part)
+
+    monkeypatch.setattr(sendfile_writer, "_sendfile", counted)
+    values = [bytes([65 + i]) * 300_000 for i in range(4)]  # each batch well over sendfile_writer.COPY_BELOW
+    producer = KafkaProducer(bootstrap_servers=tls_broker.bootstrap, max_request_size=1 << 21)
+    for value in values:
+        producer.send("secure-large", value).get(timeout=20)
+    producer.close()
+    read = {}
+    for protocol in ("PLAINTEXT", "SSL"):
+        consumer = KafkaConsumer("secure-large", auto_offset_reset="earliest", consumer_timeout_ms=10000,
+                                 bootstrap_servers=address(tls_broker, protocol), security_protocol=protocol,
+                                 ssl_cafile=str(certs.ca), fetch_max_bytes=1 << 20, max_partition_fetch_bytes=700_000)
+        try:
+            read[protocol] = [(r.offset, r.value) for _, r in zip(range(len(values)), consumer)]
+        finally:
+            consumer.close()
+        if protocol == "PLAINTEXT":
+            assert sum(sent) >= sum(map(len, values)) or not sendfile_writer.SENDFILE
+            sent.clear()
+    assert not sent  # TLS: the ranges were copied
+    assert read["PLAINTEXT"] == read["SSL"] == list(enumerate(values))

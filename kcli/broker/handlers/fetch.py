@@ -8,13 +8,20 @@ log_start_offset; v7 fetch sessions (kcli always answers session_id 0, so
 clients send full requests); v9 current_leader_epoch; v10 is v9 again (and
 tells librdkafka that zstd is available).
 
-A partition returns whole batches starting with the one that contains the
-fetch offset, up to ``partition_max_bytes``, and the response stops adding
-partitions at ``max_bytes``; the first batch is always returned whole so a
-large batch never stalls a consumer. With less than ``min_bytes`` ready, the
-request waits until data arrives or ``max_wait_ms`` passes. Under
-isolation_level=READ_COMMITTED the batches stop at the last stable offset and
-the aborted transactions of the range go along (kcli/broker/log/read_committed.py).
+A partition returns the byte range of its log from the batch that contains
+the fetch offset, as Kafka's LogSegment.read: at most ``partition_max_bytes``
+and what is left of ``max_bytes``, so it may end inside a batch (clients drop
+a partial batch at the end and ask again from there); only the first
+partition with data gets its first batch whole however large (KIP-74), so a
+large batch never stalls a consumer. Nothing reads the batches: the range is
+found from the offset index and goes from the file to the socket with
+sendfile (kcli/broker/log/file_slice.py, kcli/broker/sendfile_writer.py),
+under the hand-written envelope of kcli/protocol/kafka/fetch_response.py.
+The range ends at the high watermark, or under isolation_level=READ_COMMITTED
+at the last stable offset, with the aborted transactions of the range
+(kcli/broker/log/read_committed.py). With less than ``min_bytes`` ready, the
+request waits until data arrives or ``max_wait_ms`` passes. The request body is
+read by hand too (``decode_body``, kcli/protocol/kafka/fetch_request.py).
 """
 
 import asyncio
@@ -25,73 +32,90 @@ from kafka.protocol.consumer import FetchResponse as Response
 from kcli.broker.log import read_committed
 from kcli.broker.log.partition import AppendError
 from kcli.broker.acl.bindings import READ, TOPIC
-from kcli.protocol.kafka import legacy_records
+from kcli.protocol.kafka import fetch_request, legacy_records
 from kcli.protocol.kafka.errors import ErrorCode
+from kcli.protocol.kafka.fetch_response import FetchResponse, PartitionData
 
 ADVERTISED = (0, 10)
 READ_COMMITTED = 1
+_NO_LIMIT = 0x7FFFFFFF
 
 _Topic = Response.FetchableTopicResponse
 _Partition = _Topic.PartitionData
 
 
+def decode_body(frame, head):
+    """The request's body, read by hand from where the parsed header ends (kcli/protocol/kafka/fetch_request.py)."""
+    return fetch_request.decode(frame, head.end, head.api_version)
+
+
 async def handle(request, ctx):
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + max(request.max_wait_ms, 0) / 1000
-    while True:
-        topics, total = _read(request, ctx)
-        remaining = deadline - loop.time()
-        if total >= max(request.min_bytes, 1) or remaining <= 0:
-            break
-        if not await ctx.state.appends.wait(remaining, [(t.topic, p.partition) for t in request.topics for p in t.partitions]):
+    if request.max_wait_ms <= 0:
+        topics, _ = _read(request, ctx)
+    else:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + request.max_wait_ms / 1000
+        while True:
             topics, total = _read(request, ctx)
-            break
-    return Response(version=ctx.api_version, throttle_time_ms=0, error_code=0, session_id=0, responses=topics)
+            remaining = deadline - loop.time()
+            if total >= max(request.min_bytes, 1) or remaining <= 0:
+                break
+            if not await ctx.state.appends.wait(remaining, [(t.topic, p.partition) for t in request.topics for p in t.partitions]):
+                topics, total = _read(request, ctx)
+                break
+    slices = [p.records for _, partitions in topics for p in partitions if p.records and not isinstance(p.records, bytes)]
+    try:
+        for records in slices:
+            records.pin()  # before anything waits: the segment may close while the response is written
+    except OSError:
+        for records in slices:
+            records.release()
+        raise
+    return FetchResponse(ctx.api_version, topics)
 
 
 def _read(request, ctx):
-    budget = request.max_bytes if ctx.api_version >= 3 else 0x7FFFFFFF
+    version = ctx.api_version
+    budget = request.max_bytes if version >= 3 else _NO_LIMIT
+    committed = version >= 4 and request.isolation_level == READ_COMMITTED
     total = 0
     topics = []
+    catalog = ctx.catalog
     for t in request.topics:
-        results = []
         if not ctx.authorized(READ, TOPIC, t.topic):
-            topics.append(_Topic(topic=t.topic, partitions=[_empty(p.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED) for p in t.partitions]))
+            topics.append((t.topic, [_empty(p.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED) for p in t.partitions]))
             continue
+        results = []
         for p in t.partitions:
-            partition = ctx.catalog.partition(t.topic, p.partition)
+            partition = catalog.partition(t.topic, p.partition)
             if partition is None:
                 results.append(_empty(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION))
                 continue
-            records = b""
+            records = None
             code = ErrorCode.NONE
             limit = min(p.partition_max_bytes, budget - total)
+            fetch_offset = p.fetch_offset
+            high_watermark = partition.high_watermark
+            last_stable_offset = partition.last_stable_offset
             try:
-                if p.fetch_offset < partition.log_end_offset and (limit > 0 or total == 0):
-                    records = partition.read(p.fetch_offset, max(limit, 0), min_one_batch=total == 0)
-                    if ctx.api_version < 4:
-                        records = _down_converted(records, ctx.api_version, p.fetch_offset)
-                elif p.fetch_offset > partition.log_end_offset:
+                if fetch_offset > partition.log_end_offset:
                     raise AppendError(ErrorCode.OFFSET_OUT_OF_RANGE)
+                if fetch_offset < partition.log_end_offset and (limit > 0 or total == 0):
+                    bound = last_stable_offset if committed else high_watermark
+                    records = partition.read_slice(fetch_offset, max(limit, 0), bound, min_one_batch=total == 0)
+                    if version < 4 and records is not None:
+                        records = _down_converted(records.read(), version, fetch_offset)
             except AppendError as exc:
-                code, records = exc.code, b""
+                code, records = exc.code, None
             aborted = None
-            if request.isolation_level == READ_COMMITTED and code == ErrorCode.NONE:
-                records, aborted = read_committed.limit(partition, p.fetch_offset, records)
+            if committed and code == ErrorCode.NONE:
+                aborted = read_committed.aborted_transactions(partition, fetch_offset, records)
+            if records is None:
+                records = b""
             total += len(records)
-            results.append(
-                _Partition(
-                    partition_index=p.partition,
-                    error_code=code,
-                    high_watermark=partition.high_watermark,
-                    last_stable_offset=partition.last_stable_offset,
-                    log_start_offset=partition.log_start_offset,
-                    aborted_transactions=aborted,
-                    preferred_read_replica=-1,
-                    records=records,
-                )
-            )
-        topics.append(_Topic(topic=t.topic, partitions=results))
+            results.append(PartitionData(p.partition, code, high_watermark, last_stable_offset, partition.log_start_offset,
+                                         aborted, records))
+        topics.append((t.topic, results))
     return topics, total
 
 
@@ -103,7 +127,11 @@ def _down_converted(records: bytes, version: int, fetch_offset: int) -> bytes:
         raise AppendError(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE) from None
 
 
-def _empty(index: int, code: ErrorCode):
+def _empty(index: int, code: ErrorCode) -> PartitionData:
+    return PartitionData(index, code, -1, -1, -1, None, b"")
+
+
+def _empty_kafka_python(index: int, code: ErrorCode):
     return _Partition(
         partition_index=index, error_code=code, high_watermark=-1, last_stable_offset=-1, log_start_offset=-1,
         aborted_transactions=None, preferred_read_replica=-1, records=b"",
@@ -112,5 +140,5 @@ def _empty(index: int, code: ErrorCode):
 
 def error_response(request, ctx, code):
     """``code`` at the top (v7+) and on every partition asked for (Kafka's FetchRequest.getErrorResponse)."""
-    topics = [_Topic(topic=t.topic, partitions=[_empty(p.partition, code) for p in t.partitions]) for t in request.topics]
+    topics = [_Topic(topic=t.topic, partitions=[_empty_kafka_python(p.partition, code) for p in t.partitions]) for t in request.topics]
     return Response(version=ctx.api_version, throttle_time_ms=0, error_code=code, session_id=0, responses=topics)

@@ -37,6 +37,7 @@ from kcli.broker.log import flush_policy, log_loader, roll as segment_roll
 from kcli.broker.log import segment as segment_file
 from kcli.broker.log.producer_state import BatchMetadata, ProducerStateError, ProducerStateManager
 from kcli.broker.log.retention import SegmentView
+from kcli.broker.log.file_slice import FileSlice
 from kcli.broker.log.segment import LogSegment
 from kcli.broker.log import producer_snapshot
 from kcli.broker.log.txn_index import PartitionTransactions, index_path, read_index
@@ -426,6 +427,29 @@ class Partition:
             if data:
                 return data
         return b""
+
+    def read_slice(self, offset: int, max_bytes: int, max_offset: int, min_one_batch: bool) -> FileSlice | None:
+        """The byte range of the log a fetch at ``offset`` returns, bounded by ``max_offset`` (the high watermark,
+        or the last stable offset for read_committed), as Kafka's UnifiedLog.read; None when there is nothing.
+        Raises OFFSET_OUT_OF_RANGE outside the log. See LogSegment.slice: the range may end inside a batch.
+        """
+        if offset < self.log_start_offset or offset > self.log_end_offset:
+            raise AppendError(ErrorCode.OFFSET_OUT_OF_RANGE)
+        if offset >= max_offset:
+            return None
+        i = bisect.bisect_right(self._bases, offset) - 1
+        for segment in self.segments[max(i, 0):]:
+            if segment.base_offset >= max_offset:
+                return None
+            if max_offset >= segment.next_offset:
+                max_position = segment.size
+            else:
+                bound = segment.find_position(max_offset)
+                max_position = segment.size if bound is None else bound
+            found = segment.slice(offset, max_bytes, max_position, min_one_batch)
+            if found is not None:
+                return found if found.size else None
+        return None
 
     def offset_for_timestamp(self, timestamp: int) -> tuple[int, int] | None:
         """(offset, timestamp) of the first record stamped at or after ``timestamp`` (ListOffsets), or None.

@@ -1,32 +1,24 @@
 """What a read_committed fetch sees of one partition (Kafka's FetchIsolation.TXN_COMMITTED).
 
-The whole batches read from the fetch offset are cut at the last stable
-offset (a batch starting at or past it is left out), and the aborted
-transactions overlapping the offsets returned go along as
+The fetch's byte range ends at the last stable offset (Partition.read_slice is
+given it as its bound, so a batch starting at or past it is left out), and the
+aborted transactions overlapping the range go along as
 ``(producer_id, first_offset)``, so the client drops their records; an empty
-list when there are none, as Kafka sends.
+list when there are none, as Kafka sends. As Kafka's UnifiedLog, the range's
+upper offset is taken from the offset index (the first entry at or past the
+range's end, else the segment's end), not from the batches: a transaction
+listed that starts past the records returned is ignored by the client.
 """
 
 from __future__ import annotations
 
-from kafka.protocol.consumer import FetchResponse
-
-from kcli.protocol.kafka import record_batch
-
-_Aborted = FetchResponse.FetchableTopicResponse.PartitionData.AbortedTransaction
+from kcli.broker.log.file_slice import FileSlice
 
 
-def limit(partition, fetch_offset: int, records: bytes) -> tuple[bytes, list]:
-    lso = partition.last_stable_offset
-    end = 0
-    upper = fetch_offset
-    for header in record_batch.iter_headers(records):
-        if header.base_offset >= lso:
-            break
-        end = header.position + header.size
-        upper = header.next_offset
-    records = records[:end]
-    if not records:
-        return records, []
-    aborted = partition.transactions.aborted_between(fetch_offset, upper)
-    return records, [_Aborted(producer_id=a.producer_id, first_offset=a.first_offset) for a in aborted]
+def aborted_transactions(partition, fetch_offset: int, records: FileSlice | None) -> list[tuple[int, int]]:
+    if records is None or not records.size:
+        return []
+    segment = records.segment
+    entry = segment.index.first_entry_at_or_after(records.position + records.size)
+    upper = entry[0] if entry is not None else segment.next_offset
+    return [(a.producer_id, a.first_offset) for a in partition.transactions.aborted_between(fetch_offset, upper)]

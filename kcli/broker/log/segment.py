@@ -45,11 +45,13 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import struct
 from pathlib import Path
 from typing import Any
 
 from kafka.record.default_records import DefaultRecordBatch
 
+from kcli.broker.log.file_slice import FileSlice
 from kcli.broker.log.index import CorruptIndexError, OffsetIndex
 from kcli.broker.log.time_index import TimeIndex
 from kcli.protocol.kafka import record_batch
@@ -57,7 +59,9 @@ from kcli.protocol.kafka import record_batch
 INDEX_INTERVAL_BYTES = 4096
 _MAX_RELATIVE_OFFSET = 2**31 - 1  # .index entries hold offset - base_offset as an int32
 _SCAN_CHUNK = 64 * 1024
-_BAD_INDEX = -1  # _scan_for's answer when an index entry or a header on the way is impossible
+_BAD_INDEX = object()  # _scan_for's answer when an index entry or a header on the way is impossible
+_SCAN = struct.Struct(">qi4xb6xi")  # a batch header's base_offset, batch_length, magic, last_offset_delta
+_PREAD = hasattr(os, "pread")  # not on Windows: seek and read there
 
 log = logging.getLogger("kcli.broker.log")
 
@@ -230,11 +234,11 @@ class LogSegment:
         self.time_index.maybe_append(self.max_timestamp, self.offset_of_max_timestamp)
         return end
 
-    def _headers(self, position: int, validate: bool):
+    def _headers(self, position: int, validate: bool, chunk_bytes: int = _SCAN_CHUNK):
         """Headers of the whole batches from ``position``; stops at a torn or invalid batch.
 
-        Reads the file in chunks and looks only at batch headers, so a scan costs
-        one read per chunk, not one per batch; ``validate`` reads whole batches
+        Reads the file in chunks of ``chunk_bytes`` and looks only at batch headers, so a
+        scan costs one read per chunk, not one per batch; ``validate`` reads whole batches
         to check their CRC (recovery only).
         """
         f = self._reader
@@ -244,7 +248,7 @@ class LogSegment:
             rel = position - chunk_start
             if rel + record_batch.HEADER_BYTES > len(chunk):
                 f.seek(position)
-                chunk, chunk_start, rel = f.read(_SCAN_CHUNK), position, 0
+                chunk, chunk_start, rel = f.read(chunk_bytes), position, 0
             header = record_batch.unpack_header(chunk, rel)
             if header is None or position + header.size > self.size or not _plausible(header, expected):
                 return
@@ -364,29 +368,79 @@ class LogSegment:
             return f.read(first.size)
         return data[:end]
 
+    def slice(self, offset: int, max_bytes: int, max_position: int, min_one_batch: bool) -> FileSlice | None:
+        """The byte range a fetch at ``offset`` returns, as Kafka's LogSegment.read; None when no batch here
+        ends at or past ``offset``.
+
+        It starts at the batch containing ``offset`` and holds at most ``max_bytes``, ending at
+        ``max_position`` at the latest (the high watermark's or the last stable offset's position),
+        so it may end inside a batch: clients drop a partial batch at the end. With
+        ``min_one_batch`` the first batch is whole however large (KIP-74). Only the headers
+        between the index entry and the start are read; the range's own bytes are not.
+        """
+        found = self._find_batch(offset)
+        if found is None:
+            return None
+        position, first_size = found
+        size = min(max_position - position, max(max_bytes, first_size) if min_one_batch else max_bytes)
+        return FileSlice(self, position, max(size, 0))
+
+    def read_at(self, position: int, size: int) -> bytes:
+        """``size`` bytes of the log file from ``position`` (fewer only past its end)."""
+        if _PREAD:
+            return os.pread(self._reader.fileno(), size, position)
+        f = self._reader
+        f.seek(position)
+        return f.read(size)
+
+    def duplicate_reader_fd(self) -> int:
+        """A descriptor of the log file of the caller's own (a FileSlice sent with sendfile)."""
+        return os.dup(self._reader.fileno())
+
     def find_position(self, offset: int) -> int | None:
-        """Position of the first batch whose last offset is >= ``offset``, or None.
+        """Position of the first batch whose last offset is >= ``offset``, or None."""
+        found = self._find_batch(offset)
+        return None if found is None else found[0]
+
+    def _find_batch(self, offset: int) -> tuple[int, int] | None:
+        """(position, size) of the first batch whose last offset is >= ``offset``, or None.
 
         An index that points anywhere but at the batch its entry names, or a scan
         that meets an impossible header, gets the index rebuilt from the log
         (once per opening: a log damaged past that point reads as ending there).
         """
-        position = self._scan_for(offset)
-        if position == _BAD_INDEX and self._rebuild_index(f"offset {offset}"):
-            position = self._scan_for(offset)
-        return None if position == _BAD_INDEX else position
+        found = self._scan_for(offset)
+        if found is _BAD_INDEX and self._rebuild_index(f"offset {offset}"):
+            found = self._scan_for(offset)
+        return None if found is _BAD_INDEX else found
 
-    def _scan_for(self, offset: int) -> int | None:
+    def _scan_for(self, offset: int):
+        """The scan behind ``_find_batch``: from the index entry at or below ``offset``, the few header fields
+        each batch needs (no header objects); ``_BAD_INDEX`` where ``_headers`` would stop short of the end."""
         entry = self.index.lookup(offset)
-        start = entry[1] if entry else 0
-        end = start
-        for header in self._headers(start, validate=False):
-            if entry is not None and header.position == start and header.last_offset != entry[0]:
+        start = position = entry[1] if entry else 0
+        end = self.size
+        # the batch wanted starts about index.interval.bytes past the entry: read little more than that
+        chunk_bytes = 2 * self.index_interval_bytes + record_batch.HEADER_BYTES
+        chunk, chunk_start = b"", position
+        expected = self.base_offset
+        while position + record_batch.HEADER_BYTES <= end:
+            rel = position - chunk_start
+            if rel + record_batch.HEADER_BYTES > len(chunk):
+                chunk, chunk_start, rel = self.read_at(position, chunk_bytes), position, 0
+            base_offset, batch_length, magic, last_offset_delta = _SCAN.unpack_from(chunk, rel)
+            size = record_batch.LOG_OVERHEAD + batch_length
+            if (batch_length < record_batch.HEADER_BYTES - record_batch.LOG_OVERHEAD or position + size > end
+                    or magic != 2 or last_offset_delta < 0 or base_offset < expected):  # as _headers and _plausible
+                break
+            last_offset = base_offset + last_offset_delta
+            if entry is not None and position == start and last_offset != entry[0]:
                 return _BAD_INDEX
-            if header.last_offset >= offset:
-                return header.position
-            end = header.position + header.size
-        return None if end == self.size else _BAD_INDEX
+            if last_offset >= offset:
+                return position, size
+            expected = last_offset + 1
+            position += size
+        return None if position == end else _BAD_INDEX
 
     def _rebuild_index(self, reading: str) -> bool:
         """Write the index again from the batches' headers (no CRC check, nothing cut: the log is being served).

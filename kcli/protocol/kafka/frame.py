@@ -152,6 +152,14 @@ def _null_field(message, struct, version: int) -> str | None:
     return None
 
 
+def encode_response_parts(response, correlation_id: int) -> bytes | bytearray | list:
+    """``encode_response``, except that a response with a hand-written encoder (``encode_framed``,
+    fetch_response.py) gives its frame as a list of parts: bytes, and records the server supplies from the log."""
+    if hasattr(response, "encode_framed"):
+        return response.encode_framed(correlation_id)
+    return encode_response(response, correlation_id)
+
+
 def encode_response(response, correlation_id: int) -> bytes:
     """A framed response: size, header, body. The response carries its version; one with its own
     ``encode_framed`` (a hand-written hot path, e.g. produce_codec) encodes itself."""

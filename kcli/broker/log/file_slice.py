@@ -1,0 +1,62 @@
+"""FileSlice: a byte range of a segment's ``.log`` file that a fetch returns (Kafka's ``FileRecords.slice``).
+
+A fetch answers with the file's bytes as they are, so the server can hand the
+range to ``sendfile`` instead of reading it into memory. The range is
+computed while the segment is open; ``pin`` then fixes it before anything
+waits, since the segment may be closed (retention, the cleaner) while the
+response is still being written:
+
+- where the platform has ``os.sendfile``, the slice takes a duplicate of the
+  file's descriptor (``fd``), so it keeps reading the same file even if the
+  segment is closed or deleted meanwhile, and ``release`` closes it;
+- elsewhere (Windows), the bytes are read there and then (``data``), which
+  also never holds a file open that Windows would then refuse to rename.
+
+``read`` is the copy for whoever needs the bytes in memory: down-conversion
+for old fetch versions, and a transport without sendfile (TLS).
+"""
+
+from __future__ import annotations
+
+import os
+
+SENDFILE = hasattr(os, "sendfile")
+
+
+class FileSlice:
+    __slots__ = ("segment", "position", "size", "fd", "data")
+
+    def __init__(self, segment, position: int, size: int):
+        self.segment = segment
+        self.position = position
+        self.size = size
+        self.fd: int | None = None
+        self.data: bytes | None = None
+
+    def __len__(self) -> int:
+        return self.size
+
+    def pin(self) -> None:
+        """Keep the range readable however long the write takes (see the module docstring)."""
+        if self.fd is None and self.data is None:
+            if SENDFILE:
+                self.fd = self.segment.duplicate_reader_fd()
+            else:
+                self.data = self.segment.read_at(self.position, self.size)
+
+    def read(self) -> bytes:
+        """The bytes of the range, copied into memory."""
+        if self.data is not None:
+            return self.data
+        if self.fd is not None:
+            data = os.pread(self.fd, self.size, self.position)
+        else:
+            data = self.segment.read_at(self.position, self.size)
+        if len(data) != self.size:
+            raise OSError(f"{self.segment.log_path} ended at {self.position + len(data)}, inside a slice to {self.position + self.size}")
+        return data
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None

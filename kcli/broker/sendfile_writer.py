@@ -1,0 +1,100 @@
+"""Writing a response given as parts: bytes, and FileSlices of segment files (a Fetch response's records).
+
+A slice goes from the file to the socket with ``sendfile`` (``loop.sendfile``,
+which waits for the transport's buffer to empty, then lets the kernel copy
+the range; Kafka's FileRecords.writeTo does the same with transferTo). A
+transport that cannot (TLS: the bytes must be encrypted in user space) or a
+platform without ``os.sendfile`` (Windows) gets the bytes copied instead, as
+does a slice smaller than ``COPY_BELOW``, for which one ``pread`` costs less
+than a sendfile round. The bytes between slices are written as one chunk.
+Every slice's descriptor is released once the response is written or failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any, cast
+
+from kcli.broker.log.file_slice import SENDFILE
+
+COPY_BELOW = 64 * 1024
+
+
+class _Descriptor:
+    """What ``loop.sendfile`` needs of a file: its descriptor. ``os.sendfile`` is given the offsets, so the
+    file position is never used and ``seek`` does nothing (the descriptor's position is shared with the
+    segment's reader)."""
+
+    mode = "rb"
+    __slots__ = ("fd",)
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def seek(self, *_args) -> None:
+        pass
+
+
+async def write(writer: asyncio.StreamWriter, parts: list) -> None:
+    native = SENDFILE and writer.get_extra_info("ssl_object") is None
+    try:
+        chunk = bytearray()
+        for part in parts:
+            if isinstance(part, (bytes, bytearray, memoryview)):
+                chunk += part
+            elif not native or part.fd is None or part.size < COPY_BELOW:
+                chunk += part.read()
+            else:
+                if chunk:
+                    writer.write(chunk)
+                    chunk = bytearray()
+                native = await _sendfile(writer, part)
+        if chunk:
+            writer.write(chunk)
+    finally:
+        for part in parts:
+            if not isinstance(part, (bytes, bytearray, memoryview)):
+                part.release()
+
+
+async def _sendfile(writer: asyncio.StreamWriter, part) -> bool:
+    """Send ``part`` with sendfile, or copy it if the transport turns out not to support it; whether to go on
+    with sendfile."""
+    transport = writer.transport
+    if transport.is_closing():
+        raise ConnectionResetError("the connection closed while a response was written")
+    sent = _sendfile_now(transport, part)
+    if sent == part.size:
+        return True
+    loop = asyncio.get_running_loop()
+    try:
+        source = cast(Any, _Descriptor(part.fd))  # loop.sendfile uses only fileno() and seek()
+        sent += await loop.sendfile(transport, source, part.position + sent, part.size - sent, fallback=False)
+    except (asyncio.SendfileNotAvailableError, RuntimeError):
+        if transport.is_closing():
+            raise ConnectionResetError("the connection closed while a response was written") from None
+        writer.write(part.read()[sent:])  # sendfile not available: nothing more was sent
+        return False
+    if sent != part.size:  # the file ended early: the frame cannot be completed
+        raise ConnectionResetError(f"sent {sent} of {part.size} bytes of {part.segment.log_path}")
+    return True
+
+
+def _sendfile_now(transport: asyncio.BaseTransport, part) -> int:
+    """Bytes of ``part`` the socket takes right away, when nothing waits in the transport's buffer (as
+    ``loop.sendfile`` does once that buffer is empty, without pausing reading and waiting a loop round)."""
+    sock = transport.get_extra_info("socket")
+    if sock is None or cast(asyncio.WriteTransport, transport).get_write_buffer_size():
+        return 0
+    try:
+        return os.sendfile(sock.fileno(), part.fd, part.position, part.size)
+    except (BlockingIOError, InterruptedError):
+        return 0
+    except ConnectionError:
+        raise
+    except OSError:  # not a socket sendfile serves: loop.sendfile decides
+        return 0

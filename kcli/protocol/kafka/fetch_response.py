@@ -1,0 +1,131 @@
+"""Fetch responses v0–v10, written by hand so the record bytes can come straight from the log file.
+
+kcli serves Fetch up to v10, none of them flexible, so a response is (big-endian)::
+
+    size int32 | correlation_id int32
+    [v1+] throttle_time_ms int32
+    [v7+] error_code int16 | session_id int32
+    topics: count int32, each
+        name string (int16 length)
+        partitions: count int32, each
+            partition_index int32 | error_code int16 | high_watermark int64
+            [v4+] last_stable_offset int64
+            [v5+] log_start_offset int64
+            [v4+] aborted_transactions nullable array: count int32 (-1: null), each producer_id int64 | first_offset int64
+            records nullable bytes: length int32 | the bytes
+
+``encode`` returns the frame as parts: the envelope as bytes, and each
+partition's records as given — bytes, or any object with a length (a slice of
+a segment file the server sends with sendfile). The bytes equal
+kafka-python's ``FetchResponse.encode(header=True, framed=True)`` of the same
+response at every version served (tests/protocol/test_fetch_response.py).
+Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+MAX_VERSION = 10
+
+_INT16 = struct.Struct(">h")
+_INT32 = struct.Struct(">i")
+_HEAD_V0 = struct.Struct(">ii")  # size, correlation_id
+_HEAD_V1 = struct.Struct(">iii")  # + throttle_time_ms
+_HEAD_V7 = struct.Struct(">iiihi")  # + error_code, session_id
+_PARTITION_V0 = struct.Struct(">ihq")
+_PARTITION_V4 = struct.Struct(">ihqq")
+_PARTITION_V5 = struct.Struct(">ihqqq")
+_ABORTED = struct.Struct(">qq")
+_NULL_ARRAY = _INT32.pack(-1)
+
+
+@dataclass(slots=True)
+class PartitionData:
+    partition_index: int
+    error_code: int
+    high_watermark: int
+    last_stable_offset: int
+    log_start_offset: int
+    aborted_transactions: list[tuple[int, int]] | None  # (producer_id, first_offset); None is sent as null
+    records: Any  # bytes, or an object with a length whose bytes the writer supplies
+
+
+@dataclass(slots=True)
+class FetchResponse:
+    """A Fetch response that encodes itself into frame parts (``frame.encode_response`` asks it to)."""
+
+    version: int
+    topics: list[tuple[str, list[PartitionData]]]
+    error_code: int = 0
+    throttle_time_ms: int = 0
+    session_id: int = 0
+
+    def encode_framed(self, correlation_id: int) -> bytearray | list:
+        """The frame: one bytearray when every records field is bytes, else ``encode``'s parts."""
+        parts = encode(self, correlation_id)
+        return parts[0] if len(parts) == 1 else parts
+
+
+def encode(response: FetchResponse, correlation_id: int) -> list:
+    """The framed response as a list of parts: bytes, and the records objects that are not bytes, in order."""
+    version = response.version
+    if not 0 <= version <= MAX_VERSION:
+        raise ValueError(f"Fetch v{version} is not written by hand")
+    parts: list = []
+    buf = bytearray(_head_size(version))
+    size = 0
+    for name, partitions in response.topics:
+        encoded = name.encode("utf-8")
+        buf += _INT16.pack(len(encoded))
+        buf += encoded
+        buf += _INT32.pack(len(partitions))
+        for p in partitions:
+            if version >= 5:
+                buf += _PARTITION_V5.pack(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset, p.log_start_offset)
+            elif version >= 4:
+                buf += _PARTITION_V4.pack(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset)
+            else:
+                buf += _PARTITION_V0.pack(p.partition_index, p.error_code, p.high_watermark)
+            if version >= 4:
+                aborted = p.aborted_transactions
+                if aborted is None:
+                    buf += _NULL_ARRAY
+                else:
+                    buf += _INT32.pack(len(aborted))
+                    for producer_id, first_offset in aborted:
+                        buf += _ABORTED.pack(producer_id, first_offset)
+            records = p.records
+            if records is None:
+                buf += _NULL_ARRAY
+                continue
+            length = len(records)
+            buf += _INT32.pack(length)
+            if isinstance(records, (bytes, bytearray, memoryview)):
+                buf += records
+            elif length:
+                size += len(buf)
+                parts.append(buf)
+                parts.append(records)
+                size += length
+                buf = bytearray()
+    size += len(buf)
+    parts.append(buf)
+    first = parts[0]
+    count_at = _head_size(version) - 4
+    _INT32.pack_into(first, count_at, len(response.topics))
+    total = size - 4
+    if version >= 7:
+        _HEAD_V7.pack_into(first, 0, total, correlation_id, response.throttle_time_ms, response.error_code, response.session_id)
+    elif version >= 1:
+        _HEAD_V1.pack_into(first, 0, total, correlation_id, response.throttle_time_ms)
+    else:
+        _HEAD_V0.pack_into(first, 0, total, correlation_id)
+    return parts
+
+
+def _head_size(version: int) -> int:
+    """Bytes before the first topic: size, correlation id, the top-level fields, the topic count."""
+    return (18 if version >= 7 else 12 if version >= 1 else 8) + 4

@@ -1,0 +1,90 @@
+"""A Fetch response made of envelope bytes and file ranges (kcli/broker/sendfile_writer.py) arrives as the frame
+kafka-python's decoder reads: several partitions in one response, ranges sent with sendfile and ranges copied,
+each partition's records equal to the bytes of its log file from the fetch position."""
+
+from __future__ import annotations
+
+import socket
+import struct
+
+from kafka import KafkaAdminClient, KafkaProducer
+from kafka.admin import NewTopic
+
+from kcli.broker import sendfile_writer
+from kcli.broker.dispatch import ROUTES
+from tests.wire_requests import encode, recv_exactly
+
+TOPIC = "doppio"
+
+
+def test_one_response_splices_ranges_sent_with_sendfile_and_copied(broker, monkeypatch):
+    sent = []
+    original = sendfile_writer._sendfile
+
+    async def counted(writer, part):
+        sent.append(part.size)
+        return await original(writer, part)
+
+    monkeypatch.setattr(sendfile_writer, "_sendfile", counted)
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+    admin.create_topics([NewTopic(TOPIC, 3, 1)])
+    admin.close()
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, max_request_size=1 << 21, linger_ms=0)
+    sizes = {0: 200_000, 1: 10, 2: 150_000}  # partition 1's range is small: copied
+    for partition, size in sizes.items():
+        for i in range(2):
+            producer.send(TOPIC, bytes([97 + partition]) * size + b"%d" % i, partition=partition).get(timeout=20)
+    producer.close()
+
+    Request, Response = ROUTES[1].request, ROUTES[1].response
+    T = Request.FetchTopic
+    request = Request(version=10, replica_id=-1, max_wait_ms=0, min_bytes=1, max_bytes=1 << 22, isolation_level=0,
+                      session_id=0, session_epoch=-1, forgotten_topics_data=[], topics=[T(topic=TOPIC, partitions=[
+                          T.FetchPartition(partition=p, current_leader_epoch=-1, fetch_offset=1, log_start_offset=-1,
+                                           partition_max_bytes=1 << 20) for p in (0, 1, 2, 7)])])
+    with socket.create_connection((broker.host, broker.port), timeout=10) as sock:
+        for correlation_id in (5, 6):  # twice on one connection: the second frame starts where the first ended
+            sock.sendall(encode(request, correlation_id, client_id="splice"))
+            size = struct.unpack(">i", recv_exactly(sock, 4))[0]
+            response = Response.decode(recv_exactly(sock, size), version=10, header=True)
+            assert response.header.correlation_id == correlation_id
+            partitions = {p.partition_index: p for p in response.responses[0].partitions}
+            for p in (0, 1, 2):
+                log = (broker.log_dir / f"{TOPIC}-{p}" / "00000000000000000000.log").read_bytes()
+                second = struct.unpack_from(">i", log, 8)[0] + 12  # the fetch offset's batch starts there
+                assert (partitions[p].error_code, bytes(partitions[p].records)) == (0, log[second:])
+            assert partitions[7].error_code != 0
+    assert sorted(sent) == sorted([len(bytes(partitions[p].records)) for p in (0, 2)] * 2)
+
+
+def test_a_range_larger_than_the_socket_takes_goes_on_with_loop_sendfile(broker, monkeypatch):
+    taken_at_once = []
+    original = sendfile_writer._sendfile_now
+
+    def observed(transport, part):
+        sent = original(transport, part)
+        taken_at_once.append((sent, part.size))
+        return sent
+
+    monkeypatch.setattr(sendfile_writer, "_sendfile_now", observed)
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, max_request_size=1 << 21, linger_ms=0)
+    for i in range(9):  # 8 MB: more than a socket's send buffer grows to (Linux: tcp_wmem's 4 MiB)
+        producer.send("slow-reader", bytes([65 + i]) * 900_000, partition=0).get(timeout=20)
+    producer.close()
+
+    Request, Response = ROUTES[1].request, ROUTES[1].response
+    T = Request.FetchTopic
+    request = Request(version=10, replica_id=-1, max_wait_ms=0, min_bytes=1, max_bytes=1 << 24, isolation_level=0,
+                      session_id=0, session_epoch=-1, forgotten_topics_data=[], topics=[T(topic="slow-reader", partitions=[
+                          T.FetchPartition(partition=0, current_leader_epoch=-1, fetch_offset=0, log_start_offset=-1,
+                                           partition_max_bytes=1 << 24)])])
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)  # the broker's sendfile meets a full socket
+        sock.settimeout(10)
+        sock.connect((broker.host, broker.port))
+        sock.sendall(encode(request, 1, client_id="slow"))
+        size = struct.unpack(">i", recv_exactly(sock, 4))[0]
+        response = Response.decode(recv_exactly(sock, size), version=10, header=True)
+    log = (broker.log_dir / "slow-reader-0" / "00000000000000000000.log").read_bytes()
+    assert bytes(response.responses[0].partitions[0].records) == log
+    assert taken_at_once and all(sent < size for sent, size in taken_at_once)
