@@ -8,13 +8,15 @@ platform without ``os.sendfile`` (Windows) gets the bytes copied instead, as
 does a slice smaller than ``COPY_BELOW``, for which one ``pread`` costs less
 than a sendfile round. The bytes between slices are written as one chunk.
 Every slice's descriptor is released once the response is written or failed.
+``on_wait`` is called when a slice must wait for the peer to read (back-pressure,
+which the server counts as it counts its own drains).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-from typing import Any, cast
+from typing import Any, Callable, cast
 
 from kcli.broker.log.file_slice import SENDFILE
 
@@ -39,7 +41,7 @@ class _Descriptor:
         pass
 
 
-async def write(writer: asyncio.StreamWriter, parts: list) -> None:
+async def write(writer: asyncio.StreamWriter, parts: list, on_wait: Callable[[], None] = lambda: None) -> None:
     native = SENDFILE and writer.get_extra_info("ssl_object") is None
     try:
         chunk = bytearray()
@@ -52,7 +54,7 @@ async def write(writer: asyncio.StreamWriter, parts: list) -> None:
                 if chunk:
                     writer.write(chunk)
                     chunk = bytearray()
-                native = await _sendfile(writer, part)
+                native = await _sendfile(writer, part, on_wait)
         if chunk:
             writer.write(chunk)
     finally:
@@ -61,7 +63,7 @@ async def write(writer: asyncio.StreamWriter, parts: list) -> None:
                 part.release()
 
 
-async def _sendfile(writer: asyncio.StreamWriter, part) -> bool:
+async def _sendfile(writer: asyncio.StreamWriter, part, on_wait: Callable[[], None]) -> bool:
     """Send ``part`` with sendfile, or copy it if the transport turns out not to support it; whether to go on
     with sendfile."""
     transport = writer.transport
@@ -71,6 +73,7 @@ async def _sendfile(writer: asyncio.StreamWriter, part) -> bool:
     if sent == part.size:
         return True
     loop = asyncio.get_running_loop()
+    on_wait()
     try:
         source = cast(Any, _Descriptor(part.fd))  # loop.sendfile uses only fileno() and seek()
         sent += await loop.sendfile(transport, source, part.position + sent, part.size - sent, fallback=False)

@@ -278,7 +278,7 @@ class Broker:
                     out = await self._dispatch(body, connection)
                 if out:
                     if type(out) is list:  # a response with file ranges in it (a Fetch's records)
-                        await sendfile_writer.write(writer, out)
+                        await sendfile_writer.write(writer, out, self._count_backpressure)
                     else:
                         writer.write(out)
                     if writer.transport.get_write_buffer_size() > UNSENT_RESPONSE_BYTES:
@@ -309,6 +309,9 @@ class Broker:
             return await self._dispatch(body, connection)
         finally:
             self.request_pool.release(size)
+
+    def _count_backpressure(self) -> None:
+        self.backpressured += 1
 
     async def _expire_idle_connections(self, max_idle_ms: int) -> None:
         """Close connections idle longer than ``connections.max.idle.ms``: one sweep, at the next possible expiry."""

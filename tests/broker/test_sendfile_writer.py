@@ -21,9 +21,9 @@ def test_one_response_splices_ranges_sent_with_sendfile_and_copied(broker, monke
     sent = []
     original = sendfile_writer._sendfile
 
-    async def counted(writer, part):
+    async def counted(writer, part, on_wait):
         sent.append(part.size)
-        return await original(writer, part)
+        return await original(writer, part, on_wait)
 
     monkeypatch.setattr(sendfile_writer, "_sendfile", counted)
     admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
