@@ -234,9 +234,9 @@ def test_large_fetches_are_the_same_over_tls_copied_and_over_plaintext_sent_with
     sent = []
     original = sendfile_writer._sendfile
 
-    async def counted(writer, part):
+    async def counted(writer, part, on_wait):
         sent.append(part.size)
-        return await original(writer, part)
+        return await original(writer, part, on_wait)
 
     monkeypatch.setattr(sendfile_writer, "_sendfile", counted)
     values = [bytes([65 + i]) * 300_000 for i in range(4)]  # each batch well over sendfile_writer.COPY_BELOW
