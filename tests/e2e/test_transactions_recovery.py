@@ -1,0 +1,137 @@
+"""Broker ``kill -9`` at each point of a transaction, then a restart on the same log directory (issue 12, item 4).
+
+The crash points: before EndTxn reaches the broker (the test kills it), and,
+through kcli/broker/txn/crash_point.py, after the PrepareCommit/PrepareAbort
+record and between the markers of two partitions (the broker SIGKILLs itself
+there). After the restart read_committed consumers see every transaction
+all-or-nothing and the last stable offset reaches the log end, as Kafka's
+coordinator does on load: a Prepare state is completed (its markers written
+again), an Ongoing transaction is aborted once its timeout has passed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from types import SimpleNamespace
+
+import pytest
+from confluent_kafka import Consumer, KafkaException, TopicPartition
+
+from kcli.broker.server import run_in_thread
+from tests.conftest import broker_config
+from tests.e2e.test_transactions import create, in_broker, open_transaction, read_all
+from tests.processes import KcliProcess
+from tests.waiting import wait_for
+
+PARTITIONS = [("crash", 0), ("crash", 1), ("crash-b", 0)]
+
+
+def start_broker(log_dir, crash_point: str | None = None) -> KcliProcess:
+    """``kcli server-start`` in its own process (so it can be killed), armed with ``crash_point``."""
+    env = {k: v for k, v in os.environ.items() if k != "KCLI_CRASH_POINT"}
+    if crash_point is not None:
+        env["KCLI_CRASH_POINT"] = crash_point
+    server = KcliProcess("server-start", "--override", "listeners=PLAINTEXT://127.0.0.1:0",
+                         "--override", f"log.dirs={log_dir}", env=env)
+    assert server.connect, server.output
+    return server
+
+
+def at(server: KcliProcess):
+    """What the helpers of test_transactions.py take: an object with ``bootstrap``."""
+    return SimpleNamespace(bootstrap=server.connect)
+
+
+def killed(server: KcliProcess) -> bool:
+    """Whether the broker process ended by SIGKILL (on Windows, crash_point's os._exit(137))."""
+    return server.wait() == (137 if sys.platform == "win32" else -signal.SIGKILL)
+
+
+def latest(bootstrap: str, isolation: str) -> list[int]:
+    """ListOffsets latest of every partition under ``isolation``: the LSO under read_committed, else the log end."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"offsets-{isolation}", "isolation.level": isolation})
+    try:
+        return [consumer.get_watermark_offsets(TopicPartition(t, p), timeout=10)[1] for t, p in PARTITIONS]
+    finally:
+        consumer.close()
+
+
+def states(running) -> dict[str, str]:
+    return in_broker(running, lambda: {tid: txn.state.kafka_name
+                                       for tid, txn in running.broker.state.txns.coordinator.transactions.items()})
+
+
+def values(records) -> list[bytes]:
+    return sorted(v for *_, v in records)
+
+
+@pytest.mark.parametrize("commit", [True, False], ids=["commit", "abort"])
+@pytest.mark.parametrize("crash_point", ["txn-after-prepare", "txn-between-markers"])
+def test_kill_9_after_the_decision_then_a_restart_completes_it_and_aborts_the_open_one(tmp_path, crash_point, commit):
+    log_dir = tmp_path / "logs"
+    server = start_broker(log_dir, f"{crash_point}:decided")
+    try:
+        create(at(server), ("crash", 2), ("crash-b", 1))
+        done = open_transaction(at(server), "done", [("crash", 0, b"kept-0"), ("crash", 1, b"kept-1")])
+        done.commit_transaction(20)
+        # open when the broker dies; its 3 s timeout is far below the first abort round (10 s after the start)
+        still_open = open_transaction(at(server), "open", [("crash", 0, b"open-0"), ("crash-b", 0, b"open-b")], 3000)
+        decided = open_transaction(at(server), "decided",
+                                [("crash", 0, b"decided-0"), ("crash", 1, b"decided-1"), ("crash-b", 0, b"decided-b")])
+        assert latest(server.connect, "read_committed") == [2, 2, 0]  # the open transactions hold the LSO back
+        assert latest(server.connect, "read_uncommitted") == [4, 3, 2]
+        with pytest.raises(KafkaException):  # the broker dies while it ends the transaction: no reply
+            decided.commit_transaction(3) if commit else decided.abort_transaction(3)
+        assert killed(server), server.output
+    finally:
+        if server.proc.poll() is None:
+            server.proc.kill()
+            server.wait()
+    restarted = run_in_thread(broker_config(log_dir, **{"transaction.abort.timed.out.transaction.cleanup.interval.ms": 200}))
+    try:
+        wait_for(lambda: states(restarted)["open"] == "CompleteAbort", 30,
+                 "the restarted coordinator to abort the transaction open at the crash")
+        assert states(restarted) == {"done": "CompleteCommit", "open": "CompleteAbort",
+                                     "decided": "CompleteCommit" if commit else "CompleteAbort"}
+        ends = latest(restarted.bootstrap, "read_uncommitted")
+        assert latest(restarted.bootstrap, "read_committed") == ends  # the LSO reached the log end
+        # data and one marker per transaction; between the markers, the first partition's is written again
+        assert ends == [4 + 2 + (crash_point == "txn-between-markers"), 3 + 1, 2 + 2]
+        committed, _ = read_all(restarted, "read_committed", PARTITIONS)
+        kept = [b"kept-0", b"kept-1"]
+        assert values(committed) == sorted(kept + ([b"decided-0", b"decided-1", b"decided-b"] if commit else []))
+        everything, _ = read_all(restarted, "read_uncommitted", PARTITIONS)
+        assert values(everything) == sorted(kept + [b"open-0", b"open-b", b"decided-0", b"decided-1", b"decided-b"])
+    finally:
+        restarted.stop()
+    del done, still_open, decided
+
+
+def test_after_kill_9_before_end_txn_the_open_transaction_is_aborted_and_the_lso_reaches_the_log_end(tmp_path):
+    log_dir = tmp_path / "logs"
+    server = start_broker(log_dir)
+    try:
+        create(at(server), ("crash", 2), ("crash-b", 1))
+        done = open_transaction(at(server), "done", [("crash", 0, b"kept-0"), ("crash", 1, b"kept-1")])
+        done.commit_transaction(20)
+        producer = open_transaction(at(server), "open",
+                                 [("crash", 0, b"lost-0"), ("crash", 1, b"lost-1"), ("crash-b", 0, b"lost-b")], 2000)
+        assert latest(server.connect, "read_committed") == [2, 2, 0]
+    finally:
+        server.proc.kill()  # kill -9: no EndTxn ever reaches the broker
+        server.wait()
+    restarted = run_in_thread(broker_config(log_dir, **{"transaction.abort.timed.out.transaction.cleanup.interval.ms": 200}))
+    try:
+        wait_for(lambda: latest(restarted.bootstrap, "read_committed") == [4, 4, 2], 20,
+                 "the restarted coordinator to abort the open transaction")
+        assert latest(restarted.bootstrap, "read_uncommitted") == [4, 4, 2]
+        assert states(restarted) == {"done": "CompleteCommit", "open": "CompleteAbort"}
+        committed, _ = read_all(restarted, "read_committed", PARTITIONS)
+        assert values(committed) == [b"kept-0", b"kept-1"]
+        everything, _ = read_all(restarted, "read_uncommitted", PARTITIONS)
+        assert values(everything) == [b"kept-0", b"kept-1", b"lost-0", b"lost-1", b"lost-b"]
+    finally:
+        restarted.stop()
+    del done, producer
