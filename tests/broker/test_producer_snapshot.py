@@ -86,3 +86,22 @@ def test_snapshots_past_the_log_end_and_stray_ones_are_removed_on_open(tmp_path)
         assert reopened.loaded_batches == 0 and reopened.transactions.ongoing == {}  # the empty snapshot at the end
     finally:
         reopened.close()
+
+
+def test_a_transaction_open_from_before_the_reread_tail_keeps_its_first_offset_after_kill_9(tmp_path):
+    from kcli.broker.log.partition import PRODUCER_STATE_TAIL_BYTES
+
+    directory = tmp_path / "t-0"
+    partition = Partition.open(directory, "t", 0, LogConfig(), recover=False)
+    value = b"x" * (64 * 1024)
+    for sequence in range(PRODUCER_STATE_TAIL_BYTES // len(value) + 8):  # one transaction, longer than the tail
+        builder = DefaultRecordBatchBuilder(2, 0, True, 9, 0, sequence, batch_size=1 << 20)
+        builder.append(0, timestamp=1, key=None, value=value, headers=[])
+        partition.append(bytes(builder.build()), now_ms=1)
+    assert partition.last_stable_offset == 0
+    crash(partition)
+    recovered = Partition.open(directory, "t", 0, LogConfig(), recover=True)
+    try:  # before: the idempotence tail read first set the transaction's start to the tail's first batch
+        assert recovered.transactions.ongoing == {9: 0} and recovered.last_stable_offset == 0
+    finally:
+        recovered.close()
