@@ -20,6 +20,7 @@ import pytest
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 
 from kcli.broker.server import run_in_thread
+from kcli.protocol.kafka import record_batch
 from tests.conftest import broker_config
 from tests.e2e.test_transactions import create, in_broker, open_transaction, read_all
 from tests.processes import KcliProcess
@@ -63,6 +64,18 @@ def latest(bootstrap: str, isolation: str) -> list[int]:
 def states(running) -> dict[str, str]:
     return in_broker(running, lambda: {tid: txn.state.kafka_name
                                        for tid, txn in running.broker.state.txns.coordinator.transactions.items()})
+
+
+def control_batches(running, topic: str) -> int:
+    """The control batches in every partition of ``topic`` (on the broker's loop)."""
+    count = 0
+    for partition in running.broker.catalog.topics[topic].partitions:
+        offset = partition.log_start_offset
+        while offset < partition.log_end_offset and (data := partition.read(offset, 1 << 20)):
+            for header in record_batch.iter_headers(data):
+                count += header.is_control and header.base_offset >= offset
+                offset = max(offset, header.next_offset)
+    return count
 
 
 def values(records) -> list[bytes]:
@@ -137,3 +150,37 @@ def test_after_kill_9_before_end_txn_the_open_transaction_is_aborted_and_the_lso
     finally:
         restarted.stop()
     del done, producer
+
+
+def test_kill_9_between_the_offsets_marker_and_the_data_markers_then_a_restart_commits_both(tmp_path):
+    log_dir = tmp_path / "logs"
+    server = start_broker(log_dir, "txn-between-markers:decided")
+    try:
+        create(at(server), ("crash", 2), ("crash-b", 1))
+        group = Consumer({"bootstrap.servers": server.connect, "group.id": "crash-group"})
+        decided = open_transaction(at(server), "decided", [("crash", 0, b"decided-0"), ("crash-b", 0, b"decided-b")])
+        decided.send_offsets_to_transaction([TopicPartition("crash-b", 0, 7)], group.consumer_group_metadata(), 20)
+        with pytest.raises(KafkaException):  # __consumer_offsets sorts first: its marker is written, then the kill
+            decided.commit_transaction(3)
+        assert killed(server), server.output
+    finally:
+        if server.proc.poll() is None:
+            server.proc.kill()
+            server.wait()
+    restarted = run_in_thread(broker_config(log_dir))
+    try:
+        assert states(restarted) == {"decided": "CompleteCommit"}
+        # the marker written before the kill, and the one the restart wrote again
+        assert in_broker(restarted, lambda: control_batches(restarted, "__consumer_offsets")) == 2
+        ends = latest(restarted.bootstrap, "read_uncommitted")
+        assert latest(restarted.bootstrap, "read_committed") == ends == [2, 0, 2]
+        committed, _ = read_all(restarted, "read_committed", [("crash", 0), ("crash-b", 0)])
+        assert values(committed) == [b"decided-0", b"decided-b"]
+        reader = Consumer({"bootstrap.servers": restarted.bootstrap, "group.id": "crash-group", "enable.auto.commit": False})
+        try:
+            assert reader.committed([TopicPartition("crash-b", 0)], timeout=10)[0].offset == 7
+        finally:
+            reader.close()
+    finally:
+        restarted.stop()
+    del decided, group
