@@ -204,9 +204,8 @@ class Partition:
         recognised; the transactions from the latest producer snapshot and the batches after it."""
         for header in self.active.tail_headers(PRODUCER_STATE_TAIL_BYTES):
             self._remember(header)
-        producer_snapshot.remove_stray(self.directory, self._bases, self.log_end_offset)
         start, entries = self.segments[0].base_offset, []
-        for offset in reversed(producer_snapshot.offsets(self.directory)):
+        for offset in reversed(producer_snapshot.remove_stray(self.directory, self._bases, self.log_end_offset)):
             found = producer_snapshot.read(self.directory, offset) if offset >= start else None
             if found is not None:
                 start, entries = offset, found

@@ -56,19 +56,17 @@ def remove(directory: Path, offset: int) -> None:
     path_for(directory, offset).unlink(missing_ok=True)
 
 
-def remove_stray(directory: Path, segment_bases: list[int], log_end_offset: int) -> None:
-    """Remove the snapshots past the log end, and those of no segment but the latest when it lies past the last one."""
+def remove_stray(directory: Path, segment_bases: list[int], log_end_offset: int) -> list[int]:
+    """Remove the snapshots past the log end, and those of no segment but the latest when it lies past the last
+    one; the offsets of those left, in order."""
     last_base = max(segment_bases, default=-1)
     bases = set(segment_bases)
-    strays = []
-    for offset in offsets(directory):
-        if offset > log_end_offset:
-            remove(directory, offset)
-        elif offset not in bases:
-            strays.append(offset)
-    for offset in strays:
-        if offset != strays[-1] or offset < last_base:
-            remove(directory, offset)
+    found = offsets(directory)
+    strays = [o for o in found if o <= log_end_offset and o not in bases]
+    doomed = {o for o in found if o > log_end_offset} | {o for o in strays if o != strays[-1] or o < last_base}
+    for offset in doomed:
+        remove(directory, offset)
+    return [o for o in found if o not in doomed]
 
 
 def write(directory: Path, offset: int, entries: list[SnapshotEntry]) -> None:
