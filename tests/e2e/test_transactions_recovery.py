@@ -29,8 +29,9 @@ from tests.waiting import wait_for
 PARTITIONS = [("crash", 0), ("crash", 1), ("crash-b", 0)]
 
 
-def start_broker(log_dir, crash_point: str | None = None) -> KcliProcess:
-    """``kcli server-start`` in its own process (so it can be killed), armed with ``crash_point``."""
+def start_broker(log_dir, crash_point: str | None = None, started: bool = True) -> KcliProcess:
+    """``kcli server-start`` in its own process (so it can be killed), armed with ``crash_point``; ``started``:
+    check that it came up."""
     env = {k: v for k, v in os.environ.items() if k != "KCLI_CRASH_POINT"}
     if crash_point is not None:
         env["KCLI_CRASH_POINT"] = crash_point
@@ -38,7 +39,7 @@ def start_broker(log_dir, crash_point: str | None = None) -> KcliProcess:
     server = KcliProcess("server-start", "--override", "listeners=PLAINTEXT://127.0.0.1:0",
                          "--override", f"log.dirs={log_dir}",
                          "--override", "transaction.abort.timed.out.transaction.cleanup.interval.ms=600000", env=env)
-    assert server.connect, server.output
+    assert bool(server.connect) == started, server.output
     return server
 
 
@@ -184,3 +185,32 @@ def test_kill_9_between_the_offsets_marker_and_the_data_markers_then_a_restart_c
     finally:
         restarted.stop()
     del decided, group
+
+
+def test_a_kill_9_while_the_restart_writes_the_markers_again_is_recovered_by_the_next_restart(tmp_path):
+    log_dir = tmp_path / "logs"
+    server = start_broker(log_dir, "txn-between-markers:decided")
+    try:
+        create(at(server), ("crash", 2), ("crash-b", 1))
+        decided = open_transaction(at(server), "decided",
+                                   [("crash", 0, b"decided-0"), ("crash", 1, b"decided-1"), ("crash-b", 0, b"decided-b")])
+        with pytest.raises(KafkaException):
+            decided.commit_transaction(3)
+        assert killed(server), server.output
+    finally:
+        if server.proc.poll() is None:
+            server.proc.kill()
+            server.wait()
+    # the restart completes the PrepareCommit before it listens, and dies between the markers again
+    again = start_broker(log_dir, "txn-between-markers:decided", started=False)
+    assert killed(again), again.output
+    restarted = run_in_thread(broker_config(log_dir))
+    try:
+        assert states(restarted) == {"decided": "CompleteCommit"}
+        ends = latest(restarted.bootstrap, "read_uncommitted")
+        assert latest(restarted.bootstrap, "read_committed") == ends == [1 + 3, 1 + 1, 1 + 1]  # a marker per start
+        committed, _ = read_all(restarted, "read_committed", PARTITIONS)
+        assert values(committed) == [b"decided-0", b"decided-1", b"decided-b"]
+    finally:
+        restarted.stop()
+    del decided
