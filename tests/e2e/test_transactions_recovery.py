@@ -18,6 +18,7 @@ from types import SimpleNamespace
 
 import pytest
 from confluent_kafka import Consumer, KafkaException, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
 
 from kcli.broker.server import run_in_thread
 from kcli.protocol.kafka import record_batch
@@ -53,11 +54,11 @@ def killed(server: KcliProcess) -> bool:
     return server.wait() == (137 if sys.platform == "win32" else -signal.SIGKILL)
 
 
-def latest(bootstrap: str, isolation: str) -> list[int]:
+def latest(bootstrap: str, isolation: str, partitions=PARTITIONS) -> list[int]:
     """ListOffsets latest of every partition under ``isolation``: the LSO under read_committed, else the log end."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"offsets-{isolation}", "isolation.level": isolation})
     try:
-        return [consumer.get_watermark_offsets(TopicPartition(t, p), timeout=10)[1] for t, p in PARTITIONS]
+        return [consumer.get_watermark_offsets(TopicPartition(t, p), timeout=10)[1] for t, p in partitions]
     finally:
         consumer.close()
 
@@ -214,3 +215,41 @@ def test_a_kill_9_while_the_restart_writes_the_markers_again_is_recovered_by_the
     finally:
         restarted.stop()
     del decided
+
+
+PADDED = b"committed-%02d-" + b"x" * 300
+
+
+def test_after_kill_9_the_restart_reads_only_the_batches_after_the_last_roll_snapshot(tmp_path):
+    log_dir = tmp_path / "logs"
+    server = start_broker(log_dir)
+    try:
+        admin = AdminClient({"bootstrap.servers": server.connect})
+        admin.create_topics([NewTopic("rolled", 1, 1, config={"segment.bytes": "2048"})])["rolled"].result(10)
+        for i in range(20):  # committed transactions of about 1 KiB across many segments
+            producer = open_transaction(at(server), "rolling", [("rolled", 0, PADDED % i)] * 3)
+            producer.commit_transaction(20)
+        still_open = open_transaction(at(server), "rolling", [("rolled", 0, b"open")] * 3, 3000)
+    finally:
+        server.proc.kill()  # kill -9: no snapshot at the log end
+        server.wait()
+    files = sorted(p.name for p in (log_dir / "rolled-0").iterdir())
+    segments = [name.split(".")[0] for name in files if name.endswith(".log")]
+    assert len(segments) > 4
+    assert [name.split(".")[0] for name in files if name.endswith(".snapshot")] == segments[1:]  # one per roll
+    restarted = run_in_thread(broker_config(log_dir, **{"transaction.abort.timed.out.transaction.cleanup.interval.ms": 200}))
+    try:
+        partition = restarted.broker.catalog.partition("rolled", 0)
+        def batches(segments):
+            return sum(1 for segment in segments for _ in segment._headers(0, validate=False))
+
+        in_active, in_log = in_broker(restarted, lambda: (batches(partition.segments[-1:]), batches(partition.segments)))
+        assert partition.loaded_batches == in_active < in_log / 4  # the active segment's batches, not the log's
+        wait_for(lambda: latest(restarted.bootstrap, "read_committed", [("rolled", 0)])
+                 == latest(restarted.bootstrap, "read_uncommitted", [("rolled", 0)]), 20,
+                 "the restarted coordinator to abort the open transaction")
+        committed, _ = read_all(restarted, "read_committed", [("rolled", 0)])
+        assert values(committed) == sorted(PADDED % i for i in range(20) for _ in range(3))
+    finally:
+        restarted.stop()
+    del still_open
