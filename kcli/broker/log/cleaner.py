@@ -377,7 +377,6 @@ class Cleaning:
         self.batches_rebuilt += 1
         return batch_filter.rebuild(header, records, kept, self.now + self.partition.config.delete_retention_ms if needs_horizon else horizon)
 
-
     def _filter_marker(self, chunk, header, raw) -> bytes | None:
         """A COMMIT or ABORT marker: kept while its transaction has batches left, then given a delete horizon
         (Kafka's containsMarkerForEmptyTxn), then dropped once that has passed."""
@@ -638,8 +637,9 @@ class LogCleaner:
         self._save(key, end_offset)
         self.rounds += 1
         log.info(
-            "Cleaned log %s-%d up to offset %d in %.1f ms: %d records removed, %d batches rebuilt",
-            *key, end_offset, (time.monotonic() - started) * 1000, cleaning.records_removed, cleaning.batches_rebuilt,
+            "Cleaned log %s-%d up to offset %d in %.1f ms: %d records removed, %d transaction markers removed, "
+            "%d batches rebuilt", *key, end_offset, (time.monotonic() - started) * 1000, cleaning.records_removed,
+            cleaning.markers_removed, cleaning.batches_rebuilt,
         )
         return True
 
