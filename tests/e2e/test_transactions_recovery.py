@@ -41,7 +41,10 @@ def start_broker(log_dir, crash_point: str | None = None, started: bool = True) 
     server = KcliProcess("server-start", "--override", "listeners=PLAINTEXT://127.0.0.1:0",
                          "--override", f"log.dirs={log_dir}",
                          "--override", "transaction.abort.timed.out.transaction.cleanup.interval.ms=600000", env=env)
-    assert bool(server.connect) == started, server.output
+    if bool(server.connect) != started:
+        server.proc.kill()  # never left running
+        server.wait()
+        raise AssertionError(f"expected it {'to start' if started else 'to die before it listens'}:\n{server.output}")
     return server
 
 
