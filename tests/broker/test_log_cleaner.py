@@ -146,7 +146,7 @@ def test_cleaning_keeps_last_values_at_their_offsets_and_tombstones_until_their_
     assert [r for r in contents(partition) if r[2] is None] == []
 
 
-def test_transactional_and_control_batches_are_copied_whole(partition):
+def test_a_batch_of_an_open_transaction_is_never_cleaned(partition):
     builder = DefaultRecordBatchBuilder(2, 0, True, 7, 0, 0, batch_size=1 << 20)
     builder.append(0, timestamp=1, key=b"k0", value=b"txn", headers=[])
     data = bytearray(builder.build())
@@ -156,7 +156,72 @@ def test_transactional_and_control_batches_are_copied_whole(partition):
     for n in range(40):
         partition.append(batch([(b"k0", b"later%d" % n)]), 0)
     clean(partition, now=10_000)
+    assert partition.last_stable_offset == offset  # the cleaning stops below it
     assert (offset, b"k0", b"txn") in contents(partition)
+
+
+def transactional(partition, producer_id, records, sequence=0):
+    builder = DefaultRecordBatchBuilder(2, 0, True, producer_id, 0, sequence, batch_size=1 << 20)
+    for i, (key, value) in enumerate(records):
+        builder.append(i, timestamp=1000 + i, key=key, value=value, headers=[])
+    return partition.append(bytes(builder.build()), 0).base_offset
+
+
+def markers(partition):
+    """(offset, producer id, delete horizon) of each control batch in the log."""
+    out, offset = [], partition.log_start_offset
+    while offset < partition.log_end_offset:
+        data = partition.read(offset, 1 << 20)
+        for header in record_batch.iter_headers(data):
+            if header.is_control and header.base_offset >= offset:
+                out.append((header.base_offset, header.producer_id, batch_filter.delete_horizon(header)))
+            offset = max(offset, header.next_offset)
+    return out
+
+
+def test_aborted_transactions_are_removed_and_markers_go_after_their_horizon_once_no_record_is_left(partition):
+    from kcli.broker.log.txn_index import index_path, read_index
+
+    partition.append(batch([(b"precious", b"kept"), (b"replaced", b"old")]), 0)
+    transactional(partition, 7, [(b"precious", b"aborted"), (b"k1", b"aborted")])  # aborted: removed
+    abort = partition.append_marker(7, 0, False, 0, 0)
+    transactional(partition, 8, [(b"k2", b"committed")])  # committed, then replaced by fill's later k2
+    commit_empty = partition.append_marker(8, 0, True, 0, 0)
+    transactional(partition, 9, [(b"replaced", b"new")])  # committed and the key's last value: stays
+    commit_kept = partition.append_marker(9, 0, True, 0, 0)
+    aborted = partition.transactions.aborted
+    assert [(a.producer_id, a.last_offset) for a in aborted] == [(7, abort)]
+    fill(partition)
+    assert partition.last_stable_offset == partition.log_end_offset
+
+    clean(partition, now=10_000)
+    values = {(key, value) for _, key, value in contents(partition)}
+    assert (b"precious", b"kept") in values and (b"replaced", b"new") in values
+    assert (b"precious", b"aborted") not in values and (b"k1", b"aborted") not in values
+    assert (b"replaced", b"old") not in values  # the committed transactional record took its place
+    # the aborted records are gone now, so their marker and aborted range stay for this round
+    assert markers(partition) == [(abort, 7, None), (commit_empty, 8, None), (commit_kept, 9, None)]
+    first = partition.segments[0].base_offset
+    assert partition.transactions.aborted == aborted and read_index(index_path(partition.directory, first)) == aborted
+
+    clean(partition, now=10_000, first_dirty=0)  # no record of 7 and 8 left: their markers get a horizon
+    assert markers(partition) == [(abort, 7, 10_100), (commit_empty, 8, 10_100), (commit_kept, 9, None)]
+    assert partition.transactions.aborted == [] and read_index(index_path(partition.directory, first)) == []
+    clean(partition, now=10_099, first_dirty=0)
+    assert len(markers(partition)) == 3
+    clean(partition, now=10_100, first_dirty=0)
+    assert markers(partition) == [(commit_kept, 9, None)]
+    assert (b"replaced", b"new") in {(key, value) for _, key, value in contents(partition)}
+
+    partition.close()  # reread from no snapshot: nothing left looks open
+    for snapshot in partition.directory.glob("*.snapshot"):
+        snapshot.unlink()
+    reopened = Partition.open(partition.directory, "t", 0, partition.config, recover=True)
+    try:
+        assert reopened.transactions.ongoing == {} and reopened.transactions.aborted == []
+        assert reopened.last_stable_offset == reopened.log_end_offset
+    finally:
+        reopened.close()
 
 
 # -- a crash at any rename of the swap ----------------------------------------------------------------

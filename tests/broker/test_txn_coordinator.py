@@ -120,7 +120,12 @@ def test_a_clean_close_leaves_a_snapshot_the_next_open_takes_the_open_transactio
     reopened = Partition.open(directory, "t", 0, LogConfig(), recover=False)
     assert reopened.transactions.ongoing == {42: 1} and reopened.last_stable_offset == 1
     reopened.close()
-    # after an unclean stop the log is reread: the transaction opened at 0
+    # after an unclean stop too (Kafka's rebuildProducerState starts from the latest snapshot at or below the end)
     recovered = Partition.open(directory, "t", 0, LogConfig(), recover=True)
-    assert recovered.transactions.ongoing == {42: 0} and recovered.last_stable_offset == 0
+    assert recovered.transactions.ongoing == {42: 1} and recovered.loaded_batches == 0
     recovered.close()
+    # with no snapshot the log is reread: the transaction opened at 0
+    producer_snapshot.remove(directory, 1)
+    reread = Partition.open(directory, "t", 0, LogConfig(), recover=True)
+    assert reread.transactions.ongoing == {42: 0} and reread.last_stable_offset == 0 and reread.loaded_batches == 1
+    reread.close()

@@ -198,92 +198,15 @@ def in_broker(running, call):
     return asyncio.run_coroutine_threadsafe(run(), running._loop).result(10)
 
 
-def open_transaction(running, tid, records):
+def open_transaction(running, tid, records, timeout_ms: int = 60000):
     """A confluent producer's transaction with ``records`` [(topic, partition, value)] written, left open."""
-    producer = Producer({"bootstrap.servers": running.bootstrap, "transactional.id": tid, "transaction.timeout.ms": 60000})
+    producer = Producer({"bootstrap.servers": running.bootstrap, "transactional.id": tid, "transaction.timeout.ms": timeout_ms})
     producer.init_transactions(20)
     producer.begin_transaction()
     for topic, partition, value in records:
         producer.produce(topic, value=value, partition=partition)
     assert producer.flush(20) == 0
     return producer
-
-
-@pytest.mark.parametrize("markers_written", [0, 1], ids=["after-the-prepare-record", "between-the-markers"])
-def test_a_restart_completes_a_decided_transaction(tmp_path, markers_written):
-    log_dir = tmp_path / "logs"
-    running = run_in_thread(broker_config(log_dir))
-    try:
-        create(running, ("decided", 2))
-        # kept referenced: a producer destroyed with its transaction open aborts it
-        producer = open_transaction(running, "decided", [("decided", 0, b"a"), ("decided", 1, b"b"), ("decided", 0, b"c")])
-        txns = running.broker.state.txns
-
-        def decide_then_stop_writing():
-            # EndTxn(commit) as the service runs it, stopped after the prepare record and ``markers_written`` markers
-            txn = txns.coordinator.transactions["decided"]
-            assert txns.coordinator.end_txn("decided", txn.producer_id, txn.producer_epoch, True, 1) == 0
-            txns._write_changed(1)
-            txns.coordinator.to_complete.clear()
-            for topic, index in txn.sorted_partitions()[:markers_written]:
-                running.broker.catalog.partition(topic, index).append_marker(txn.producer_id, txn.producer_epoch, True, 0, 1)
-            return [running.broker.catalog.partition("decided", i).last_stable_offset for i in (0, 1)]
-
-        assert in_broker(running, decide_then_stop_writing) == ([3, 0] if markers_written else [0, 0])
-    finally:
-        running.stop()
-    restarted = run_in_thread(broker_config(log_dir))
-    try:
-        partitions = [restarted.broker.catalog.partition("decided", i) for i in (0, 1)]
-        # a, c and the COMMIT marker | b and its marker; between the markers, the first one is written again
-        assert [(p.last_stable_offset, p.log_end_offset) for p in partitions] == [(3 + markers_written,) * 2, (2, 2)]
-        committed, _ = read_all(restarted, "read_committed", [("decided", 0), ("decided", 1)])
-        assert sorted(v for *_, v in committed) == [b"a", b"b", b"c"]
-        state = in_broker(restarted, lambda: restarted.broker.state.txns.coordinator.transactions["decided"].state.kafka_name)
-        assert state == "CompleteCommit"
-    finally:
-        restarted.stop()
-    del producer
-
-
-def test_after_kill_9_before_end_txn_the_open_transaction_is_aborted_and_the_lso_reaches_the_log_end(tmp_path):
-    from tests.processes import KcliProcess
-
-    log_dir = tmp_path / "logs"
-    overrides = ["--override", "listeners=PLAINTEXT://127.0.0.1:0", "--override", f"log.dirs={log_dir}",
-                 "--override", "transaction.abort.timed.out.transaction.cleanup.interval.ms=200"]
-    server = KcliProcess("server-start", *overrides)
-    try:
-        assert server.connect, server.output
-
-        class Endpoint:
-            bootstrap = server.connect
-
-        create(Endpoint, ("crash", 2))
-        done = Producer({"bootstrap.servers": server.connect, "transactional.id": "done"})
-        done.init_transactions(20)
-        done.begin_transaction()
-        done.produce("crash", value=b"kept-0", partition=0)
-        done.produce("crash", value=b"kept-1", partition=1)
-        done.commit_transaction(20)
-        producer = Producer({"bootstrap.servers": server.connect, "transactional.id": "open", "transaction.timeout.ms": 2000})
-        producer.init_transactions(20)
-        producer.begin_transaction()
-        producer.produce("crash", value=b"lost-0", partition=0)
-        producer.produce("crash", value=b"lost-1", partition=1)
-        assert producer.flush(20) == 0
-    finally:
-        server.proc.kill()  # kill -9: no EndTxn ever reaches the broker
-        server.wait()
-    restarted = run_in_thread(broker_config(log_dir, **{"transaction.abort.timed.out.transaction.cleanup.interval.ms": 200}))
-    try:
-        partitions = [restarted.broker.catalog.partition("crash", i) for i in (0, 1)]
-        wait_for(lambda: all(p.last_stable_offset == p.log_end_offset == 4 for p in partitions), 20,
-                 "the restarted coordinator to abort the open transaction")
-        committed, _ = read_all(restarted, "read_committed", [("crash", 0), ("crash", 1)])
-        assert sorted(v for *_, v in committed) == [b"kept-0", b"kept-1"]
-    finally:
-        restarted.stop()
 
 
 def test_transactional_offsets_count_only_once_committed_also_after_a_restart(tmp_path):

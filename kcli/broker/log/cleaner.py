@@ -28,11 +28,13 @@ offsets keep their gaps. A batch that holds a tombstone gets its delete
 horizon, ``now + delete.retention.ms``, the first time the cleaner keeps it
 (KIP-534), so a tombstone lives at least ``delete.retention.ms`` after the
 cleaning that first saw it. Records without a key are dropped (Kafka counts
-them as invalid). Transactional and control batches are copied whole and
-their records never enter the map: without transaction state the cleaner
-cannot tell an aborted record from a committed one, so it keeps them all,
-and a record they hold never makes an older one go. The cleaned segment is
-then swapped in with renames a crash cannot tear (log_loader states them).
+them as invalid). Transactions, from the partition's aborted ranges
+(cleaned_transactions.py): the batches of an aborted transaction are dropped
+and never enter the map, committed transactional records are compacted like
+others, and a COMMIT or ABORT marker goes once no batch of its transaction is
+left and its own delete horizon has passed; the cleaned segment's .txnindex
+keeps the aborted ranges whose markers stay. The cleaned segment is then
+swapped in with renames a crash cannot tear (log_loader states them).
 Finally the map's end is written to ``cleaner-offset-checkpoint``.
 
 Where it runs. On the event loop, as an asyncio task doing bounded steps
@@ -77,9 +79,10 @@ from pathlib import Path
 from typing import Any
 
 from kcli.broker.log import checkpoints, log_loader
+from kcli.broker.log.cleaned_transactions import CleanedTransactions
 from kcli.broker.log.partition import Partition
 from kcli.broker.log.segment import LogSegment, fsync_directory, segment_name, write_all
-from kcli.protocol.kafka import batch_filter, record_batch
+from kcli.protocol.kafka import batch_filter, record_batch, transaction_log
 
 STEP_BYTES = 32 * 1024  # the CPU work of a step: ~1 ms median, ~3 ms p99 with ~100-byte batches on a shared 2-core machine
 Steps = Generator["Callable[[], None] | None", None, Any]  # None: a step done; a callable: run it off the event loop
@@ -223,20 +226,25 @@ class Cleaning:
         self.still_current = still_current
         self.batches_rebuilt = 0
         self.records_removed = 0
+        self.markers_removed = 0
+        self.txns = CleanedTransactions([])  # the cleaning's view of the transactions (set in steps)
 
     def steps(self) -> Steps:
         partition, todo = self.partition, self.todo
         start, end = todo.first_dirty_offset, todo.first_uncleanable_offset
         segments = partition.segments[:-1]
         dirty = [s for i, s in enumerate(segments) if s.base_offset < end and _segment_end(segments, i, end) > start]
+        txns = CleanedTransactions(partition.transactions.aborted_between(start, end))
         for i, segment in enumerate(dirty):
             next_base = dirty[i + 1].base_offset if i + 1 < len(dirty) else end
-            full = yield from self._map_segment(segment, start)
+            full = yield from self._map_segment(segment, start, txns)
             if full:
                 break
             self.map.latest_offset = max(self.map.latest_offset, next_base - 1)
         end_offset = self.map.latest_offset + 1
         to_clean = [s for s in partition.segments[:-1] if s.base_offset < end_offset]
+        if to_clean:
+            self.txns = CleanedTransactions(partition.transactions.aborted_between(to_clean[0].base_offset, end))
         for group in group_by_size(to_clean, partition.config.segment_bytes, end):
             yield from self._clean_group(group)
         return end_offset
@@ -266,7 +274,7 @@ class Cleaning:
         self._check([segment])
         return box["batches"]
 
-    def _map_segment(self, segment: LogSegment, start: int) -> Steps:
+    def _map_segment(self, segment: LogSegment, start: int, txns: CleanedTransactions) -> Steps:
         entry = segment.index.lookup(start)
         offsets = self.map.offsets
         position = entry[1] if entry else 0
@@ -276,7 +284,12 @@ class Cleaning:
             for header in headers:
                 if header.magic != 2:
                     raise batch_filter.UnreadableBatch(f"magic {header.magic} batch in {segment.log_path}")
-                if not (header.is_control or header.is_transactional) and header.last_offset >= start:
+                if header.is_control:
+                    kind = _marker_type(chunk, header)
+                    if kind is not None:
+                        txns.on_marker(header.producer_id, kind == transaction_log.COMMIT, header.last_offset)
+                elif not txns.on_batch(header.producer_id, header.is_transactional, header.last_offset) \
+                        and header.last_offset >= start:
                     records = batch_filter.records_bytes(chunk, header)
                     for record in batch_filter.read_records(records, header):
                         if record.key is not None and record.offset >= start:
@@ -298,6 +311,7 @@ class Cleaning:
         size = pending = 0
         max_timestamp = -1
         interval = partition.config.index_interval_bytes
+        kept_before = len(self.txns.kept_index)
         try:
             cleaned_log.write_bytes(b"")
             for segment in group:
@@ -334,13 +348,17 @@ class Cleaning:
                 with contextlib.suppress(OSError):
                     path.unlink(missing_ok=True)
             raise
-        yield from swap_in(partition, group, cleaned_log, cleaned_index, self._check, max_timestamp)
+        yield from swap_in(partition, group, cleaned_log, cleaned_index, self._check, max_timestamp,
+                           self.txns.kept_index[kept_before:])
 
     def _filter(self, chunk, header) -> bytes | None:
         """The batch as the cleaned segment holds it, or None when none of its records stay."""
         raw = memoryview(chunk)[header.position : header.position + header.size]
-        if header.is_control or header.is_transactional:
-            return bytes(raw)  # see the module docstring: kept whole until transactions are tracked
+        if header.is_control:
+            return self._filter_marker(chunk, header, raw)
+        if self.txns.on_batch(header.producer_id, header.is_transactional, header.last_offset):
+            self.records_removed += header.records_count  # an aborted transaction's
+            return None
         records = batch_filter.records_bytes(chunk, header)
         views = batch_filter.read_records(records, header)
         horizon = batch_filter.delete_horizon(header)
@@ -359,13 +377,36 @@ class Cleaning:
         self.batches_rebuilt += 1
         return batch_filter.rebuild(header, records, kept, self.now + self.partition.config.delete_retention_ms if needs_horizon else horizon)
 
+    def _filter_marker(self, chunk, header, raw) -> bytes | None:
+        """A COMMIT or ABORT marker: kept while its transaction has batches left, then given a delete horizon
+        (Kafka's containsMarkerForEmptyTxn), then dropped once that has passed."""
+        kind = _marker_type(chunk, header)
+        if kind is None or not self.txns.on_marker(header.producer_id, kind == transaction_log.COMMIT, header.last_offset):
+            return bytes(raw)
+        horizon = batch_filter.delete_horizon(header)
+        if horizon is None:
+            records = batch_filter.records_bytes(chunk, header)
+            self.batches_rebuilt += 1
+            return batch_filter.rebuild(header, records, batch_filter.read_records(records, header),
+                                        self.now + self.partition.config.delete_retention_ms)
+        if self.now < horizon:
+            return bytes(raw)
+        self.markers_removed += 1
+        return None
+
+
+def _marker_type(chunk, header) -> int | None:
+    """transaction_log.COMMIT or ABORT for a control batch of the chunk; None for any other control record."""
+    kind = transaction_log.control_type(bytes(memoryview(chunk)[header.position : header.position + header.size]))
+    return kind if kind in (transaction_log.COMMIT, transaction_log.ABORT) else None
+
 
 def _segment_end(segments: list[LogSegment], i: int, end: int) -> int:
     return segments[i + 1].base_offset if i + 1 < len(segments) else end
 
 
 def swap_in(partition: Partition, group: list[LogSegment], cleaned_log: Path, cleaned_index: Path,
-            check=lambda group: None, max_timestamp: int = -1) -> Steps:
+            check=lambda group: None, max_timestamp: int = -1, aborted: list | None = None) -> Steps:
     """Replace ``group`` by the cleaned segment, with the renames log_loader can finish after a crash.
 
     The fsyncs of the directory that only make a rename durable are handed to the caller to run off the
@@ -413,9 +454,13 @@ def swap_in(partition: Partition, group: list[LogSegment], cleaned_log: Path, cl
     segment.open(recover=False)
     segment.max_timestamp = max(segment.max_timestamp, max_timestamp)  # its kept batches' (opening reads only the tail)
     partition.replace_segments(group, segment)
+    end = group[-1].next_offset
+    txns = partition.transactions
+    if aborted is not None:  # the aborted ranges whose markers the cleaned segment keeps (cleaned_transactions.py)
+        txns.aborted = ([a for a in txns.aborted if a.last_offset < base] + aborted
+                        + [a for a in txns.aborted if a.last_offset >= end])
     with contextlib.suppress(OSError):  # the old segments' .txnindex went with them: the aborted ranges they held
-        end = group[-1].next_offset
-        partition.transactions.rewrite_index(base, [a for a in partition.transactions.aborted if base <= a.last_offset < end])
+        txns.rewrite_index(base, [a for a in txns.aborted if base <= a.last_offset < end])
     yield functools.partial(fsync_directory, directory)
     for path in deleted:
         with contextlib.suppress(OSError):
@@ -592,8 +637,9 @@ class LogCleaner:
         self._save(key, end_offset)
         self.rounds += 1
         log.info(
-            "Cleaned log %s-%d up to offset %d in %.1f ms: %d records removed, %d batches rebuilt",
-            *key, end_offset, (time.monotonic() - started) * 1000, cleaning.records_removed, cleaning.batches_rebuilt,
+            "Cleaned log %s-%d up to offset %d in %.1f ms: %d records removed, %d transaction markers removed, "
+            "%d batches rebuilt", *key, end_offset, (time.monotonic() - started) * 1000, cleaning.records_removed,
+            cleaning.markers_removed, cleaning.batches_rebuilt,
         )
         return True
 

@@ -136,6 +136,7 @@ class Partition:
         self._log_start_offset = 0
         self.recovered_segments = 0  # segments recovered on open because they lay past the recovery point
         self.recovered_bytes = 0  # and their bytes, each batch validated (CRC included)
+        self.loaded_batches = 0  # batch headers read on open to rebuild the transactions (from the latest snapshot on)
         self.pending_deletions: list[tuple[int, list[Path]]] = []  # (due ms, ".deleted" files) for LogManager
         self._active_created_ms: int | None = None  # when the active segment was created (set on first use)
         self._rolling_based_timestamp: int | None = None  # None: not read yet (roll.py)
@@ -200,31 +201,20 @@ class Partition:
         return partition
 
     def _load_producer_state(self) -> None:
-        """Rebuild idempotent-producer state from the log's tail, so a retry that spans a restart
-        is still recognised (Kafka keeps .snapshot files for this; kcli rereads recent batches)."""
+        """Rebuild idempotent-producer state from the log's tail, so a retry that spans a restart is still
+        recognised; the transactions from the latest producer snapshot and the batches after it."""
         for header in self.active.tail_headers(PRODUCER_STATE_TAIL_BYTES):
             self._remember(header)
-        if not self._transactions_from_snapshot():
-            self._load_transactions()
-
-    def _transactions_from_snapshot(self) -> bool:
-        """After a clean stop: the open transactions from the snapshot at the log end, the aborted ranges from the
-        .txnindex files (producer_snapshot.py); False when there is no such snapshot."""
-        if self.recovered_segments:
-            return False
-        entries = producer_snapshot.read(self.directory, self.log_end_offset)
-        if entries is None:
-            return False
-        txns = self.transactions
-        txns.ongoing = {}  # the tail read above may have seen batches of transactions the snapshot knows closed
-        for e in entries:
-            if e.current_txn_first_offset >= 0:
-                txns.ongoing[e.producer_id] = e.current_txn_first_offset
-        for segment in self.segments:
-            txns.aborted += read_index(index_path(self.directory, segment.base_offset))
-        return True
+        start, entries = self.segments[0].base_offset, []
+        for offset in reversed(producer_snapshot.remove_stray(self.directory, self._bases, self.log_end_offset)):
+            found = producer_snapshot.read(self.directory, offset) if offset >= start else None
+            if found is not None:
+                start, entries = offset, found
+                break
+        self._load_transactions(start, entries)
 
     def _write_snapshot(self) -> None:
+        """The producer snapshot at the log end (producer_snapshot.py)."""
         entries = {pid: producer_snapshot.SnapshotEntry(pid, epoch, seq, -1, 0, ts, -1, -1)
                    for pid, epoch, seq, ts in self.producers.active()}
         for pid, first in self.transactions.ongoing.items():
@@ -234,22 +224,37 @@ class Partition:
                 known.timestamp if known else -1, -1, first)
         producer_snapshot.write(self.directory, self.log_end_offset, list(entries.values()))
 
-    def _load_transactions(self) -> None:
-        """Rebuild the open transactions and aborted ranges from the batch headers of every segment (txn_index.py)."""
+    def _load_transactions(self, start: int, entries: list[producer_snapshot.SnapshotEntry]) -> None:
+        """The open transactions at ``start`` (a snapshot's ``entries``), then the batch headers from ``start`` on.
+
+        The aborted ranges closed below ``start`` come from the .txnindex files; those of the batches read are
+        rebuilt (txn_index.py). ``loaded_batches`` counts the headers read.
+        """
         txns = self.transactions
-        for segment in self.segments:
-            aborted = []
-            for header in segment._headers(0, validate=False):
+        txns.ongoing = {e.producer_id: e.current_txn_first_offset for e in entries if e.current_txn_first_offset >= 0}
+        txns.aborted = []
+        for i, segment in enumerate(self.segments):
+            indexed = read_index(index_path(self.directory, segment.base_offset))
+            if i + 1 < len(self.segments) and self._bases[i + 1] <= start:
+                txns.aborted += indexed  # wholly below the snapshot
+                continue
+            aborted = [a for a in indexed if a.last_offset < start]
+            txns.aborted += aborted
+            entry = segment.index.lookup(start) if start > segment.base_offset else None
+            for header in segment._headers(entry[1] if entry else 0, validate=False):
+                if header.base_offset < start:
+                    continue
+                self.loaded_batches += 1
                 if not header.is_transactional or header.producer_id < 0:
                     continue
                 if not header.is_control:
                     txns.on_data(header.producer_id, header.base_offset)
                     continue
                 kind = transaction_log.control_type(segment.read(header.base_offset, header.size, True)[: header.size])
-                entry = txns.on_marker(header.producer_id, header.base_offset, kind == transaction_log.COMMIT,
-                                       segment.base_offset, header.next_offset, write=False)
-                if entry is not None:
-                    aborted.append(entry)
+                closed = txns.on_marker(header.producer_id, header.base_offset, kind == transaction_log.COMMIT,
+                                        segment.base_offset, header.next_offset, write=False)
+                if closed is not None:
+                    aborted.append(closed)
             txns.rewrite_index(segment.base_offset, aborted)
 
     def _remember(self, header) -> None:
@@ -411,6 +416,10 @@ class Partition:
         segment = LogSegment(self.directory, self.log_end_offset, self.config.index_interval_bytes)
         segment.open(recover=False)
         self._add(segment)
+        try:  # as Kafka's roll: the producer state at the new segment's base, so a restart reads only what follows
+            self._write_snapshot()
+        except OSError as exc:
+            log.warning("Cannot write the producer snapshot of %s-%d: %s", self.topic, self.index, exc.strerror or exc)
         self._active_created_ms = now_ms
         self._rolling_based_timestamp = None
         self._roll_jitter_ms = segment_roll.random_jitter(self.config.segment_jitter_ms, self.config.segment_ms)

@@ -9,9 +9,10 @@ transaction aborted by a marker in that segment, in marker order;
 The last stable offset is the first offset of the earliest transaction still
 open here (no marker yet), or the high watermark when none is: a read_committed
 fetch stops below it, and a read_committed ListOffsets latest answers it.
-On open the partition rebuilds both from its batch headers (reading each control
-batch's one record), and rewrites a ``.txnindex`` that does not match: the log
-is the truth, as after Kafka's segment recovery.
+On open the partition rebuilds both from the latest producer snapshot
+(producer_snapshot.py) and the batch headers after it (reading each control
+batch's one record), and rewrites a ``.txnindex`` of those batches that does
+not match: the log is the truth, as after Kafka's segment recovery.
 """
 
 from __future__ import annotations

@@ -13,6 +13,8 @@ and ``load`` writes the markers of a Prepare state again (a second marker
 for a partition is harmless: it closes nothing). A timer aborts open
 transactions past their timeout every
 ``transaction.abort.timed.out.transaction.cleanup.interval.ms``.
+crash_point.py can kill the process between those writes, for the tests
+that check what a restart makes of it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from kcli.broker.group.service import GroupService
 from kcli.broker.group.metadata_manager import TOPIC as OFFSETS_TOPIC
 from kcli.broker.log.catalog import Catalog
 from kcli.broker.log.partition import AppendError
+from kcli.broker.txn import crash_point
 from kcli.broker.txn.coordinator import TransactionCoordinator
 from kcli.broker.txn.metadata import TransactionMetadata, TxnConfig, TxnState
 from kcli.broker.txn.state_manager import TransactionStateManager
@@ -103,6 +106,7 @@ class TransactionService:
             self._write_changed(now)
             while coordinator.to_complete:
                 txn = coordinator.to_complete[0]
+                crash_point.reach("txn-after-prepare", txn.transactional_id)
                 self._write_markers(txn, now)
                 coordinator.to_complete.pop(0)
                 coordinator.complete(txn, now)
@@ -123,7 +127,9 @@ class TransactionService:
 
     def _write_markers(self, txn: TransactionMetadata, now: int) -> None:
         commit = txn.state == TxnState.PREPARE_COMMIT
-        for topic, index in txn.sorted_partitions():
+        for i, (topic, index) in enumerate(txn.sorted_partitions()):
+            if i:
+                crash_point.reach("txn-between-markers", txn.transactional_id)
             partition = self.catalog.partition(topic, index)
             if partition is None:  # deleted since it was added: nothing to close there
                 continue
