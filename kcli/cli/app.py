@@ -79,6 +79,7 @@ app.command("certs", cls=KcliCommand)(certs.certs)
 app.command("acls", cls=KcliCommand, no_args_is_help=True)(acls.acls)
 app.command("producer-perf-test", cls=perf.ManyValuesCommand)(perf.producer_perf_test)
 app.command("consumer-perf-test", cls=KcliCommand)(perf.consumer_perf_test)
+app.command("e2e-latency", cls=KcliCommand)(perf.e2e_latency)
 
 
 def _usage_message(exc, no_such_option) -> str:

@@ -40,6 +40,7 @@ KAFKA_NAMES = {
     "kafka-acls": "acls",
     "kafka-producer-perf-test": "producer-perf-test",
     "kafka-consumer-perf-test": "consumer-perf-test",
+    "kafka-e2e-latency": "e2e-latency",
 }
 _SCRIPT_SUFFIXES = (".sh", ".bat")
 _VALUE_NAMES = {"broker-list": "HOST:PORT", "include": "REGEX", "whitelist": "REGEX"}

@@ -169,3 +169,51 @@ def consumer_perf_test(
         render.client_metrics(metrics)
     except ToolError as exc:
         render.fail(exc.message)
+
+
+E2E_USAGE = "USAGE: kcli e2e-latency broker_list topic num_messages producer_acks message_size_bytes [optional] properties_file"
+
+
+def e2e_latency(
+    args: List[str] = typer.Argument(None, metavar="[BROKERS TOPIC N ACKS SIZE [FILE]]",
+                                     help="broker_list topic num_messages producer_acks message_size_bytes, then an optional "
+                                          "properties file, as Kafka's kafka-e2e-latency takes them."),
+) -> None:
+    """Measure the round trip of one record at a time, producer to consumer (kafka-e2e-latency).
+
+    Example: kcli e2e-latency localhost:9092 latency 10000 1 100
+    """
+    from kcli.tools import end_to_end_latency as tool
+    from kcli.tools.client_config import read_properties
+    from kcli.tools.errors import ToolError
+
+    args = args or []
+    if len(args) not in (5, 6):
+        render.fail(E2E_USAGE)
+    brokers, topic, num_messages, acks, message_size = args[:5]
+    properties = args[5] if len(args) == 6 and args[5].strip() else None
+    try:
+        numbers = []
+        for text in (num_messages, message_size):
+            try:
+                numbers.append(int(text))
+            except ValueError:
+                raise ToolError(f'For input string: "{text}"') from None  # Java's NumberFormatException
+        tool.check_acks(acks)
+        props = read_properties(properties) if properties else {}
+        bootstrap = resolve_bootstrap(brokers, props)
+        latency = tool.EndToEndLatency(bootstrap, topic, acks, props, render.broker_unreachable, render.unresolved_server,
+                                       render.e2e_creating_topic)
+        render.ignored_configs(latency.ignored)
+        try:
+            with render.perf_progress(numbers[0], "round trips") as progress:
+                def sample(i: int, ms: float) -> None:
+                    progress(i)
+                    render.e2e_sample(i, ms)
+                result = latency.run(numbers[0], numbers[1], sample)
+        finally:
+            latency.close()
+        if result.ms:
+            render.e2e_results(result)
+    except ToolError as exc:
+        render.fail(exc.message)

@@ -854,3 +854,27 @@ def perf_progress(total: int, description: str, terminal: bool | None = None):
     so piped output is exactly Kafka's."""
     shown = sys.stderr.isatty() if terminal is None else terminal
     return _Progress(total, description) if shown else _NoProgress()
+
+
+def _java_double(value: float) -> str:
+    """Java's ``Double.toString``: the shortest digits, ``.0`` on whole numbers, ``E`` notation outside 10⁻³..10⁷."""
+    if value == 0 or 1e-3 <= abs(value) < 1e7:
+        return repr(float(value))
+    mantissa, _, exponent = f"{value:.16e}".partition("e")
+    digits = repr(float(mantissa)).rstrip("0")
+    return f"{digits}0E{int(exponent)}" if digits.endswith(".") else f"{digits}E{int(exponent)}"
+
+
+def e2e_creating_topic(topic: str, partitions: int, replication_factor: int) -> None:
+    out(f'Topic "{topic}" does not exist. Will create topic with {partitions} partition(s) and replication factor = {replication_factor}')
+
+
+def e2e_sample(number: int, ms: float) -> None:
+    """Every 1,000th round trip: its number, a tab, its milliseconds as a Java double."""
+    out(f"{number}\t{_java_double(ms)}")
+
+
+def e2e_results(latencies) -> None:
+    out(f"Avg latency: {latencies.average_ms:.4f} ms")
+    out(f"Percentiles: 50th = {latencies.percentile(0.5)}, 99th = {latencies.percentile(0.99)}, "
+        f"99.9th = {latencies.percentile(0.999)}")

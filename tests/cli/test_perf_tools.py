@@ -154,3 +154,33 @@ def test_producer_props_take_several_values_and_refuse_a_bad_one(kcli):
 def test_consumer_refuses_bad_flags_in_kafkas_words(kcli, args, message):
     result = kcli("consumer-perf-test", *args)
     assert (result.exit_code, result.stderr) == (1, f"{message}\n")
+
+
+def test_e2e_latency_prints_kafkas_lines(kcli, broker):
+    result = kcli("e2e-latency", broker.bootstrap, "latency", "5", "all", "20")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == 'Topic "latency" does not exist. Will create topic with 1 partition(s) and replication factor = 1'
+    assert re.fullmatch(r"0\t\d+\.\d+(E-?\d+)?", lines[1]), lines
+    assert re.fullmatch(r"Avg latency: \d+\.\d{4} ms", lines[2]), lines
+    assert re.fullmatch(r"Percentiles: 50th = \d+, 99th = \d+, 99\.9th = \d+", lines[3]), lines
+    assert len(lines) == 4
+    again = kcli("e2e-latency", broker.bootstrap, "latency", "1", "1", "20")
+    assert again.exit_code == 0 and again.stdout.splitlines()[0].startswith("0\t"), again.stdout  # the topic exists now
+
+
+@pytest.mark.parametrize("args, message", [
+    (["localhost:9092", "t", "10", "1"], "USAGE: kcli e2e-latency broker_list topic num_messages producer_acks "
+                                         "message_size_bytes [optional] properties_file"),
+    (["localhost:9092", "t", "10", "0", "100"], "Latency testing requires synchronous acknowledgement. Please use 1 or all"),
+    (["localhost:9092", "t", "ten", "1", "100"], 'For input string: "ten"'),
+])
+def test_e2e_latency_refuses_bad_arguments_in_kafkas_words(kcli, args, message):
+    result = kcli("e2e-latency", *args)
+    assert (result.exit_code, result.stderr) == (1, f"{message}\n")
+
+
+def test_java_doubles_print_as_java_prints_them():
+    from kcli.cli.render import _java_double
+
+    assert [_java_double(v) for v in (1.5, 2.0, 0.0, 0.0005, 12345678.0)] == ["1.5", "2.0", "0.0", "5.0E-4", "1.2345678E7"]
