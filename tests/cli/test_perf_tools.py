@@ -184,3 +184,37 @@ def test_java_doubles_print_as_java_prints_them():
     from kcli.cli.render import _java_double
 
     assert [_java_double(v) for v in (1.5, 2.0, 0.0, 0.0005, 12345678.0)] == ["1.5", "2.0", "0.0", "5.0E-4", "1.2345678E7"]
+
+
+def test_a_terminal_sees_a_progress_bar_and_a_pipe_sees_only_kafkas_lines(broker):
+    """stderr on a terminal: a live bar there; stdout piped: still only Kafka's summary line. Both piped: nothing else."""
+    pytest.importorskip("termios")  # a pseudo-terminal: not on Windows
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    args = [sys.executable, "-m", "kcli", "producer-perf-test", "--topic", "perf-bar", "--num-records", "20000",
+            "--record-size", "10", "--throughput", "-1", "--producer-props", f"bootstrap.servers={broker.bootstrap}", "acks=1"]
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100"}
+    main, terminal = pty.openpty()
+    with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=terminal, env=env) as run:
+        os.close(terminal)
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # the child closed its end
+                break
+            if not chunk:
+                break
+            drawn += chunk
+        stdout = run.stdout.read().decode()
+    os.close(main)
+    assert run.returncode == 0, drawn
+    assert b"producing" in drawn and b"20000" in drawn, drawn
+    assert PRODUCER_TOTAL.fullmatch(stdout.splitlines()[-1]), stdout
+    assert all(PRODUCER_WINDOW.fullmatch(line) for line in stdout.splitlines()[:-1]), stdout
+    piped = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
+    assert piped.returncode == 0 and piped.stderr == "", piped.stderr
+    assert PRODUCER_TOTAL.fullmatch(piped.stdout.splitlines()[-1]), piped.stdout
