@@ -98,14 +98,15 @@ class ConsumerPerformance:
         from kafka.errors import KafkaConnectionError, KafkaTimeoutError
 
         logging.getLogger("kafka").setLevel(logging.CRITICAL)
-        props = {**props, "receive.buffer.bytes": str(socket_buffer_size), "max.partition.fetch.bytes": str(fetch_size),
+        props = {**props, "max.partition.fetch.bytes": str(fetch_size),
                  "auto.offset.reset": "latest" if from_latest else "earliest", "check.crcs": "false"}
         props.setdefault("client.id", "perf-consumer-client")
         props.pop("bootstrap.servers", None)
         props.pop("group.id", None)
         client = to_kafka_python(props, KafkaConsumer)
         self.ignored = client.ignored
-        kwargs = {"bootstrap_timeout_ms": wait_for_broker(bootstrap, bootstrap_timeout_ms, on_refused, on_unresolved), **client.kwargs}
+        kwargs = {"bootstrap_timeout_ms": wait_for_broker(bootstrap, bootstrap_timeout_ms, on_refused, on_unresolved),
+                  **client.kwargs, "receive_buffer_bytes": socket_buffer_size}
         with authentication.watch() as failures:
             try:
                 self._consumer = KafkaConsumer(bootstrap_servers=bootstrap.split(","), group_id=group, **kwargs)
