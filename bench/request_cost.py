@@ -135,7 +135,9 @@ def many_partitions(c: Connection, cpu, sizes: Sizes, bootstrap: str) -> dict:
     return out
 
 
-PRODUCER_TOTAL = re.compile(r"^(\d+) records sent, ([\d.]+) records/sec \(([\d.]+) MB/sec\), ([\d.]+) ms avg latency", re.M)
+PRODUCER_TOTAL = re.compile(  # the summary line, not a 5-second window's
+    r"^(\d+) records sent, ([\d.]+) records/sec \(([\d.]+) MB/sec\), ([\d.]+) ms avg latency, [\d.]+ ms max latency, \d+ ms 50th",
+    re.M)
 
 
 def _kcli(*args: str) -> str:

@@ -53,3 +53,12 @@ def test_startup_bench_prints_every_row_side_by_side():
     assert all(len(cells) == 3 and all(float(c) > 0 for c in cells) for cells in rows.values()), done.stdout
     assert "target: kcli --help within 6x of python -c pass" in done.stdout
     assert "its banner said 'ready in" in done.stdout
+
+
+def test_the_perf_tools_phase_reads_the_summary_line_not_a_window():
+    """A producer-perf-test run longer than 5 s prints window lines first; the phase reads the last, summary line."""
+    output = ("95141 records sent, 19028.2 records/sec (1.81 MB/sec), 10.5 ms avg latency, 183.0 ms max latency.\n"
+              "100000 records sent, 18258.170531 records/sec (1.74 MB/sec), 10.67 ms avg latency, 183.00 ms max latency, "
+              "6 ms 50th, 37 ms 95th, 51 ms 99th, 136 ms 99.9th.\n")
+    total = _bench_run().request_cost.PRODUCER_TOTAL.search(output)
+    assert total.groups() == ("100000", "18258.170531", "1.74", "10.67")
