@@ -8,7 +8,8 @@ psutil) around exactly counted requests (bench/wire.py: one request on the wire 
 - empty fetch: Fetch of an empty partition with max_wait_ms=0;
 - 1 MiB fetch of small batches: Fetch of 1 MiB (fetch max bytes and partition max bytes) from a
   partition of one-record batches of about 170 bytes, and the same of two 1,000,000-byte batches;
-- 1,000 partitions: CreateTopics of one topic of 1,000 partitions (wall time and broker CPU),
+- 1,000 partitions: CreateTopics of one topic of 1,000 partitions (wall time and broker CPU, the
+  median of three such topics created one after another),
   Metadata for that topic (CPU and wall time per request), and confluent-kafka producing 100-byte
   messages spread over its partitions by librdkafka's partitioner (msg/s);
 - perf tools: ``kcli producer-perf-test`` (100-byte records, acks=1, unthrottled) and
@@ -21,6 +22,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -43,12 +45,13 @@ class Sizes:
     metadata: int
     spread: int  # messages produced over the 1,000 partitions
     perf_records: int  # producer-perf-test / consumer-perf-test
+    creations: int  # topics of 1,000 partitions created, one at a time (the median is shown)
 
     @classmethod
     def for_run(cls, quick: bool, messages: int) -> "Sizes":
         if quick:
-            return cls(requests=400, fetches=20, metadata=20, spread=min(messages, 20_000), perf_records=5_000)
-        return cls(requests=5_000, fetches=300, metadata=500, spread=messages, perf_records=100_000)
+            return cls(requests=400, fetches=20, metadata=20, spread=min(messages, 20_000), perf_records=5_000, creations=1)
+        return cls(requests=5_000, fetches=300, metadata=500, spread=messages, perf_records=100_000, creations=3)
 
 
 def _timed(cpu: Callable[[], float], work: Callable[[], object], n: int) -> tuple[float, float]:
@@ -109,9 +112,13 @@ def fetch_big_batches(c: Connection, cpu, sizes: Sizes) -> dict:
 def many_partitions(c: Connection, cpu, sizes: Sizes, bootstrap: str) -> dict:
     from confluent_kafka import Producer
 
-    before, started = cpu(), time.perf_counter()
-    _check(c.create_topics({"partitions-1000": PARTITIONS}), "CreateTopics")
-    out = {"create_1000_wall_s": time.perf_counter() - started, "create_1000_cpu_s": cpu() - before}
+    walls, cpus = [], []
+    for name in ["partitions-1000"] + [f"partitions-1000-{i}" for i in range(1, sizes.creations)]:
+        before, started = cpu(), time.perf_counter()
+        _check(c.create_topics({name: PARTITIONS}), "CreateTopics")
+        walls.append(time.perf_counter() - started)
+        cpus.append(cpu() - before)
+    out = {"create_1000_wall_s": statistics.median(walls), "create_1000_cpu_s": statistics.median(cpus)}
     frame = c.metadata_frame(["partitions-1000"])
     c.repeat(frame, max(1, sizes.metadata // 5))
     out["metadata_1000_cpu_ms"], wall_us = _timed(cpu, lambda: c.repeat(frame, sizes.metadata), sizes.metadata)

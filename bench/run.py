@@ -299,22 +299,28 @@ def _workloads(bootstrap: str, n: int, latency_s: float, cpu: Callable[[], float
     return out, trials
 
 
-def run(n: int, latency_s: float, sizes: "request_cost.Sizes", baseline: str | None, rounds: int) -> dict:
+def run(n: int, latency_s: float, sizes: "request_cost.Sizes", baseline: str | None, rounds: int,
+        requests_only: bool = False) -> dict:
     kcli: dict = {}
-    with tempfile.TemporaryDirectory(prefix="kcli-bench-") as tmp:
-        broker, readies = start_broker(Path(tmp))
-        try:
-            kcli["ready_ms"] = statistics.median(readies)
-            time.sleep(0.5)  # let the interpreter settle before reading idle RSS
-            kcli["rss_idle_mib"] = broker.rss_mib()
-            figures, kcli_trials = _workloads(broker.bootstrap, n, latency_s, broker.cpu_seconds)
-            kcli.update(figures)
-            kcli["rss_after_mib"] = broker.rss_mib()
-        finally:
-            broker.stop()
-    holder, bootstrap = mock_cluster()
-    reference, ref_trials = _workloads(bootstrap, n, latency_s, None)
-    del holder
+    reference: dict = {}
+    readies: list[float] = []
+    kcli_trials: dict = {}
+    ref_trials: dict = {}
+    if not requests_only:
+        with tempfile.TemporaryDirectory(prefix="kcli-bench-") as tmp:
+            broker, readies = start_broker(Path(tmp))
+            try:
+                kcli["ready_ms"] = statistics.median(readies)
+                time.sleep(0.5)  # let the interpreter settle before reading idle RSS
+                kcli["rss_idle_mib"] = broker.rss_mib()
+                figures, kcli_trials = _workloads(broker.bootstrap, n, latency_s, broker.cpu_seconds)
+                kcli.update(figures)
+                kcli["rss_after_mib"] = broker.rss_mib()
+            finally:
+                broker.stop()
+        holder, bootstrap = mock_cluster()
+        reference, ref_trials = _workloads(bootstrap, n, latency_s, None)
+        del holder
     requests = request_run(sizes, baseline, rounds)
     this, base = requests["medians"]["this tree"], requests["medians"].get("baseline", {})
     return {
@@ -322,7 +328,7 @@ def run(n: int, latency_s: float, sizes: "request_cost.Sizes", baseline: str | N
         "message_bytes": len(PAYLOAD),
         "machine": {"cpus": psutil.cpu_count(), "python": platform.python_version(),
                     "confluent_kafka": confluent_kafka.__version__, "librdkafka": confluent_kafka.libversion()[0]},
-        "figures": [_figure(f, kcli, reference) for f in FIGURES],
+        "figures": [] if requests_only else [_figure(f, kcli, reference) for f in FIGURES],
         "trials": {"ready_ms": readies, "kcli": kcli_trials, "reference": {k: v for k, v in ref_trials.items() if v}},
         "baseline": baseline,
         "request_figures": [_figure(f, this, base) for f in REQUEST_FIGURES],
@@ -457,7 +463,8 @@ def report(results: dict) -> None:
         table.add_row(f["label"], _number(f["kcli"]), _number(f["reference"]),
                       "" if f["ratio"] is None else f"{f['ratio']:.3g}", f["target"] or "", met)
     console = Console(width=max(100, Console().width))
-    console.print(table)
+    if results["figures"]:
+        console.print(table)
     base = results["baseline"] or "none"
     table = Table(title=f"request level — this tree vs the baseline {base}, measured in the same run "
                         f"(median of {len(results['request_trials']['this tree'])}, alternating fresh brokers)")
@@ -479,11 +486,13 @@ def main() -> None:
                         help="git revision the request-level phases compare with (default HEAD~1, the previous commit; "
                              "'none': this tree only)")
     parser.add_argument("--rounds", type=int, help="request-level rounds per side, alternating (default 2; --quick 1)")
+    parser.add_argument("--requests-only", action="store_true",
+                        help="only the request-level table (no mock-cluster run): a quicker check of a broker change")
     args = parser.parse_args()
     n = args.messages or (50_000 if args.quick else 1_000_000)
     sizes = request_cost.Sizes.for_run(args.quick, n)
     baseline = None if args.baseline.lower() == "none" else args.baseline
-    results = run(n, 2.0 if args.quick else 10.0, sizes, baseline, args.rounds or (1 if args.quick else 2))
+    results = run(n, 2.0 if args.quick else 10.0, sizes, baseline, args.rounds or (1 if args.quick else 2), args.requests_only)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     report(results)
 
