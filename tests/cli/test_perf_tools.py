@@ -218,3 +218,18 @@ def test_a_terminal_sees_a_progress_bar_and_a_pipe_sees_only_kafkas_lines(broker
     piped = subprocess.run(args, capture_output=True, text=True, env=env, timeout=120)
     assert piped.returncode == 0 and piped.stderr == "", piped.stderr
     assert PRODUCER_TOTAL.fullmatch(piped.stdout.splitlines()[-1]), piped.stdout
+
+
+def test_consumer_reads_an_include_pattern_in_a_named_group_and_prints_metrics(kcli, broker):
+    produced = kcli("producer-perf-test", "--topic", "perf-a", "--num-records", "30", "--record-size", "10",
+                    "--throughput", "-1", "--bootstrap-server", broker.bootstrap)
+    assert produced.exit_code == 0, produced.stderr
+    result = kcli("consumer-perf-test", "--bootstrap-server", broker.bootstrap, "--include", "perf-.*", "--messages", "30",
+                  "--group", "perf-group", "--print-metrics", "--hide-header")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split(", ")[2:5] == [f"{300 / 1024 / 1024:.4f}", lines[0].split(", ")[3], "30"], lines[0]
+    assert lines[1] == "" and re.fullmatch(r"Metric Name +Value", lines[2])
+    assert any(line.startswith("consumer-fetch-manager-metrics:") for line in lines[3:]), lines
+    listed = kcli("consumer-groups", "--bootstrap-server", broker.bootstrap, "--list")
+    assert "perf-group" in listed.stdout.split(), listed.stdout
