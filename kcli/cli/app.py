@@ -77,7 +77,7 @@ app.command("delete-records", cls=KcliCommand, no_args_is_help=True)(delete_reco
 app.add_typer(stream_commands.app, name="stream")
 app.command("certs", cls=KcliCommand)(certs.certs)
 app.command("acls", cls=KcliCommand, no_args_is_help=True)(acls.acls)
-app.command("producer-perf-test", cls=perf.ManyValuesCommand)(perf.producer_perf_test)
+app.command("producer-perf-test", cls=perf.ArgparseCommand)(perf.producer_perf_test)
 app.command("consumer-perf-test", cls=KcliCommand)(perf.consumer_perf_test)
 app.command("e2e-latency", cls=KcliCommand)(perf.e2e_latency)
 

@@ -19,10 +19,16 @@ from kcli.cli.options import bootstrap_option, client_properties, resolve_bootst
 _MANY_VALUES = ("--producer-props", "--command-property")  # argparse4j nargs("+")
 
 
-class ManyValuesCommand(KcliCommand):
-    """``--producer-props a=b c=d`` as argparse4j reads it: each value up to the next option is one more."""
+_JAVA_TYPES = {"--num-records": "Long", "--record-size": "Integer", "--throughput": "Double", "--transaction-duration-ms": "Long"}
+
+
+class ArgparseCommand(KcliCommand):
+    """producer-perf-test's command line as argparse4j reads it: ``--producer-props a=b c=d`` takes each value up to
+    the next option, and a mistake is ``producer-performance: error: ...`` in argparse4j's words."""
 
     def parse_args(self, ctx, args):
+        from typer._click.exceptions import BadOptionUsage, BadParameter, NoSuchOption
+
         expanded, option = [], None
         for arg in args:
             if arg.startswith("-") and not arg.lstrip("-").replace(".", "").isdigit():
@@ -32,7 +38,20 @@ class ManyValuesCommand(KcliCommand):
                 expanded += [option, arg]
             else:
                 expanded.append(arg)
-        return super().parse_args(ctx, expanded)
+        try:
+            return super().parse_args(ctx, list(expanded))  # click consumes the list it is given
+        except NoSuchOption as exc:
+            _producer_error(f"unrecognized arguments: '{exc.option_name}'")
+        except BadOptionUsage as exc:
+            _producer_error(f"argument {exc.option_name}: expected one argument")
+        except BadParameter as exc:
+            name = max(exc.param.opts, key=len) if exc.param is not None else "?"
+            value = _value_after(expanded, name)
+            _producer_error(f"argument {name}: could not convert '{value}' to {_JAVA_TYPES.get(name, 'String')}")
+
+
+def _value_after(args: list[str], option: str) -> str:
+    return next((args[i + 1] for i in range(len(args) - 1) if args[i] == option), "")
 
 
 def _producer_error(message: str):

@@ -133,6 +133,12 @@ def test_producer_reads_payload_files_and_prints_metrics(kcli, broker, tmp_path)
      "Either --producer-props or --producer.config must be specified."),
     (["--topic", "t", "--num-records", "1", "--record-size", "1", "--throughput", "-1", "--producer-props", "a=b",
       "--transaction-duration-ms", "0"], "--transaction-duration-ms should be greater than zero"),
+    (["--topic", "t", "--num-records", "ten", "--record-size", "1", "--throughput", "-1", "--producer-props", "a=b"],
+     "argument --num-records: could not convert 'ten' to Long"),
+    (["--topic", "t", "--num-records", "1", "--record-size", "1", "--throughput", "fast", "--producer-props", "a=b"],
+     "argument --throughput: could not convert 'fast' to Double"),
+    (["--topic", "t", "--bogus", "1"], "unrecognized arguments: '--bogus'"),
+    (["--topic"], "argument --topic: expected one argument"),
 ])
 def test_producer_refuses_bad_flags_in_kafkas_words(kcli, args, message):
     result = kcli("producer-perf-test", *args)
