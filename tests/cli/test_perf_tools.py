@@ -239,3 +239,16 @@ def test_consumer_reads_an_include_pattern_in_a_named_group_and_prints_metrics(k
     assert any(line.startswith("consumer-fetch-manager-metrics:") for line in lines[3:]), lines
     listed = kcli("consumer-groups", "--bootstrap-server", broker.bootstrap, "--list")
     assert "perf-group" in listed.stdout.split(), listed.stdout
+
+
+def test_producer_sends_in_transactions_a_read_committed_consumer_reads(kcli, broker, tmp_path):
+    produced = kcli("producer-perf-test", "--topic", "perf-tx", "--num-records", "200", "--record-size", "10",
+                    "--throughput", "-1", "--transactional-id", "perf-tx-id", "--bootstrap-server", broker.bootstrap)
+    assert produced.exit_code == 0, produced.stderr
+    assert PRODUCER_TOTAL.fullmatch(produced.stdout.splitlines()[-1]), produced.stdout
+    config = tmp_path / "consumer.properties"
+    config.write_text("isolation.level=read_committed\n", encoding="utf-8")
+    consumed = kcli("consumer-perf-test", "--bootstrap-server", broker.bootstrap, "--topic", "perf-tx", "--messages", "200",
+                    "--consumer.config", str(config), "--hide-header", "--timeout", "5000")
+    assert consumed.exit_code == 0, consumed.stderr
+    assert consumed.stdout.splitlines()[0].split(", ")[4] == "200", consumed.stdout
