@@ -1,7 +1,9 @@
 """The request-level phases of bench/run.py: the broker's CPU per request, this tree against a baseline revision.
 
-Each phase runs against one fresh broker and reads that broker's CPU-seconds (user + system,
-psutil) around exactly counted requests (bench/wire.py: one request on the wire at a time):
+The brokers compared run at the same time (fresh ones each round), and every phase reads each
+broker's CPU-seconds around exactly counted requests (bench/wire.py: one request on the wire at a
+time). The counted phases are cut in BLOCKS blocks that the brokers take in turn, the first broker
+alternating, so a busy moment of a shared machine falls on both alike:
 
 - small produce: Produce of one 100-byte record per request, acks=1 (a producer with linger.ms=0
   and one request in flight);
@@ -9,12 +11,12 @@ psutil) around exactly counted requests (bench/wire.py: one request on the wire 
 - 1 MiB fetch of small batches: Fetch of 1 MiB (fetch max bytes and partition max bytes) from a
   partition of one-record batches of about 170 bytes, and the same of two 1,000,000-byte batches;
 - 1,000 partitions: CreateTopics of one topic of 1,000 partitions (wall time and broker CPU, the
-  median of three such topics created one after another),
-  Metadata for that topic (CPU and wall time per request), and confluent-kafka producing 100-byte
-  messages spread over its partitions by librdkafka's partitioner (msg/s);
+  median of ``creations`` such topics, the brokers taking turns), Metadata for that topic (CPU and
+  wall time per request, counted as above), and confluent-kafka producing 100-byte messages spread
+  over its partitions by librdkafka's partitioner (msg/s), one broker after the other;
 - perf tools: ``kcli producer-perf-test`` (100-byte records, acks=1, unthrottled) and
-  ``kcli consumer-perf-test`` reading them back, this tree's tools against either broker (msg/s
-  from their own summary lines).
+  ``kcli consumer-perf-test`` reading them back, this tree's tools against each broker in turn
+  (msg/s from their own summary lines).
 """
 
 from __future__ import annotations
@@ -54,11 +56,18 @@ class Sizes:
         return cls(requests=5_000, fetches=300, metadata=500, spread=messages, perf_records=100_000, creations=3)
 
 
-def _timed(cpu: Callable[[], float], work: Callable[[], object], n: int) -> tuple[float, float]:
-    """(broker CPU µs per request, wall µs per request) of ``work``, which sends ``n`` requests."""
-    before, started = cpu(), time.perf_counter()
-    work()
-    return (cpu() - before) / n * 1e6, (time.perf_counter() - started) / n * 1e6
+BLOCKS = 10  # each counted phase is cut in this many blocks, taken in turn by the brokers compared
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A counted phase: ``frame`` sent ``count`` times; figures ``<key>_cpu_<unit>`` and, with ``wall``, ``<key>_wall_<unit>``."""
+
+    key: str
+    frame: bytes
+    count: int
+    unit: str  # "us" or "ms"
+    wall: bool = True
 
 
 def _check(response, label: str) -> None:
@@ -67,25 +76,8 @@ def _check(response, label: str) -> None:
         raise SystemExit(f"{label}: the broker answered {response}")
 
 
-def small_produce(c: Connection, cpu, sizes: Sizes) -> dict:
-    _check(c.create_topics({"small-produce": 1}), "CreateTopics")
-    frame = c.produce_frame("small-produce", 0, record_batch(PAYLOAD))
-    c.repeat(frame, sizes.requests // 5)  # warm-up
-    cpu_us, wall_us = _timed(cpu, lambda: c.repeat(frame, sizes.requests), sizes.requests)
-    return {"small_produce_cpu_us": cpu_us, "small_produce_wall_us": wall_us}
-
-
-def empty_fetch(c: Connection, cpu, sizes: Sizes) -> dict:
-    _check(c.create_topics({"empty-fetch": 1}), "CreateTopics")
-    _check(c.fetch("empty-fetch", 0, 0, MIB), "Fetch")
-    frame = c.fetch_frame("empty-fetch", 0, 0, MIB)
-    c.repeat(frame, sizes.requests // 5)
-    cpu_us, wall_us = _timed(cpu, lambda: c.repeat(frame, sizes.requests), sizes.requests)
-    return {"empty_fetch_cpu_us": cpu_us, "empty_fetch_wall_us": wall_us}
-
-
-def _fetch_mib(c: Connection, cpu, topic: str, batch: bytes, count: int, n: int) -> float:
-    """Broker CPU ms per 1 MiB fetch from a partition of ``count`` copies of ``batch``."""
+def _filled(c: Connection, topic: str, batch: bytes, count: int) -> bytes:
+    """A topic holding ``count`` copies of ``batch``; the frame of a 1 MiB Fetch from its start."""
     _check(c.create_topics({topic: 1}), "CreateTopics")
     c.pipeline([c.produce_frame(topic, 0, batch)] * count)
     response = c.fetch(topic, 0, 0, MIB)
@@ -93,37 +85,73 @@ def _fetch_mib(c: Connection, cpu, topic: str, batch: bytes, count: int, n: int)
     returned = len(response.responses[0].partitions[0].records or b"")
     if returned < MIB * 0.9:
         raise SystemExit(f"a 1 MiB fetch of {topic} returned {returned} bytes")
-    frame = c.fetch_frame(topic, 0, 0, MIB)
-    c.repeat(frame, max(1, n // 5))
-    return _timed(cpu, lambda: c.repeat(frame, n), n)[0] / 1000
+    return c.fetch_frame(topic, 0, 0, MIB)
 
 
-def fetch_small_batches(c: Connection, cpu, sizes: Sizes) -> dict:
-    batch = record_batch(PAYLOAD)
-    count = math.ceil(MIB / len(batch)) + 16
-    return {"fetch_mib_small_batches_cpu_ms": _fetch_mib(c, cpu, "fetch-small", batch, count, sizes.fetches)}
+def probes(c: Connection, sizes: Sizes) -> list[Probe]:
+    """The counted phases' topics, filled, and their frames (the 1,000-partition topic must exist already)."""
+    _check(c.create_topics({"small-produce": 1, "empty-fetch": 1}), "CreateTopics")
+    _check(c.fetch("empty-fetch", 0, 0, MIB), "Fetch")
+    small = record_batch(PAYLOAD)
+    out = [
+        Probe("small_produce", c.produce_frame("small-produce", 0, small), sizes.requests, "us"),
+        Probe("empty_fetch", c.fetch_frame("empty-fetch", 0, 0, MIB), sizes.requests, "us"),
+        Probe("fetch_mib_small_batches", _filled(c, "fetch-small", small, math.ceil(MIB / len(small)) + 16), sizes.fetches, "ms", False),
+        Probe("fetch_mib_big_batches", _filled(c, "fetch-big", record_batch(os.urandom(1_000_000)), 2), sizes.fetches, "ms", False),
+        Probe("metadata_1000", c.metadata_frame(["partitions-1000"]), sizes.metadata, "ms"),
+    ]
+    for probe in out:
+        c.repeat(probe.frame, max(1, probe.count // 5))  # warm-up
+    return out
 
 
-def fetch_big_batches(c: Connection, cpu, sizes: Sizes) -> dict:
-    batch = record_batch(os.urandom(1_000_000))
-    return {"fetch_mib_big_batches_cpu_ms": _fetch_mib(c, cpu, "fetch-big", batch, 2, sizes.fetches)}
+def _turns(sides: list[str], i: int) -> list[str]:
+    return sides if i % 2 == 0 else sides[::-1]
 
 
-def many_partitions(c: Connection, cpu, sizes: Sizes, bootstrap: str) -> dict:
+def create_topics(brokers: dict[str, "Side"], sizes: Sizes) -> dict[str, dict]:
+    """CreateTopics of one topic of 1,000 partitions, ``sizes.creations`` times per broker, the brokers taking turns."""
+    walls: dict[str, list[float]] = {side: [] for side in brokers}
+    cpus: dict[str, list[float]] = {side: [] for side in brokers}
+    for i in range(sizes.creations):
+        name = "partitions-1000" if i == 0 else f"partitions-1000-{i}"
+        for side in _turns(list(brokers), i):
+            b = brokers[side]
+            before, started = b.cpu(), time.perf_counter()
+            _check(b.connection.create_topics({name: PARTITIONS}), "CreateTopics")
+            walls[side].append(time.perf_counter() - started)
+            cpus[side].append(b.cpu() - before)
+    return {side: {"create_1000_wall_s": statistics.median(walls[side]), "create_1000_cpu_s": statistics.median(cpus[side])}
+            for side in brokers}
+
+
+def counted(brokers: dict[str, "Side"], sizes: Sizes) -> dict[str, dict]:
+    """Every probe, cut in BLOCKS blocks that the brokers take in turn: a busy moment of a shared machine falls on both."""
+    by_side = {side: probes(b.connection, sizes) for side, b in brokers.items()}
+    out: dict[str, dict] = {side: {} for side in brokers}
+    for index, probe in enumerate(next(iter(by_side.values()))):
+        cpu = dict.fromkeys(brokers, 0.0)
+        wall = dict.fromkeys(brokers, 0.0)
+        per_block = max(1, probe.count // BLOCKS)
+        for block in range(BLOCKS):
+            for side in _turns(list(brokers), block):
+                b, frame = brokers[side], by_side[side][index].frame
+                before, started = b.cpu(), time.perf_counter()
+                b.connection.repeat(frame, per_block)
+                wall[side] += time.perf_counter() - started
+                cpu[side] += b.cpu() - before
+        scale = 1e6 if probe.unit == "us" else 1e3
+        for side in brokers:
+            out[side][f"{probe.key}_cpu_{probe.unit}"] = cpu[side] / (per_block * BLOCKS) * scale
+            if probe.wall:
+                out[side][f"{probe.key}_wall_{probe.unit}"] = wall[side] / (per_block * BLOCKS) * scale
+    return out
+
+
+def produce_spread(bootstrap: str, cpu, sizes: Sizes) -> dict:
+    """confluent-kafka producing over the 1,000 partitions: msg/s and broker CPU s / 1M."""
     from confluent_kafka import Producer
 
-    walls, cpus = [], []
-    for name in ["partitions-1000"] + [f"partitions-1000-{i}" for i in range(1, sizes.creations)]:
-        before, started = cpu(), time.perf_counter()
-        _check(c.create_topics({name: PARTITIONS}), "CreateTopics")
-        walls.append(time.perf_counter() - started)
-        cpus.append(cpu() - before)
-    out = {"create_1000_wall_s": statistics.median(walls), "create_1000_cpu_s": statistics.median(cpus)}
-    frame = c.metadata_frame(["partitions-1000"])
-    c.repeat(frame, max(1, sizes.metadata // 5))
-    out["metadata_1000_cpu_ms"], wall_us = _timed(cpu, lambda: c.repeat(frame, sizes.metadata), sizes.metadata)
-    out["metadata_1000_cpu_ms"] /= 1000
-    out["metadata_1000_wall_ms"] = wall_us / 1000
     producer = Producer({"bootstrap.servers": bootstrap, "acks": "1", "linger.ms": 5,
                          "queue.buffering.max.messages": 1_000_000})
     producer.list_topics("partitions-1000", timeout=10)
@@ -137,9 +165,8 @@ def many_partitions(c: Connection, cpu, sizes: Sizes, bootstrap: str) -> dict:
                 producer.poll(0.005)
     if producer.flush(300) != 0:
         raise SystemExit("the produce over 1,000 partitions did not finish")
-    out["produce_1000_msgs"] = sizes.spread / (time.perf_counter() - started)
-    out["produce_1000_cpu_s_per_1m"] = (cpu() - before) / sizes.spread * 1e6
-    return out
+    return {"produce_1000_msgs": sizes.spread / (time.perf_counter() - started),
+            "produce_1000_cpu_s_per_1m": (cpu() - before) / sizes.spread * 1e6}
 
 
 PRODUCER_TOTAL = re.compile(  # the summary line, not a 5-second window's
@@ -174,15 +201,27 @@ def perf_tools(bootstrap: str, cpu, sizes: Sizes) -> dict:
     return out
 
 
-def run_phases(bootstrap: str, cpu: Callable[[], float], sizes: Sizes) -> dict:
-    """Every request-level figure against the broker at ``bootstrap`` whose CPU-seconds ``cpu`` reads."""
-    c = Connection(bootstrap)
+@dataclass
+class Side:
+    """One broker under comparison: its address, its CPU-seconds, and the bench's connection to it."""
+
+    bootstrap: str
+    cpu: Callable[[], float]
+    connection: Connection
+
+
+def run_phases(brokers: dict[str, tuple[str, Callable[[], float]]], sizes: Sizes, round_number: int = 0) -> dict[str, dict]:
+    """Every request-level figure of each broker (name → (bootstrap, CPU-seconds)), all of them up at once."""
+    sides = {name: Side(bootstrap, cpu, Connection(bootstrap)) for name, (bootstrap, cpu) in brokers.items()}
     try:
-        out: dict = {}
-        for phase in (small_produce, empty_fetch, fetch_small_batches, fetch_big_batches):
-            out.update(phase(c, cpu, sizes))
-        out.update(many_partitions(c, cpu, sizes, bootstrap))
+        out = create_topics(sides, sizes)
+        for side, figures in counted(sides, sizes).items():
+            out[side].update(figures)
+        for side in _turns(list(sides), round_number):
+            out[side].update(produce_spread(sides[side].bootstrap, sides[side].cpu, sizes))
+        for side in _turns(list(sides), round_number + 1):
+            out[side].update(perf_tools(sides[side].bootstrap, sides[side].cpu, sizes))
     finally:
-        c.close()
-    out.update(perf_tools(bootstrap, cpu, sizes))
+        for side in sides.values():
+            side.connection.close()
     return out

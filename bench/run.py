@@ -12,7 +12,7 @@ Then the request-level phases (bench/request_cost.py: broker CPU per small
 produce, per empty fetch, per 1 MiB fetch, 1,000 partitions, the perf-test
 tools) run against a broker of this tree and one of the baseline revision
 (``--baseline``, default the previous commit, its ``kcli/`` extracted with
-``git archive``), alternating, fresh brokers each round. Prints two tables
+``git archive``), both up at once and taking turns, fresh brokers each round. Prints two tables
 (figure, kcli, reference, ratio, target, met) and writes bench/results.json.
 README.md beside this file describes each method.
 """
@@ -354,26 +354,29 @@ def baseline_source(rev: str, into: Path) -> None:
 
 
 def request_run(sizes: "request_cost.Sizes", baseline: str | None, rounds: int) -> dict:
-    """The request-level figures of this tree and of ``baseline``: fresh brokers, alternating, median of ``rounds``."""
+    """The request-level figures of this tree and of ``baseline``: both brokers up at once, fresh each round;
+    the median of ``rounds``."""
     import shutil
 
     trials: dict[str, list[dict]] = {"this tree": [], "baseline": []}
     with tempfile.TemporaryDirectory(prefix="kcli-bench-requests-") as tmp:
-        sides = [("this tree", ROOT)]
+        sources = {"this tree": ROOT}
         if baseline:
-            source = Path(tmp) / "baseline"
-            source.mkdir()
-            baseline_source(baseline, source)
-            sides = [("baseline", source), ("this tree", ROOT)]
+            sources = {"baseline": Path(tmp) / "baseline", "this tree": ROOT}
+            sources["baseline"].mkdir()
+            baseline_source(baseline, sources["baseline"])
         for i in range(rounds):
-            for side, source in sides if i % 2 == 0 else sides[::-1]:
-                log_dir = Path(tmp) / f"logs-{i}-{side.replace(' ', '-')}"
-                broker = BrokerProcess(log_dir, pythonpath=source)
-                try:
-                    trials[side].append(request_cost.run_phases(broker.bootstrap, broker.cpu_seconds, sizes))
-                finally:
+            brokers: dict[str, BrokerProcess] = {}
+            try:
+                for side, source in sources.items():
+                    brokers[side] = BrokerProcess(Path(tmp) / f"logs-{i}-{side.replace(' ', '-')}", pythonpath=source)
+                figures = request_cost.run_phases({side: (b.bootstrap, b.cpu_seconds) for side, b in brokers.items()}, sizes, i)
+                for side, values in figures.items():
+                    trials[side].append(values)
+            finally:
+                for side, broker in brokers.items():
                     broker.stop()
-                    shutil.rmtree(log_dir, ignore_errors=True)
+                    shutil.rmtree(Path(tmp) / f"logs-{i}-{side.replace(' ', '-')}", ignore_errors=True)
     medians = {side: {k: statistics.median(t[k] for t in runs) for k in runs[0]} for side, runs in trials.items() if runs}
     return {"baseline": baseline, "rounds": rounds, "sizes": sizes.__dict__, "medians": medians, "trials": trials}
 
@@ -467,7 +470,7 @@ def report(results: dict) -> None:
         console.print(table)
     base = results["baseline"] or "none"
     table = Table(title=f"request level — this tree vs the baseline {base}, measured in the same run "
-                        f"(median of {len(results['request_trials']['this tree'])}, alternating fresh brokers)")
+                        f"(both brokers up at once, taking turns; median of {len(results['request_trials']['this tree'])} rounds)")
     for column in ("figure", "this tree", f"baseline {base}", "ratio", "target", "met"):
         table.add_column(column, justify="left" if column in ("figure", "target") else "right")
     for f in results["request_figures"]:
