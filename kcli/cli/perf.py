@@ -1,8 +1,9 @@
-"""``kcli producer-perf-test`` and ``kcli consumer-perf-test``: Kafka's perf tools, their flags and their lines.
+"""``kcli producer-perf-test``, ``consumer-perf-test`` and ``e2e-latency``: Kafka's perf tools, their flags and lines.
 
 producer-perf-test parses as Kafka's argparse4j parser does (``--producer-props a=b c=d``
-takes every value up to the next option; errors read ``producer-performance: error: ...``);
-consumer-perf-test as its jopt-simple parser does (``Missing required argument "[messages]"``).
+takes every value up to the next option; errors read ``producer-performance: error: ...``;
+no arguments at all print the help, exit 0); consumer-perf-test as its jopt-simple parser does
+(``Missing required argument "[messages]"``); e2e-latency takes Kafka 3.x's positional arguments.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ class ArgparseCommand(KcliCommand):
     def parse_args(self, ctx, args):
         from typer._click.exceptions import BadOptionUsage, BadParameter, NoSuchOption
 
+        if not args:  # ProducerPerformance: no arguments print the help, exit 0
+            render.out(ctx.get_help())
+            ctx.exit(0)
         expanded, option = [], None
         for arg in args:
             if arg.startswith("-") and not arg.lstrip("-").replace(".", "").isdigit():

@@ -145,6 +145,11 @@ def test_producer_refuses_bad_flags_in_kafkas_words(kcli, args, message):
     assert (result.exit_code, result.stderr) == (1, f"producer-performance: error: {message}\n")
 
 
+def test_producer_without_arguments_prints_its_help(kcli):
+    result = kcli("producer-perf-test")
+    assert result.exit_code == 0 and result.stdout.startswith("Usage: ") and "--num-records" in result.stdout
+
+
 def test_producer_props_take_several_values_and_refuse_a_bad_one(kcli):
     result = kcli("producer-perf-test", "--topic", "t", "--num-records", "1", "--record-size", "1", "--throughput", "-1",
                   "--producer-props", "bootstrap.servers=127.0.0.1:1", "acks")
