@@ -53,7 +53,7 @@ class Sizes:
     def for_run(cls, quick: bool, messages: int) -> "Sizes":
         if quick:
             return cls(requests=400, fetches=20, metadata=20, spread=min(messages, 20_000), perf_records=5_000, creations=1)
-        return cls(requests=5_000, fetches=300, metadata=500, spread=messages, perf_records=100_000, creations=3)
+        return cls(requests=5_000, fetches=300, metadata=500, spread=messages, perf_records=100_000, creations=5)
 
 
 BLOCKS = 10  # each counted phase is cut in this many blocks, taken in turn by the brokers compared
