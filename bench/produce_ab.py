@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -34,22 +32,9 @@ def _bench_run():
     return module
 
 
-def _extract(rev: str, into: Path) -> None:
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "kcli"], check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-
-
 def trial(run, source: Path, tmp: Path, n: int) -> tuple[float, float]:
     """(msg/s, broker CPU-s per 1M) of one fresh broker whose ``kcli`` package is under ``source``."""
-    old = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = str(source)
-    try:
-        broker = run.BrokerProcess(Path(tempfile.mkdtemp(dir=tmp)))
-    finally:
-        if old is None:
-            del os.environ["PYTHONPATH"]
-        else:
-            os.environ["PYTHONPATH"] = old
+    broker = run.BrokerProcess(Path(tempfile.mkdtemp(dir=tmp)), pythonpath=source)
     try:
         run.create_topics(broker.bootstrap, ["warmup", "measured"], mock=False)
         run.produce(broker.bootstrap, "warmup", min(n, 100_000), "1")
@@ -71,7 +56,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kcli-ab-") as tmp:
         baseline = Path(tmp) / "baseline"
         baseline.mkdir()
-        _extract(args.baseline, baseline)
+        run.baseline_source(args.baseline, baseline)
         for i in range(args.trials):
             for side, source in (("baseline", baseline), ("this tree", ROOT)):
                 rate, cpu = trial(run, source, Path(tmp), args.messages)

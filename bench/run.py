@@ -1,6 +1,6 @@
 """kcli broker benchmark: one command, every figure next to a reference measured in the same run.
 
-    python bench/run.py [--messages N] [--quick] [--out FILE]
+    python bench/run.py [--messages N] [--quick] [--out FILE] [--baseline REV] [--rounds N]
 
 Starts ``kcli server-start`` as a subprocess (port 0, temporary data directory)
 and drives it with confluent-kafka (librdkafka): produce N × 100 B with acks=1
@@ -8,14 +8,20 @@ and acks=all, consume them back, end-to-end latency at 2,000 msg/s, the fetch
 rate of an idle consumer, the broker's CPU-seconds and RSS, and its start-up
 time. The reference is the same client code against librdkafka's built-in mock
 cluster (``test.mock.num.brokers=1``), run right after, on the same machine.
-Prints a table (figure, kcli, reference, ratio, target, met) and writes
-bench/results.json. README.md beside this file describes each method.
+Then the request-level phases (bench/request_cost.py: broker CPU per small
+produce, per empty fetch, per 1 MiB fetch, 1,000 partitions, the perf-test
+tools) run against a broker of this tree and one of the baseline revision
+(``--baseline``, default the previous commit, its ``kcli/`` extracted with
+``git archive``), both up at once and taking turns, fresh brokers each round. Prints two tables
+(figure, kcli, reference, ratio, target, met) and writes bench/results.json.
+README.md beside this file describes each method.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import re
 import statistics
@@ -32,6 +38,9 @@ import confluent_kafka
 import psutil
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/'s modules, also when this file is loaded by path
+import request_cost  # noqa: E402
 
 PAYLOAD = b"x" * 100
 PRODUCER = {"linger.ms": 5, "queue.buffering.max.messages": 1_000_000}  # both clusters; batch sizes are librdkafka's
@@ -52,14 +61,16 @@ STARTED = re.compile(r"started on (\S+):(\d+)")
 class BrokerProcess:
     """``python -m kcli server-start`` on port 0; ``ready_ms`` is launch → the ``started`` line."""
 
-    def __init__(self, log_dir: Path):
+    def __init__(self, log_dir: Path, pythonpath: Path | None = None):
         log_dir.mkdir(parents=True, exist_ok=True)
+        env = None if pythonpath is None else {**os.environ, "PYTHONPATH": str(pythonpath)}  # a baseline's kcli/
         launched = time.perf_counter()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kcli", "server-start",
              "--override", "listeners=PLAINTEXT://127.0.0.1:0", "--override", f"log.dirs={log_dir}"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            cwd=log_dir,  # not the checkout: ``-m`` would import its kcli before PYTHONPATH's (produce_ab.py's baseline)
+            cwd=log_dir,  # not the checkout: ``-m`` would import its kcli before PYTHONPATH's (the baseline's)
+            env=env,
         )
         for line in self.proc.stderr:
             match = STARTED.search(line)
@@ -73,8 +84,14 @@ class BrokerProcess:
         self.ps = psutil.Process(self.proc.pid)
 
     def cpu_seconds(self) -> float:
-        t = self.ps.cpu_times()
-        return t.user + t.system
+        """User + system CPU-seconds of every thread: Linux's schedstat (nanoseconds) where there is one, else
+        psutil's (clock ticks, 10 ms)."""
+        tasks = Path(f"/proc/{self.proc.pid}/task")
+        try:
+            return sum(int((task / "schedstat").read_text().split()[0]) for task in tasks.iterdir()) / 1e9
+        except (OSError, ValueError, IndexError):
+            t = self.ps.cpu_times()
+            return t.user + t.system
 
     def rss_mib(self) -> float:
         return self.ps.memory_info().rss / (1 << 20)
@@ -271,7 +288,10 @@ def _workloads(bootstrap: str, n: int, latency_s: float, cpu: Callable[[], float
     )
     if cpu:
         out["cpu_s_per_1m_group_consumed"] = (cpu() - before) / n * 1_000_000
+    before, started = (cpu() if cpu else 0.0), time.perf_counter()
     out["latency_p50_ms"], out["latency_p99_ms"] = latency(bootstrap, "latency", latency_s)
+    if cpu:
+        out["latency_cpu_percent"] = (cpu() - before) / (time.perf_counter() - started) * 100
     before, started = (cpu() if cpu else 0.0), time.perf_counter()
     out["idle_fetches_per_s"] = idle_fetch_rate(bootstrap, "idle", 4.0)
     if cpu:
@@ -279,30 +299,86 @@ def _workloads(bootstrap: str, n: int, latency_s: float, cpu: Callable[[], float
     return out, trials
 
 
-def run(n: int, latency_s: float) -> dict:
+def run(n: int, latency_s: float, sizes: "request_cost.Sizes", baseline: str | None, rounds: int,
+        requests_only: bool = False) -> dict:
     kcli: dict = {}
-    with tempfile.TemporaryDirectory(prefix="kcli-bench-") as tmp:
-        broker, readies = start_broker(Path(tmp))
-        try:
-            kcli["ready_ms"] = statistics.median(readies)
-            time.sleep(0.5)  # let the interpreter settle before reading idle RSS
-            kcli["rss_idle_mib"] = broker.rss_mib()
-            figures, kcli_trials = _workloads(broker.bootstrap, n, latency_s, broker.cpu_seconds)
-            kcli.update(figures)
-            kcli["rss_after_mib"] = broker.rss_mib()
-        finally:
-            broker.stop()
-    holder, bootstrap = mock_cluster()
-    reference, ref_trials = _workloads(bootstrap, n, latency_s, None)
-    del holder
+    reference: dict = {}
+    readies: list[float] = []
+    kcli_trials: dict = {}
+    ref_trials: dict = {}
+    if not requests_only:
+        with tempfile.TemporaryDirectory(prefix="kcli-bench-") as tmp:
+            broker, readies = start_broker(Path(tmp))
+            try:
+                kcli["ready_ms"] = statistics.median(readies)
+                time.sleep(0.5)  # let the interpreter settle before reading idle RSS
+                kcli["rss_idle_mib"] = broker.rss_mib()
+                figures, kcli_trials = _workloads(broker.bootstrap, n, latency_s, broker.cpu_seconds)
+                kcli.update(figures)
+                kcli["rss_after_mib"] = broker.rss_mib()
+            finally:
+                broker.stop()
+        holder, bootstrap = mock_cluster()
+        reference, ref_trials = _workloads(bootstrap, n, latency_s, None)
+        del holder
+    requests = request_run(sizes, baseline, rounds)
+    this, base = requests["medians"]["this tree"], requests["medians"].get("baseline", {})
     return {
         "messages": n,
         "message_bytes": len(PAYLOAD),
         "machine": {"cpus": psutil.cpu_count(), "python": platform.python_version(),
                     "confluent_kafka": confluent_kafka.__version__, "librdkafka": confluent_kafka.libversion()[0]},
-        "figures": [_figure(f, kcli, reference) for f in FIGURES],
+        "figures": [] if requests_only else [_figure(f, kcli, reference) for f in FIGURES],
         "trials": {"ready_ms": readies, "kcli": kcli_trials, "reference": {k: v for k, v in ref_trials.items() if v}},
+        "baseline": baseline,
+        "request_figures": [_figure(f, this, base) for f in REQUEST_FIGURES],
+        "request_trials": requests["trials"],
     }
+
+
+# -- the request-level phases: this tree against a baseline revision -------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def baseline_source(rev: str, into: Path) -> None:
+    """``kcli/`` of git revision ``rev`` extracted under ``into`` (``git archive``)."""
+    import io
+    import tarfile
+
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "kcli"], capture_output=True)
+    if archive.returncode != 0:
+        raise SystemExit(f"--baseline {rev}: {archive.stderr.decode(errors='replace').strip()}")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(into)
+
+
+def request_run(sizes: "request_cost.Sizes", baseline: str | None, rounds: int) -> dict:
+    """The request-level figures of this tree and of ``baseline``: both brokers up at once, fresh each round;
+    the median of ``rounds``."""
+    import shutil
+
+    trials: dict[str, list[dict]] = {"this tree": [], "baseline": []}
+    with tempfile.TemporaryDirectory(prefix="kcli-bench-requests-") as tmp:
+        sources = {"this tree": ROOT}
+        if baseline:
+            sources = {"baseline": Path(tmp) / "baseline", "this tree": ROOT}
+            sources["baseline"].mkdir()
+            baseline_source(baseline, sources["baseline"])
+        for i in range(rounds):
+            brokers: dict[str, BrokerProcess] = {}
+            try:
+                for side, source in sources.items():
+                    brokers[side] = BrokerProcess(Path(tmp) / f"logs-{i}-{side.replace(' ', '-')}", pythonpath=source)
+                figures = request_cost.run_phases({side: (b.bootstrap, b.cpu_seconds) for side, b in brokers.items()}, sizes, i)
+                for side, values in figures.items():
+                    trials[side].append(values)
+            finally:
+                for side, broker in brokers.items():
+                    broker.stop()
+                    shutil.rmtree(Path(tmp) / f"logs-{i}-{side.replace(' ', '-')}", ignore_errors=True)
+    medians = {side: {k: statistics.median(t[k] for t in runs) for k in runs[0]} for side, runs in trials.items() if runs}
+    return {"baseline": baseline, "rounds": rounds, "sizes": sizes.__dict__, "medians": medians, "trials": trials}
 
 
 # -- figures and targets -----------------------------------------------------------
@@ -332,11 +408,32 @@ FIGURES = [
     Figure("group_first_record_ms", "subscribe → first record, ms", "≤ 3,000", lambda v, r: v <= 3_000),
     Figure("latency_p50_ms", "e2e latency p50 at 2,000 msg/s, ms", "≤ 2", lambda v, r: v <= 2),
     Figure("latency_p99_ms", "e2e latency p99 at 2,000 msg/s, ms", "≤ 10", lambda v, r: v <= 10),
+    Figure("latency_cpu_percent", "broker CPU in the latency phase, % of a core", "≤ 25", lambda v, r: v <= 25),
     Figure("idle_fetches_per_s", "idle consumer, fetches/s", "< 20", lambda v, r: v < 20),
     Figure("idle_cpu_percent", "broker CPU with a consumer idle, %"),
     Figure("rss_idle_mib", "broker RSS idle, MiB", "≤ 60", lambda v, r: v <= 60),
     Figure("rss_after_mib", "broker RSS after the run, MiB", "≤ 120", lambda v, r: v <= 120),
     Figure("ready_ms", "ready after launch, ms", "≤ 500", lambda v, r: v <= 500),
+]
+
+
+REQUEST_FIGURES = [
+    Figure("small_produce_cpu_us", "broker CPU per 1-record produce (acks=1), µs", "≤ 60", lambda v, r: v <= 60),
+    Figure("small_produce_wall_us", "1-record produce, round trip, µs"),
+    Figure("empty_fetch_cpu_us", "broker CPU per empty fetch (max wait 0), µs", "≤ 40", lambda v, r: v <= 40),
+    Figure("empty_fetch_wall_us", "empty fetch, round trip, µs"),
+    Figure("fetch_mib_small_batches_cpu_ms", "broker CPU per 1 MiB fetch of ~170 B batches, ms", "≤ 0.5", lambda v, r: v <= 0.5),
+    Figure("fetch_mib_big_batches_cpu_ms", "broker CPU per 1 MiB fetch of 1 MB batches, ms", "≤ 0.2", lambda v, r: v <= 0.2),
+    Figure("create_1000_wall_s", "CreateTopics of 1,000 partitions, s", "≤ 0.1", lambda v, r: v <= 0.1),
+    Figure("create_1000_cpu_s", "broker CPU for that CreateTopics, s"),
+    Figure("metadata_1000_wall_ms", "Metadata of 1,000 partitions, round trip, ms", "≤ 3", lambda v, r: v <= 3),
+    Figure("metadata_1000_cpu_ms", "broker CPU per Metadata of 1,000 partitions, ms"),
+    Figure("produce_1000_msgs", "produce over 1,000 partitions, msg/s", "≥ 200,000", lambda v, r: v >= 200_000),
+    Figure("produce_1000_cpu_s_per_1m", "broker CPU s / 1M produced over 1,000 partitions"),
+    Figure("perf_produce_msgs", "kcli producer-perf-test, records/s"),
+    Figure("perf_produce_avg_latency_ms", "kcli producer-perf-test, avg latency, ms"),
+    Figure("perf_produce_cpu_s_per_1m", "broker CPU s / 1M records of producer-perf-test"),
+    Figure("perf_consume_msgs", "kcli consumer-perf-test, fetch.nMsg.sec"),
 ]
 
 
@@ -368,7 +465,19 @@ def report(results: dict) -> None:
         met = {True: "[green]yes[/]", False: "[red]no[/]", None: ""}[f["met"]]
         table.add_row(f["label"], _number(f["kcli"]), _number(f["reference"]),
                       "" if f["ratio"] is None else f"{f['ratio']:.3g}", f["target"] or "", met)
-    Console(width=max(100, Console().width)).print(table)
+    console = Console(width=max(100, Console().width))
+    if results["figures"]:
+        console.print(table)
+    base = results["baseline"] or "none"
+    table = Table(title=f"request level — this tree vs the baseline {base}, measured in the same run "
+                        f"(both brokers up at once, taking turns; median of {len(results['request_trials']['this tree'])} rounds)")
+    for column in ("figure", "this tree", f"baseline {base}", "ratio", "target", "met"):
+        table.add_column(column, justify="left" if column in ("figure", "target") else "right")
+    for f in results["request_figures"]:
+        met = {True: "[green]yes[/]", False: "[red]no[/]", None: ""}[f["met"]]
+        table.add_row(f["label"], _number(f["kcli"]), _number(f["reference"]),
+                      "" if f["ratio"] is None else f"{f['ratio']:.3g}", f["target"] or "", met)
+    console.print(table)
 
 
 def main() -> None:
@@ -376,9 +485,17 @@ def main() -> None:
     parser.add_argument("--messages", type=int, help="messages per produce run (default 1,000,000; --quick 50,000)")
     parser.add_argument("--quick", action="store_true", help="a short smoke run: 50,000 messages, 2 s of latency")
     parser.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"))
+    parser.add_argument("--baseline", default="HEAD~1",
+                        help="git revision the request-level phases compare with (default HEAD~1, the previous commit; "
+                             "'none': this tree only)")
+    parser.add_argument("--rounds", type=int, help="request-level rounds per side, alternating (default 2; --quick 1)")
+    parser.add_argument("--requests-only", action="store_true",
+                        help="only the request-level table (no mock-cluster run): a quicker check of a broker change")
     args = parser.parse_args()
     n = args.messages or (50_000 if args.quick else 1_000_000)
-    results = run(n, 2.0 if args.quick else 10.0)
+    sizes = request_cost.Sizes.for_run(args.quick, n)
+    baseline = None if args.baseline.lower() == "none" else args.baseline
+    results = run(n, 2.0 if args.quick else 10.0, sizes, baseline, args.rounds or (1 if args.quick else 2), args.requests_only)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     report(results)
 

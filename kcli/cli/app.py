@@ -12,6 +12,7 @@ from kcli.cli.commands import KcliCommand, KcliGroup, usage_when_empty
 from kcli.cli.completion import COMPLETE_VAR, SHELLS, complete
 from kcli.cli import configs, dump_log, get_offsets, log_dirs, storage
 from kcli.cli import acls, certs, delete_records, transactions
+from kcli.cli import perf
 from kcli.cli import stream as stream_commands
 
 app = typer.Typer(
@@ -76,6 +77,9 @@ app.command("delete-records", cls=KcliCommand, no_args_is_help=True)(delete_reco
 app.add_typer(stream_commands.app, name="stream")
 app.command("certs", cls=KcliCommand)(certs.certs)
 app.command("acls", cls=KcliCommand, no_args_is_help=True)(acls.acls)
+app.command("producer-perf-test", cls=perf.ArgparseCommand)(perf.producer_perf_test)
+app.command("consumer-perf-test", cls=KcliCommand)(perf.consumer_perf_test)
+app.command("e2e-latency", cls=KcliCommand)(perf.e2e_latency)
 
 
 def _usage_message(exc, no_such_option) -> str:

@@ -38,6 +38,9 @@ KAFKA_NAMES = {
     "kafka-delete-records": "delete-records",
     "kafka-transactions": "transactions",
     "kafka-acls": "acls",
+    "kafka-producer-perf-test": "producer-perf-test",
+    "kafka-consumer-perf-test": "consumer-perf-test",
+    "kafka-e2e-latency": "e2e-latency",
 }
 _SCRIPT_SUFFIXES = (".sh", ".bat")
 _VALUE_NAMES = {"broker-list": "HOST:PORT", "include": "REGEX", "whitelist": "REGEX"}

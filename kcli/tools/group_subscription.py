@@ -25,13 +25,13 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 
-def subscribe(consumer: Any, topics: Sequence[str] = (), pattern: str | None = None) -> None:
-    """``consumer.subscribe(topics or pattern)``, robust to kafka-python 3.0's lost rejoin."""
+def subscribe(consumer: Any, topics: Sequence[str] = (), pattern: str | None = None, listener: Any = None) -> None:
+    """``consumer.subscribe(topics or pattern, listener)``, robust to kafka-python 3.0's lost rejoin."""
     _await_joins_in_flight(consumer)
     if pattern is not None:
-        consumer.subscribe(pattern=pattern)
+        consumer.subscribe(pattern=pattern, listener=listener)
     else:
-        consumer.subscribe(list(topics))
+        consumer.subscribe(list(topics), listener=listener)
     consumer.topics()  # fresh metadata for the subscription: the first join's leader sees its partitions
 
 

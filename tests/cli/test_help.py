@@ -112,7 +112,7 @@ def test_completion_answers_from_the_command_tree():
         env = {**os.environ, "_KCLI_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(cword)}
         return kcli(env=env).stdout.split()
 
-    assert complete("kcli con", 1) == ["console-producer", "console-consumer", "consumer-groups", "configs"]
+    assert complete("kcli con", 1) == ["console-producer", "console-consumer", "consumer-groups", "configs", "consumer-perf-test"]
     assert complete("kcli kafka-topics --cr", 2) == ["--create"]
     assert "--topic" not in complete("kcli topics --topic x --", 4) and "--config" in complete("kcli topics --config a=1 --", 4)
     assert complete("kcli server-start ", 2) == []  # a path: bash's `complete -o default` lists files
@@ -129,7 +129,7 @@ def test_bash_completes_through_the_shipped_script():
             'COMP_WORDS=(kcli kafka-topics --li); COMP_CWORD=2; _kcli_completion kcli; echo "${COMPREPLY[*]}"')
     done = subprocess.run(["bash", "-c", line, "bash", str(script)], capture_output=True, text=True, timeout=60,
                           env={**os.environ, "PATH": f"{kcli_dir}{os.pathsep}{os.environ['PATH']}"})
-    assert done.stdout.splitlines() == ["console-producer console-consumer consumer-groups configs", "--list"], done.stderr
+    assert done.stdout.splitlines() == ["console-producer console-consumer consumer-groups configs consumer-perf-test", "--list"], done.stderr
 
 
 def test_show_completion_prints_the_script_for_a_shell():
