@@ -253,7 +253,7 @@ class Catalog:
                 directory = self._dir(name, i)
                 if directory.exists():  # left by a creation that never finished: no topic lists it
                     shutil.rmtree(directory)
-                opened.append(Partition.open(directory, name, i, config, recover=False))
+                opened.append(Partition.create(directory, name, i, config))
                 if len(opened) % PARTITIONS_PER_STEP == 0:
                     await asyncio.sleep(0)
         except BaseException:
