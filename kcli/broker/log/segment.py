@@ -111,6 +111,7 @@ class LogSegment:
         self._writer: Any = None  # the open files, once open() ran
         self._reader: Any = None
         self._rebuilt_for_reads = False
+        self._index_files_due = False  # True from ``create`` until the first append makes the index files
 
     # -- opening and recovery ------------------------------------------------
 
@@ -138,11 +139,11 @@ class LogSegment:
         return cut
 
     def create(self) -> None:
-        """Make a new, empty segment's files (nothing to check: ``open`` on a segment known to be new)."""
+        """Make a new, empty segment's log (nothing to check: ``open`` on a segment known to be new); its
+        ``.index`` and ``.timeindex`` are made with its first batch (an empty segment reopens without them)."""
         self._writer = open(self.log_path, "xb", buffering=0)
         self._reader = open(self.log_path, "rb")
-        self.index.reset()
-        self.time_index.reset()
+        self._index_files_due = True
 
     def __getattr__(self, name: str) -> Any:
         """The state of a segment opened ``lazy``, on first use (Python asks only for attributes not set).
@@ -363,6 +364,10 @@ class LogSegment:
         any write fails, the files are cut back and the OSError is raised. Each batch's own
         max timestamp is read from its header; ``max_timestamp`` is the largest of them.
         """
+        if self._index_files_due:  # a segment made by ``create``: its indexes' files come with its first batch
+            self.index.reset()
+            self.time_index.reset()
+            self._index_files_due = False
         position = self.size
         time_entries = len(self.time_index)
         saved = self.max_timestamp, self.offset_of_max_timestamp, self._bytes_since_index
