@@ -27,13 +27,12 @@ from kafka.protocol.metadata import MetadataResponse as Response
 from kcli.broker.handlers import create_topics
 from kcli.broker.log.catalog import topic_name_problem
 from kcli.broker.acl.bindings import CLUSTER, CLUSTER_NAME, CREATE, DESCRIBE, TOPIC
+from kcli.protocol.kafka.encoded import INT16 as _INT16, INT32 as _INT32, EncodedResponse, string as _string
 from kcli.protocol.kafka.errors import ErrorCode
 
 ADVERTISED = (0, 7)
 
 _Topic = Response.MetadataResponseTopic
-_INT16 = struct.Struct(">h")
-_INT32 = struct.Struct(">i")
 
 
 async def handle(request, ctx):
@@ -72,23 +71,6 @@ def error_response(request, ctx, code):
     return Response(version=ctx.api_version, throttle_time_ms=0, brokers=[], cluster_id=None, controller_id=-1, topics=topics)
 
 
-class EncodedResponse:
-    """A Metadata response already encoded (header v0 added by ``encode``), as frame.encode_response uses one."""
-
-    def __init__(self, version: int, body: bytes):
-        self.version = version
-        self.body = body
-        self.correlation_id = 0
-
-    def with_header(self, correlation_id: int) -> None:
-        self.correlation_id = correlation_id
-
-    def encode(self, header: bool = False, framed: bool = False) -> bytes:
-        head = _INT32.pack(self.correlation_id) if header else b""
-        size = _INT32.pack(len(head) + len(self.body)) if framed else b""
-        return b"".join((size, head, self.body))
-
-
 def _topic_entry(cache: dict, version: int, topic, node: int) -> bytes:
     """The encoded entry of an existing topic, from the cache when it was made from this very topic."""
     entry = cache.get(topic.name)
@@ -104,13 +86,6 @@ def _topic_entry(cache: dict, version: int, topic, node: int) -> bytes:
 
 def _error_entry(version: int, code: ErrorCode, name: str) -> bytes:
     return _encode_topic(version, int(code), name, False, 0, -1)
-
-
-def _string(value: str | None) -> bytes:
-    if value is None:
-        return _INT16.pack(-1)
-    data = value.encode("utf-8")
-    return _INT16.pack(len(data)) + data
 
 
 def _encode_topic(version: int, error_code: int, name: str, internal: bool, partitions: int, node: int) -> bytes:
