@@ -19,9 +19,11 @@ def test_cancelled_creation_leaves_no_topic_and_no_directories(tmp_path):
 
     async def main():
         task = asyncio.create_task(catalog.create_gradually("big", 10 * PARTITIONS_PER_STEP, {}))
-        for _ in range(3):  # a few steps in: some partitions exist on disk, the topic is not listed yet
-            await asyncio.sleep(0)
-        assert list(tmp_path.glob("big-*")) and "big" not in catalog.topics
+        for _ in range(10_000):  # a step or so in: some partitions exist on disk, the topic is not listed yet
+            if list(tmp_path.glob("big-*")):
+                break
+            await asyncio.sleep(0.001)
+        assert list(tmp_path.glob("big-*")) and "big" not in catalog.topics and not task.done()
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
