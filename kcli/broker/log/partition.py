@@ -151,10 +151,13 @@ class Partition:
         segments after it away. ``log_start_offset`` is the checkpointed one.
         """
         directory.mkdir(parents=True, exist_ok=True)
-        _remove_deleted_files(directory)
-        log_loader.complete_interrupted_swaps(directory)
+        names = os.listdir(directory)  # one listing, read again only if a deletion or a swap was left unfinished
+        if any(n.endswith((DELETED_SUFFIX, log_loader.CLEANED_SUFFIX, log_loader.SWAP_SUFFIX)) for n in names):
+            _remove_deleted_files(directory)
+            log_loader.complete_interrupted_swaps(directory)
+            names = os.listdir(directory)
         partition = cls(directory, topic, index, config)
-        bases = sorted(int(p.stem) for p in directory.glob("*.log") if p.stem.isdigit()) or [log_start_offset]
+        bases = sorted(int(n[:-4]) for n in names if n.endswith(".log") and n[:-4].isdigit()) or [log_start_offset]
         if not recover:
             first_recovered = len(bases)
         elif recovery_point is None:
