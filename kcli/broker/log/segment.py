@@ -131,8 +131,11 @@ class LogSegment:
                     delattr(self, name)
                 self._unloaded = True
                 return 0
-        self.log_path.touch(exist_ok=True)
-        self._reader = open(self.log_path, "rb")
+        try:
+            self._reader = open(self.log_path, "rb")
+        except FileNotFoundError:  # a new segment (a roll); an existing one keeps its modification time
+            self.log_path.touch()
+            self._reader = open(self.log_path, "rb")
         self.size = os.fstat(self._reader.fileno()).st_size
         cut = self._check_or_recover(recover)
         self._writer = open(self.log_path, "ab", buffering=0)
