@@ -11,7 +11,8 @@ its data directory). Against a broker it starts (port 0, temporary data director
 - Metadata v7 for every topic and ListOffsets v5 (latest, every partition): broker CPU per request;
 - the broker's open file descriptors, then its start-up time (launch to the ``started`` line) and
   descriptors after a clean restart;
-- with ``--produce N`` (confluent-kafka), N 100-byte records spread over the partitions: records/s.
+- with ``--produce N``, N 100-byte records spread over the partitions by kcat (confluent-kafka without it):
+  records/s and broker CPU.
 
 Broker CPU is the process's user + system time (psutil) around each phase. The checkouts take turns per
 phase, so a busy machine slows them alike.
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import socket
 import struct
 import subprocess
@@ -150,11 +152,22 @@ def _per_request(broker: Broker, request, response_class, version: int, n: int) 
     return spent, wall
 
 
-def _produce(broker: Broker, partitions: int, n: int) -> float:
+def _produce(broker: Broker, partitions: int, n: int, work: Path) -> float:
+    """Records/s for ``n`` 100-byte keyless records, spread at random over the partitions by kcat (a C client, so
+    that the client is not the bottleneck), or by confluent-kafka from Python when kcat is missing."""
+    bootstrap = f"{broker.address[0]}:{broker.address[1]}"
+    if shutil.which("kcat"):
+        lines = work / "records.txt"
+        if not lines.exists():
+            lines.write_bytes((b"x" * 100 + b"\n") * n)
+        with open(lines, "rb") as records:
+            began = time.perf_counter()
+            subprocess.run(["kcat", "-P", "-b", bootstrap, "-t", TOPIC, "-X", "linger.ms=5", "-X", "partitioner=random", "-X", "sticky.partitioning.linger.ms=0"],
+                           stdin=records, check=True, timeout=600)
+        return n / (time.perf_counter() - began)
     from confluent_kafka import Producer
 
-    producer = Producer({"bootstrap.servers": f"{broker.address[0]}:{broker.address[1]}", "linger.ms": 5,
-                         "queue.buffering.max.messages": 2_000_000, "acks": 1})
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "queue.buffering.max.messages": 2_000_000, "acks": 1})
     value = b"x" * 100
     began = time.perf_counter()
     for i in range(n):
@@ -198,7 +211,7 @@ def main(argv=None) -> int:
             if args.produce:
                 for checkout, broker in brokers.items():
                     cpu = broker.cpu()
-                    results[checkout]["produce_msg_s"] = _produce(broker, args.partitions, args.produce)
+                    results[checkout]["produce_msg_s"] = _produce(broker, args.partitions, args.produce, Path(work))
                     results[checkout]["produce_cpu_s"] = broker.cpu() - cpu
                     results[checkout]["fds_after_produce"] = broker.fds()
             for i, (checkout, broker) in enumerate(brokers.items()):

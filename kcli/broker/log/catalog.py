@@ -16,7 +16,8 @@ rename) whenever a topic is created, altered or deleted; then each of
 that way). Without the clean shutdown marker, each partition's last segment is
 recovered on open from the one holding its checkpointed recovery point;
 every other segment, and all of them after a clean stop, has its index and its
-tail checked and is recovered if they fail (LogSegment). At shutdown the logs
+tail checked and is recovered if they fail (LogSegment; the last segment at
+start, an older one on its first use). At shutdown the logs
 are fsynced, then the recovery points and log start offsets checkpointed, then
 the marker written; it is left out when a write, fsync or checkpoint failed.
 """

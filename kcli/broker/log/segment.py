@@ -26,7 +26,10 @@ boundary and the indexes never point past what was written.
 Opening never trusts the ``.index`` blindly. After an unclean stop the last
 segment is recovered: every batch validated (CRC included), a torn or invalid
 tail cut, the index rebuilt. Every other segment (and the last one after a
-clean stop) gets Kafka's index sanity checks, then kcli's cheap ones: the last
+clean stop) gets Kafka's index sanity checks, then kcli's cheap ones (an
+older segment not recovered gets them on its first use rather than at start,
+as Kafka's LazyIndex loads its indexes: until then it holds no file, and the
+checks run before anything of it is read or answered): the last
 offset index entry must point at a batch ending at its offset, the batches
 from there to the end of the file must be whole and valid (CRC included) and
 none may start more than ``index.interval.bytes`` past the last entry, as the
