@@ -54,9 +54,13 @@ def handle(request, ctx):
     answers = []
     for t in request.topics:
         results = []
+        allowed = ctx.authorized(DESCRIBE, TOPIC, t.name)  # once per topic, not per partition
+        topic = ctx.catalog.topics.get(t.name)
+        partitions = topic.partitions if topic is not None else []
         for p in t.partitions:
+            partition = partitions[p.partition_index] if 0 <= p.partition_index < len(partitions) else None
             try:
-                code, (offset, timestamp) = _lookup(ctx, request, t.name, p)
+                code, (offset, timestamp) = _lookup(request.isolation_level, ctx.api_version, allowed, partition, p)
             except AppendError as exc:  # a stored batch that does not decode: this partition's error only
                 code, offset, timestamp = exc.code, -1, -1
             results.append((p.partition_index, code, timestamp, offset))
@@ -124,17 +128,16 @@ def _modified_ms(segment) -> int:
         return 0
 
 
-def _lookup(ctx, request, topic: str, p) -> tuple[ErrorCode, tuple[int, int]]:
-    """(error, (offset, timestamp)) for one partition of the request."""
+def _lookup(isolation_level: int, version: int, allowed: bool, partition, p) -> tuple[ErrorCode, tuple[int, int]]:
+    """(error, (offset, timestamp)) for one partition of the request (``partition``: None when it does not exist)."""
     none = (-1, -1)
-    if p.timestamp < 0 and ctx.api_version < MIN_VERSION.get(p.timestamp, 1 << 15):
+    if p.timestamp < 0 and version < MIN_VERSION.get(p.timestamp, 1 << 15):
         return ErrorCode.UNSUPPORTED_VERSION, none
-    if not ctx.authorized(DESCRIBE, TOPIC, topic):
+    if not allowed:
         return ErrorCode.TOPIC_AUTHORIZATION_FAILED, none
-    partition = ctx.catalog.partition(topic, p.partition_index)
     if partition is None:
         return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, none
-    fetchable = partition.last_stable_offset if request.isolation_level == READ_COMMITTED else partition.high_watermark
+    fetchable = partition.last_stable_offset if isolation_level == READ_COMMITTED else partition.high_watermark
     if p.timestamp in (EARLIEST, EARLIEST_LOCAL):
         return ErrorCode.NONE, (partition.log_start_offset, -1)
     if p.timestamp == LATEST:
