@@ -191,8 +191,7 @@ class LogSegment:
         """``open``'s work once the reader is open and ``size`` known; returns how many bytes were cut."""
         if self.size == 0:
             recover = False
-            self.index.reset()  # a new (or empty) segment: nothing to check
-            self.time_index.reset()
+            self._empty_indexes()  # a new (or empty) segment: nothing to check
         elif not recover:
             problem = self._check()
             if problem is not None:
@@ -213,6 +212,16 @@ class LogSegment:
                 self._reader = open(self.log_path, "rb")
                 self.size = valid
         return cut
+
+    def _empty_indexes(self) -> None:
+        """An empty segment's index files: emptied if they hold anything; if both are missing (a segment
+        ``create`` made and nothing was written to), they stay so until its first batch."""
+        sizes = [_file_size(path) for path in (self.index.path, self.time_index.path)]
+        if sizes == [None, None]:
+            self._index_files_due = True
+        elif sizes != [0, 0]:
+            self.index.reset()
+            self.time_index.reset()
 
     def _check(self) -> str | None:
         """Load and check the indexes and the tail after the last offset entry; why the segment needs recovery, or None.
@@ -569,6 +578,13 @@ class LogSegment:
         self.log_path.unlink(missing_ok=True)
         self.log_path.with_suffix(".index").unlink(missing_ok=True)
         self.log_path.with_suffix(".timeindex").unlink(missing_ok=True)
+
+
+def _file_size(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:
+        return None
 
 
 def _plausible(header, expected_offset: int) -> bool:
