@@ -61,23 +61,24 @@ def test_partitions_added_to_a_topic_deleted_meanwhile_are_removed(tmp_path):
     catalog.close()
 
 
-def test_a_new_partition_gets_its_index_files_with_its_first_batch_and_reopens_either_way(tmp_path, caplog):
+def test_a_new_partition_reopens_as_it_was_made_without_rewriting_its_files(tmp_path, caplog):
     import logging
 
     from kcli.broker.log.partition import LogConfig, Partition
     from tests.wire_requests import record_batch
 
+    files = ["00000000000000000000.index", "00000000000000000000.log", "00000000000000000000.timeindex"]
     idle = Partition.create(tmp_path / "t-0", "t", 0, LogConfig())
     written = Partition.create(tmp_path / "t-1", "t", 1, LogConfig())
-    assert sorted(p.name for p in (tmp_path / "t-0").iterdir()) == ["00000000000000000000.log"]
+    assert sorted(p.name for p in (tmp_path / "t-0").iterdir()) == files
     written.append(record_batch([b"a"]), now_ms=0)
-    assert sorted(p.name for p in (tmp_path / "t-1").iterdir()) == [
-        "00000000000000000000.index", "00000000000000000000.log", "00000000000000000000.timeindex"]
     idle.close()
     written.close()
+    made = {tmp_path / "t-0" / name: (tmp_path / "t-0" / name).stat().st_mtime_ns for name in files}
     with caplog.at_level(logging.WARNING, logger="kcli.broker.log"):
         for i, end in ((0, 0), (1, 1)):
             again = Partition.open(tmp_path / f"t-{i}", "t", i, LogConfig(), recover=False)
             assert again.log_end_offset == end and len(again.read(0, 1 << 20)) == len(record_batch([b"a"])) * end
             again.close()
     assert "index" not in caplog.text  # nothing was missing, nothing rebuilt
+    assert {p: p.stat().st_mtime_ns for p in made} == made  # the idle partition's empty files were left alone

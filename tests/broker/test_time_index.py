@@ -143,7 +143,7 @@ def test_an_empty_log_has_no_timestamps_and_an_empty_time_index(tmp_path):
     p = open_partition(tmp_path, **CONFIG)
     assert p.offset_for_timestamp(0) is None and p.max_timestamp_offset() is None
     p.close()
-    assert files(tmp_path, ".timeindex") == {}  # a segment's index files are made with its first batch
+    assert files(tmp_path, ".timeindex") == {f"{SEGMENT_0}.timeindex": b""}
 
 
 def test_log_append_time_indexes_the_brokers_time(tmp_path):

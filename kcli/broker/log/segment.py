@@ -114,7 +114,6 @@ class LogSegment:
         self._writer: Any = None  # the open files, once open() ran
         self._reader: Any = None
         self._rebuilt_for_reads = False
-        self._index_files_due = False  # True from ``create`` until the first append makes the index files
 
     # -- opening and recovery ------------------------------------------------
 
@@ -145,11 +144,11 @@ class LogSegment:
         return cut
 
     def create(self) -> None:
-        """Make a new, empty segment's log (nothing to check: ``open`` on a segment known to be new); its
-        ``.index`` and ``.timeindex`` are made with its first batch (an empty segment reopens without them)."""
+        """Make a new, empty segment's files (nothing to check: ``open`` on a segment known to be new)."""
         self._writer = open(self.log_path, "xb", buffering=0)
         self._reader = open(self.log_path, "rb")
-        self._index_files_due = True
+        self.index.reset()
+        self.time_index.reset()
 
     def __getattr__(self, name: str) -> Any:
         """The state of a segment opened ``lazy``, on first use (Python asks only for attributes not set).
@@ -214,12 +213,8 @@ class LogSegment:
         return cut
 
     def _empty_indexes(self) -> None:
-        """An empty segment's index files: emptied if they hold anything; if both are missing (a segment
-        ``create`` made and nothing was written to), they stay so until its first batch."""
-        sizes = [_file_size(path) for path in (self.index.path, self.time_index.path)]
-        if sizes == [None, None]:
-            self._index_files_due = True
-        elif sizes != [0, 0]:
+        """An empty segment's index files, made empty unless they already are (a restart then writes nothing)."""
+        if [_file_size(path) for path in (self.index.path, self.time_index.path)] != [0, 0]:
             self.index.reset()
             self.time_index.reset()
 
@@ -379,10 +374,6 @@ class LogSegment:
         any write fails, the files are cut back and the OSError is raised. Each batch's own
         max timestamp is read from its header; ``max_timestamp`` is the largest of them.
         """
-        if self._index_files_due:  # a segment made by ``create``: its indexes' files come with its first batch
-            self.index.reset()
-            self.time_index.reset()
-            self._index_files_due = False
         position = self.size
         time_entries = len(self.time_index)
         saved = self.max_timestamp, self.offset_of_max_timestamp, self._bytes_since_index
