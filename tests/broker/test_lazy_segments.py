@@ -83,3 +83,13 @@ def test_a_segment_never_used_is_deleted_by_retention_with_its_files(tmp_path):
     for path in renamed:
         path.unlink()  # nothing holds them open (Windows could not delete them otherwise)
     p.close()
+
+
+def test_a_segment_first_used_after_its_close_is_read_and_left_closed(tmp_path):
+    _filled(tmp_path)
+    p = _open(tmp_path)
+    segment = p.segments[1]
+    p.close()  # before anything of the older segments was used
+    assert segment.next_offset == p.segments[2].base_offset  # loaded and checked with a reader of its own
+    assert segment.open_files() == 0 and segment._reader is None
+    assert _held_paths(tmp_path / "t-0") in (None, set())

@@ -174,10 +174,10 @@ class LogSegment:
         self.time_index = TimeIndex(self.log_path.with_suffix(".timeindex"), self.base_offset)
         self.next_offset, self._bytes_since_index = self.base_offset, 0
         self.max_timestamp, self.offset_of_max_timestamp = -1, self.base_offset
-        had_reader = "_reader" in state
-        if state.get("_reader", True) is None:  # closed meanwhile: read with a reader of its own
+        closed = "_reader" in state and state["_reader"] is None
+        had_reader = "_reader" in state and not closed
+        if closed:  # closed meanwhile: checked with a reader of its own, and closed again after
             del state["_reader"]
-            had_reader = False
         try:
             self._check_or_recover(recover=False)
         finally:
@@ -185,6 +185,8 @@ class LogSegment:
                 reader = state.pop("_reader", None)
                 if reader is not None:
                     reader.close()
+                if closed:
+                    state["_reader"] = None
 
     def _check_or_recover(self, recover: bool) -> int:
         """``open``'s work once the reader is open and ``size`` known; returns how many bytes were cut."""
