@@ -41,6 +41,14 @@ class BrokerState:
     scram: ScramCredentialStore | None = None  # SCRAM users (AlterUserScramCredentials)
     authorizer: Authorizer | None = None  # None: no authorizer.class.name, every request allowed
     txns: "TransactionService | None" = None  # the transaction coordinator (kcli/broker/txn/)
+    # topic name -> (Topic, partition count, {version: encoded entry}) (handlers/metadata.py); a change drops it
+    metadata_cache: dict[str, tuple] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.catalog.listeners.append(self._topic_changed)
+
+    def _topic_changed(self, name: str) -> None:
+        self.metadata_cache.pop(name, None)
 
     def allocate_producer_id(self) -> int:
         producer_id = self.next_producer_id

@@ -1,8 +1,9 @@
 """Partition bounds: how many partitions one request may add and one broker may hold.
 
 Each partition keeps files open for its life (segment.py): its active segment's
-``.log`` twice (a reader and an appender) and its ``.index``, and each older
-segment its ``.log`` twice. One bit-flipped CreatePartitions once asked for
+``.log`` twice (a reader and an appender) and, once written to, its
+``.index``; an older segment is opened on first use and then holds its
+``.log`` once (``FILES_PER_PARTITION`` counts a new partition's three). One bit-flipped CreatePartitions once asked for
 6,639 partitions and used up 20,000 file descriptors. So, checked before any
 file is made:
 
@@ -34,8 +35,9 @@ _MACOS_OPEN_MAX = 10240  # macOS refuses a soft limit above OPEN_MAX
 
 
 def files_held(partition) -> int:
-    """Files a partition keeps open: two per segment, plus the active segment's index."""
-    return 2 * len(partition.segments) + 1
+    """Files a partition holds open now: its active segment's log twice (reader, appender) and its index once
+    written to; an older segment's log once read (LogSegment.open_files)."""
+    return sum(segment.open_files() for segment in partition.segments)
 
 
 def open_files_limit() -> int | None:

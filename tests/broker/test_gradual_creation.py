@@ -19,9 +19,11 @@ def test_cancelled_creation_leaves_no_topic_and_no_directories(tmp_path):
 
     async def main():
         task = asyncio.create_task(catalog.create_gradually("big", 10 * PARTITIONS_PER_STEP, {}))
-        for _ in range(3):  # a few steps in: some partitions exist on disk, the topic is not listed yet
-            await asyncio.sleep(0)
-        assert list(tmp_path.glob("big-*")) and "big" not in catalog.topics
+        for _ in range(10_000):  # a step or so in: some partitions exist on disk, the topic is not listed yet
+            if list(tmp_path.glob("big-*")):
+                break
+            await asyncio.sleep(0.001)
+        assert list(tmp_path.glob("big-*")) and "big" not in catalog.topics and not task.done()
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -57,3 +59,26 @@ def test_partitions_added_to_a_topic_deleted_meanwhile_are_removed(tmp_path):
     assert asyncio.run(main()) is False
     assert "doomed" not in catalog.topics and not list(tmp_path.glob("doomed-*"))
     catalog.close()
+
+
+def test_a_new_partition_reopens_as_it_was_made_without_rewriting_its_files(tmp_path, caplog):
+    import logging
+
+    from kcli.broker.log.partition import LogConfig, Partition
+    from tests.wire_requests import record_batch
+
+    files = ["00000000000000000000.index", "00000000000000000000.log", "00000000000000000000.timeindex"]
+    idle = Partition.create(tmp_path / "t-0", "t", 0, LogConfig())
+    written = Partition.create(tmp_path / "t-1", "t", 1, LogConfig())
+    assert sorted(p.name for p in (tmp_path / "t-0").iterdir()) == files
+    written.append(record_batch([b"a"]), now_ms=0)
+    idle.close()
+    written.close()
+    made = {tmp_path / "t-0" / name: (tmp_path / "t-0" / name).stat().st_mtime_ns for name in files}
+    with caplog.at_level(logging.WARNING, logger="kcli.broker.log"):
+        for i, end in ((0, 0), (1, 1)):
+            again = Partition.open(tmp_path / f"t-{i}", "t", i, LogConfig(), recover=False)
+            assert again.log_end_offset == end and len(again.read(0, 1 << 20)) == len(record_batch([b"a"])) * end
+            again.close()
+    assert "index" not in caplog.text  # nothing was missing, nothing rebuilt
+    assert {p: p.stat().st_mtime_ns for p in made} == made  # the idle partition's empty files were left alone

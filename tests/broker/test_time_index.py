@@ -177,7 +177,7 @@ DAMAGE = {
 
 @pytest.mark.parametrize("segment", [SEGMENT_0, SEGMENT_11])
 @pytest.mark.parametrize("damage", list(DAMAGE))
-def test_a_damaged_time_index_is_rebuilt_on_start_as_written(tmp_path, caplog, damage, segment):
+def test_a_damaged_time_index_is_rebuilt_on_first_use_as_written(tmp_path, caplog, damage, segment):
     produce(tmp_path).close()
     written = files(tmp_path, ".timeindex")
     assert written == {f"{SEGMENT_0}.timeindex": EXPECTED_TIME_0, f"{SEGMENT_11}.timeindex": EXPECTED_TIME_11}
@@ -188,10 +188,10 @@ def test_a_damaged_time_index_is_rebuilt_on_start_as_written(tmp_path, caplog, d
         path.write_bytes(DAMAGE[damage](path.read_bytes()))
         assert path.read_bytes() != written[path.name]
     with caplog.at_level(logging.WARNING, logger="kcli.broker.log"):
-        p = open_partition(tmp_path, **CONFIG)
+        p = open_partition(tmp_path, **CONFIG)  # the older segment is checked on first use, the last one now
+        assert p.offset_for_timestamp(2950) == (10, 3000) and p.max_timestamp_offset() == (15, 3300)
     assert "rebuilding index files" in caplog.text and f"{segment}.log" in caplog.text
     assert files(tmp_path, ".timeindex") == written
-    assert p.offset_for_timestamp(2950) == (10, 3000) and p.max_timestamp_offset() == (15, 3300)
     p.close()
     assert files(tmp_path, ".timeindex") == written and files(tmp_path, ".index") == {
         f"{SEGMENT_0}.index": EXPECTED_INDEX_0, f"{SEGMENT_11}.index": EXPECTED_INDEX_11,
@@ -205,6 +205,7 @@ def test_recovery_after_an_unclean_stop_writes_the_same_files(tmp_path):
     for f in (tmp_path / "t-0").glob("*index"):
         f.write_bytes(b"")
     p = open_partition(tmp_path, recover=True, **CONFIG)  # the last segment recovered, the other checked (and rebuilt)
+    p.segments[0].index  # noqa: B018  (on first use)
     assert (files(tmp_path, ".timeindex"), files(tmp_path, ".index")) == written
     p.close()
 

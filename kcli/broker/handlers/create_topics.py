@@ -6,8 +6,9 @@ broker can satisfy, known topic configs with valid values. ``validate_only``
 runs the checks and creates nothing. Then kcli's partition bounds
 (partition_bounds.py): too many partitions in one request refuses every topic
 of it with POLICY_VIOLATION; past the broker's bound a topic gets
-INVALID_PARTITIONS. Partitions are created a few at a time between turns of the
-event loop, one creation at a time; the answer comes once the topics exist.
+INVALID_PARTITIONS. Partitions are created on a worker thread a step at a time
+while the event loop goes on serving, one creation at a time; the answer comes
+once the topics exist.
 """
 
 import logging

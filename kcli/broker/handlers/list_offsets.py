@@ -22,17 +22,20 @@ record that does not parse with INVALID_RECORD).
 """
 
 import itertools
+import struct
 
 from kafka.protocol.consumer import ListOffsetsRequest as Request
 from kafka.protocol.consumer import ListOffsetsResponse as Response
 
 from kcli.broker.log.partition import AppendError
 from kcli.broker.acl.bindings import DESCRIBE, TOPIC
+from kcli.protocol.kafka import encoded
 from kcli.protocol.kafka.errors import ErrorCode
 
 ADVERTISED = (0, 9)
 LATEST, EARLIEST, MAX_TIMESTAMP, EARLIEST_LOCAL, LATEST_TIERED = -1, -2, -3, -4, -5
 READ_COMMITTED = 1
+FLEXIBLE = 6  # the first flexible version
 CONSUMER = -1  # the replica_id of a request from a consumer (Kafka's ListOffsetsRequest.CONSUMER_REPLICA_ID)
 # the first version each special timestamp is accepted in (Kafka's ReplicaManager.timestampMinSupportedVersion)
 MIN_VERSION = {EARLIEST: 1, LATEST: 1, MAX_TIMESTAMP: 7, EARLIEST_LOCAL: 8, LATEST_TIERED: 9}
@@ -42,20 +45,47 @@ _Partition = _Topic.ListOffsetsPartitionResponse
 
 
 def handle(request, ctx):
-    topics = []
+    if ctx.api_version == 0:
+        topics = [
+            _Topic(name=t.name, partitions=[_old_style(ctx, t.name, p, from_consumer=request.replica_id == CONSUMER) for p in t.partitions])
+            for t in request.topics
+        ]
+        return Response(version=0, throttle_time_ms=0, topics=topics)
+    answers = []
     for t in request.topics:
         results = []
+        allowed = ctx.authorized(DESCRIBE, TOPIC, t.name)  # once per topic, not per partition
+        topic = ctx.catalog.topics.get(t.name)
+        partitions = topic.partitions if topic is not None else []
         for p in t.partitions:
-            if ctx.api_version == 0:
-                results.append(_old_style(ctx, t.name, p, from_consumer=request.replica_id == CONSUMER))
-                continue
+            partition = partitions[p.partition_index] if 0 <= p.partition_index < len(partitions) else None
             try:
-                code, (offset, timestamp) = _lookup(ctx, request, t.name, p)
+                code, (offset, timestamp) = _lookup(request.isolation_level, ctx.api_version, allowed, partition, p)
             except AppendError as exc:  # a stored batch that does not decode: this partition's error only
                 code, offset, timestamp = exc.code, -1, -1
-            results.append(_Partition(partition_index=p.partition_index, error_code=code, timestamp=timestamp, offset=offset, leader_epoch=-1))
-        topics.append(_Topic(name=t.name, partitions=results))
-    return Response(version=ctx.api_version, throttle_time_ms=0, topics=topics)
+            results.append((p.partition_index, code, timestamp, offset))
+        answers.append((t.name, results))
+    return encoded.EncodedResponse(ctx.api_version, encode(ctx.api_version, answers), flexible=ctx.api_version >= FLEXIBLE)
+
+
+def encode(version: int, topics: list[tuple[str, list[tuple[int, int, int, int]]]]) -> bytes:
+    """The v1+ body, by hand (a few µs, not kafka-python's objects per partition): throttle_time_ms (v2+), then
+    per topic its name and per partition (partition_index, error_code, timestamp, offset, leader_epoch -1 (v4+));
+    v6+ compact lengths and empty tagged fields. Checked against ListOffsetsResponse in tests/broker/test_list_offsets.py."""
+    flexible = version >= FLEXIBLE
+    one = struct.Struct(">ihqq" + ("i" if version >= 4 else "") + ("B" if flexible else ""))
+    tail = ((-1,) if version >= 4 else ()) + ((0,) if flexible else ())
+    parts = [encoded.INT32.pack(0)] if version >= 2 else []
+    parts.append(encoded.uvarint(len(topics) + 1) if flexible else encoded.INT32.pack(len(topics)))
+    for name, partitions in topics:
+        parts.append(encoded.compact_string(name) if flexible else encoded.string(name))
+        parts.append(encoded.uvarint(len(partitions) + 1) if flexible else encoded.INT32.pack(len(partitions)))
+        parts += [one.pack(index, code, timestamp, offset, *tail) for index, code, timestamp, offset in partitions]
+        if flexible:
+            parts.append(encoded.NO_TAGGED_FIELDS)
+    if flexible:
+        parts.append(encoded.NO_TAGGED_FIELDS)
+    return b"".join(parts)
 
 
 def _old_style(ctx, topic: str, p, from_consumer: bool):
@@ -98,17 +128,16 @@ def _modified_ms(segment) -> int:
         return 0
 
 
-def _lookup(ctx, request, topic: str, p) -> tuple[ErrorCode, tuple[int, int]]:
-    """(error, (offset, timestamp)) for one partition of the request."""
+def _lookup(isolation_level: int, version: int, allowed: bool, partition, p) -> tuple[ErrorCode, tuple[int, int]]:
+    """(error, (offset, timestamp)) for one partition of the request (``partition``: None when it does not exist)."""
     none = (-1, -1)
-    if p.timestamp < 0 and ctx.api_version < MIN_VERSION.get(p.timestamp, 1 << 15):
+    if p.timestamp < 0 and version < MIN_VERSION.get(p.timestamp, 1 << 15):
         return ErrorCode.UNSUPPORTED_VERSION, none
-    if not ctx.authorized(DESCRIBE, TOPIC, topic):
+    if not allowed:
         return ErrorCode.TOPIC_AUTHORIZATION_FAILED, none
-    partition = ctx.catalog.partition(topic, p.partition_index)
     if partition is None:
         return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, none
-    fetchable = partition.last_stable_offset if request.isolation_level == READ_COMMITTED else partition.high_watermark
+    fetchable = partition.last_stable_offset if isolation_level == READ_COMMITTED else partition.high_watermark
     if p.timestamp in (EARLIEST, EARLIEST_LOCAL):
         return ErrorCode.NONE, (partition.log_start_offset, -1)
     if p.timestamp == LATEST:

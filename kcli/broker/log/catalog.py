@@ -16,7 +16,8 @@ rename) whenever a topic is created, altered or deleted; then each of
 that way). Without the clean shutdown marker, each partition's last segment is
 recovered on open from the one holding its checkpointed recovery point;
 every other segment, and all of them after a clean stop, has its index and its
-tail checked and is recovered if they fail (LogSegment). At shutdown the logs
+tail checked and is recovered if they fail (LogSegment; the last segment at
+start, an older one on its first use). At shutdown the logs
 are fsynced, then the recovery points and log start offsets checkpointed, then
 the marker written; it is left out when a write, fsync or checkpoint failed.
 """
@@ -42,7 +43,7 @@ from kcli.broker.log.segment import fsync_directory
 CLEAN_SHUTDOWN = ".kafka_cleanshutdown"  # written only when every partition was fsynced whole
 TOPICS_FILE = "kcli-topics.json"
 MAX_TOPIC_NAME = 249
-PARTITIONS_PER_STEP = 8  # partitions opened between two yields to the event loop
+PARTITIONS_PER_STEP = 50  # partitions a creation makes in one step on a worker thread (Catalog._open_gradually)
 _LEGAL = re.compile(r"^[a-zA-Z0-9._-]+$")
 
 log = logging.getLogger("kcli.broker")
@@ -221,7 +222,7 @@ class Catalog:
         self._save(name)
 
     async def create_gradually(self, name: str, partitions: int, configs: dict[str, str]) -> Topic:
-        """``create``, yielding to the event loop every few partitions; the topic is published
+        """``create``, its files made on a worker thread step by step (the event loop serves meanwhile); the topic is published
         (listed, saved) only once every partition exists, and nothing stays behind if it fails."""
         if name in self.topics:  # the caller checks; never reuse (and clear) a live topic's directories
             raise ValueError(f"Topic '{name}' already exists.")
@@ -232,7 +233,7 @@ class Catalog:
         return topic
 
     async def add_partitions_gradually(self, name: str, total: int) -> bool:
-        """``add_partitions``, yielding to the event loop; False (nothing added) if the topic was deleted meanwhile."""
+        """``add_partitions``, as ``create_gradually`` makes them; False (nothing added) if the topic was deleted meanwhile."""
         topic = self.topics[name]
         opened = await self._open_gradually(name, len(topic.partitions), total, self.log_config(topic.configs))
         if self.topics.get(name) is not topic or len(topic.partitions) != total - len(opened):
@@ -247,20 +248,32 @@ class Catalog:
         return True
 
     async def _open_gradually(self, name: str, start: int, stop: int, config: LogConfig) -> list[Partition]:
+        """Partitions ``start`` to ``stop`` of a topic, made on a worker thread ``PARTITIONS_PER_STEP`` at a time:
+        the event loop goes on serving meanwhile, however slowly the file system makes directories and files.
+        On any failure or cancellation (after the step under way ends) every partition made is removed."""
         opened: list[Partition] = []
+        loop = asyncio.get_running_loop()
         try:
-            for i in range(start, stop):
-                directory = self._dir(name, i)
-                if directory.exists():  # left by a creation that never finished: no topic lists it
-                    shutil.rmtree(directory)
-                opened.append(Partition.open(directory, name, i, config, recover=False))
-                if len(opened) % PARTITIONS_PER_STEP == 0:
-                    await asyncio.sleep(0)
+            for first in range(start, stop, PARTITIONS_PER_STEP):
+                step = loop.run_in_executor(None, self._create_partitions, name, first, min(first + PARTITIONS_PER_STEP, stop), config, opened)
+                try:
+                    await asyncio.shield(step)
+                except asyncio.CancelledError:
+                    await step  # the thread goes on until its step ends: then what it made is removed too
+                    raise
         except BaseException:
             for partition in opened:
                 partition.delete()
             raise
         return opened
+
+    def _create_partitions(self, name: str, start: int, stop: int, config: LogConfig, opened: list[Partition]) -> None:
+        """Make partitions ``start`` to ``stop`` (on a worker thread), adding each to ``opened`` as it is made."""
+        for i in range(start, stop):
+            directory = self._dir(name, i)
+            if directory.exists():  # left by a creation that never finished: no topic lists it
+                shutil.rmtree(directory)
+            opened.append(Partition.create(directory, name, i, config))
 
     def partition_count(self) -> int:
         return sum(len(t.partitions) for t in self.topics.values())

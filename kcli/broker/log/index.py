@@ -16,7 +16,9 @@ base offset), plus kcli's own cheap ones (relative offsets and positions
 ascending, every position inside the log). A missing or failing index is
 rebuilt from its segment (see ``LogSegment``). Unlike Kafka, kcli does not
 preallocate or memory-map it; entries are kept in memory and appended to an
-unbuffered file, which keeps Windows happy when the segment is deleted.
+unbuffered file, which keeps Windows happy when the segment is deleted. The
+file is opened at the first append (so only an active segment that has
+grown holds it) and closed when the segment becomes inactive or closes.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ class OffsetIndex:
         self.base_offset = base_offset
         self._offsets = array("q")
         self._positions = array("q")
-        self._file: Any = None  # open for appending, once loaded
+        self._file: Any = None  # open for appending from the first append until close
 
     def load(self, log_size: int) -> None:
         """Read the entries from disk and sanity-check them against a log of ``log_size`` bytes.
@@ -80,14 +82,12 @@ class OffsetIndex:
             last_rel, last_pos = rel, pos
         self.close()
         self._offsets, self._positions = offsets, positions
-        self._open()
 
     def reset(self) -> None:
         self.close()
         self._offsets = array("q")
         self._positions = array("q")
         self.path.write_bytes(b"")
-        self._open()
 
     def _open(self) -> None:
         if self._file is None:
@@ -98,6 +98,7 @@ class OffsetIndex:
         if self._offsets and offset <= self._offsets[-1]:
             return
         entry = _ENTRY.pack(offset - self.base_offset, position)
+        self._open()
         end = os.fstat(self._file.fileno()).st_size
         try:
             if self._file.write(entry) != len(entry):
@@ -128,7 +129,6 @@ class OffsetIndex:
         self.close()
         with open(self.path, "r+b") as f:
             f.truncate(keep * _ENTRY.size)
-        self._open()
 
     def first_entry_at_or_after(self, position: int) -> tuple[int, int] | None:
         """(offset, position) of the first entry at or after ``position``, if any."""

@@ -153,10 +153,13 @@ class Partition:
         segments after it away. ``log_start_offset`` is the checkpointed one.
         """
         directory.mkdir(parents=True, exist_ok=True)
-        _remove_deleted_files(directory)
-        log_loader.complete_interrupted_swaps(directory)
+        names = os.listdir(directory)  # one listing, read again only if a deletion or a swap was left unfinished
+        if any(n.endswith((DELETED_SUFFIX, log_loader.CLEANED_SUFFIX, log_loader.SWAP_SUFFIX)) for n in names):
+            _remove_deleted_files(directory)
+            log_loader.complete_interrupted_swaps(directory)
+            names = os.listdir(directory)
         partition = cls(directory, topic, index, config)
-        bases = sorted(int(p.stem) for p in directory.glob("*.log") if p.stem.isdigit()) or [log_start_offset]
+        bases = sorted(int(n[:-4]) for n in names if n.endswith(".log") and n[:-4].isdigit()) or [log_start_offset]
         if not recover:
             first_recovered = len(bases)
         elif recovery_point is None:
@@ -168,7 +171,7 @@ class Partition:
             if i >= first_recovered:
                 log.info("Recovering unflushed segment %d. %d/%d recovered for %s-%d.",
                          base, i - first_recovered, len(bases) - first_recovered, topic, index)
-            cut = segment.open(recover=i >= first_recovered)
+            cut = segment.open(recover=i >= first_recovered, lazy=i < len(bases) - 1)  # only the last is opened now
             partition._add(segment)
             if i >= first_recovered:
                 partition.recovered_segments += 1
@@ -198,6 +201,21 @@ class Partition:
             partition.recovery_point = min(recovery_point, end)
         partition._log_start_offset = max(log_start_offset, partition.segments[0].base_offset)
         partition._load_producer_state()
+        return partition
+
+    @classmethod
+    def create(cls, directory: Path, topic: str, index: int, config: LogConfig) -> "Partition":
+        """A new, empty partition: its directory (which must not exist yet) and first segment; ``open`` without
+        the reading back that a new directory does not need."""
+        directory.mkdir()
+        partition = cls(directory, topic, index, config)
+        segment = LogSegment(directory, 0, config.index_interval_bytes)
+        try:
+            segment.create()
+        except BaseException:
+            segment.close()
+            raise
+        partition._add(segment)
         return partition
 
     def _load_producer_state(self) -> None:

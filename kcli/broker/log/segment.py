@@ -26,7 +26,10 @@ boundary and the indexes never point past what was written.
 Opening never trusts the ``.index`` blindly. After an unclean stop the last
 segment is recovered: every batch validated (CRC included), a torn or invalid
 tail cut, the index rebuilt. Every other segment (and the last one after a
-clean stop) gets Kafka's index sanity checks, then kcli's cheap ones: the last
+clean stop) gets Kafka's index sanity checks, then kcli's cheap ones (an
+older segment not recovered gets them on its first use rather than at start,
+as Kafka's LazyIndex loads its indexes: until then it holds no file, and the
+checks run before anything of it is read or answered): the last
 offset index entry must point at a batch ending at its offset, the batches
 from there to the end of the file must be whole and valid (CRC included) and
 none may start more than ``index.interval.bytes`` past the last entry, as the
@@ -62,6 +65,8 @@ _SCAN_CHUNK = 64 * 1024
 _BAD_INDEX = object()  # _scan_for's answer when an index entry or a header on the way is impossible
 _SCAN = struct.Struct(">qi4xb6xi")  # a batch header's base_offset, batch_length, magic, last_offset_delta
 _PREAD = hasattr(os, "pread")  # not on Windows: seek and read there
+# what a segment opened lazily loads on first use (LogSegment.__getattr__)
+_LOADED_ON_FIRST_USE = frozenset(("index", "time_index", "next_offset", "max_timestamp", "offset_of_max_timestamp", "_bytes_since_index"))
 
 log = logging.getLogger("kcli.broker.log")
 
@@ -116,20 +121,82 @@ class LogSegment:
 
     # -- opening and recovery ------------------------------------------------
 
-    def open(self, recover: bool) -> int:
+    def open(self, recover: bool, lazy: bool = False) -> int:
         """Open the files; with ``recover``, validate every batch and cut a torn tail.
 
         Without ``recover`` the index and the tail are checked (see the module
-        docstring) and the segment recovered if they fail. Returns how many
-        bytes were cut.
+        docstring) and the segment recovered if they fail. With ``lazy`` (an
+        inactive segment needing no recovery) only the log's size is read now;
+        the rest waits for the segment's first use (``__getattr__``). Returns how
+        many bytes were cut.
         """
-        self.log_path.touch(exist_ok=True)
-        self._reader = open(self.log_path, "rb")
+        if lazy and not recover:
+            self.size = os.stat(self.log_path).st_size
+            if self.size:
+                for name in (*_LOADED_ON_FIRST_USE, "_reader"):
+                    delattr(self, name)
+                self._unloaded = True
+                return 0
+        try:
+            self._reader = open(self.log_path, "rb")
+        except FileNotFoundError:  # a new segment (a roll); an existing one keeps its modification time
+            self.log_path.touch()
+            self._reader = open(self.log_path, "rb")
         self.size = os.fstat(self._reader.fileno()).st_size
+        cut = self._check_or_recover(recover)
+        self._writer = open(self.log_path, "ab", buffering=0)
+        return cut
+
+    def create(self) -> None:
+        """Make a new, empty segment's files (nothing to check: ``open`` on a segment known to be new)."""
+        self._writer = open(self.log_path, "xb", buffering=0)
+        self._reader = open(self.log_path, "rb")
+        self.index.reset()
+        self.time_index.reset()
+
+    def __getattr__(self, name: str) -> Any:
+        """The state of a segment opened ``lazy``, on first use (Python asks only for attributes not set).
+
+        Its indexes, offsets and largest timestamp are loaded, checked as ``open`` checks
+        them (and the segment recovered if that fails), on the first read of any of them;
+        its reader is opened when a read needs it and then kept. The check's own reader
+        is closed after it, so a look at the largest timestamp (retention) holds no file.
+        """
+        state = self.__dict__
+        if state.get("_unloaded") and name in _LOADED_ON_FIRST_USE:
+            self._load()
+            return state[name]
+        if name == "_reader" and "_unloaded" in state:
+            reader = state["_reader"] = open(self.log_path, "rb")
+            return reader
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _load(self) -> None:
+        state = self.__dict__
+        state["_unloaded"] = False
+        self.index = OffsetIndex(self.log_path.with_suffix(".index"), self.base_offset)
+        self.time_index = TimeIndex(self.log_path.with_suffix(".timeindex"), self.base_offset)
+        self.next_offset, self._bytes_since_index = self.base_offset, 0
+        self.max_timestamp, self.offset_of_max_timestamp = -1, self.base_offset
+        closed = "_reader" in state and state["_reader"] is None
+        had_reader = "_reader" in state and not closed
+        if closed:  # closed meanwhile: checked with a reader of its own, and closed again after
+            del state["_reader"]
+        try:
+            self._check_or_recover(recover=False)
+        finally:
+            if not had_reader:
+                reader = state.pop("_reader", None)
+                if reader is not None:
+                    reader.close()
+                if closed:
+                    state["_reader"] = None
+
+    def _check_or_recover(self, recover: bool) -> int:
+        """``open``'s work once the reader is open and ``size`` known; returns how many bytes were cut."""
         if self.size == 0:
             recover = False
-            self.index.reset()  # a new (or empty) segment: nothing to check
-            self.time_index.reset()
+            self._empty_indexes()  # a new (or empty) segment: nothing to check
         elif not recover:
             problem = self._check()
             if problem is not None:
@@ -149,8 +216,13 @@ class LogSegment:
                     f.truncate(valid)
                 self._reader = open(self.log_path, "rb")
                 self.size = valid
-        self._writer = open(self.log_path, "ab", buffering=0)
         return cut
+
+    def _empty_indexes(self) -> None:
+        """An empty segment's index files, made empty unless they already are (a restart then writes nothing)."""
+        if [_file_size(path) for path in (self.index.path, self.time_index.path)] != [0, 0]:
+            self.index.reset()
+            self.time_index.reset()
 
     def _check(self) -> str | None:
         """Load and check the indexes and the tail after the last offset entry; why the segment needs recovery, or None.
@@ -522,9 +594,18 @@ class LogSegment:
 
     def on_become_inactive(self) -> None:
         """The segment was rolled: its time index gets its last entry and the indexes are closed (Kafka's
-        onBecomeInactiveSegment)."""
+        onBecomeInactiveSegment), and so is the appender."""
         self.time_index.maybe_append(self.max_timestamp, self.offset_of_max_timestamp)
         self.index.close()
+        if self._writer is not None:  # fsynced by the roll; nothing is appended to it again
+            self._writer.close()
+            self._writer = None
+
+    def open_files(self) -> int:
+        """Descriptors the segment holds now (partition_bounds counts them)."""
+        reader = self.__dict__.get("_reader")
+        index = None if self.__dict__.get("_unloaded") else self.index._file
+        return sum(f is not None for f in (self._writer, reader, index))
 
     def close(self) -> None:
         """Close every file; the time index first gets the entry for the largest timestamp, as Kafka's close."""
@@ -533,17 +614,25 @@ class LogSegment:
                 self.time_index.maybe_append(self.max_timestamp, self.offset_of_max_timestamp)
             except OSError as exc:  # Kafka swallows it too: the next start rebuilds the time index
                 log.warning("Cannot add the last entry to %s: %s", self.time_index.path, exc.strerror or exc)
-        for f in (self._writer, self._reader):
+        for f in (self._writer, self.__dict__.get("_reader")):  # a lazy segment's reader only if it was opened
             if f is not None:
                 f.close()
         self._writer = self._reader = None
-        self.index.close()
+        if not self.__dict__.get("_unloaded"):
+            self.index.close()
 
     def delete(self) -> None:
         self.close()
         self.log_path.unlink(missing_ok=True)
-        self.index.path.unlink(missing_ok=True)
-        self.time_index.path.unlink(missing_ok=True)
+        self.log_path.with_suffix(".index").unlink(missing_ok=True)
+        self.log_path.with_suffix(".timeindex").unlink(missing_ok=True)
+
+
+def _file_size(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:
+        return None
 
 
 def _plausible(header, expected_offset: int) -> bool:

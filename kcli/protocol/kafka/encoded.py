@@ -1,0 +1,56 @@
+"""Responses encoded by hand on a measured hot path (Metadata, ListOffsets), and the primitives they use.
+
+An ``EncodedResponse`` is a response body already in bytes; ``frame.encode_response`` frames it
+like any kafka-python response: ``int32 size``, then the response header (``correlation_id int32``,
+plus an empty tagged-field byte when the version is flexible), then the body. Primitives as
+Kafka's protocol defines them: big-endian ints, strings with an int16 length (-1: null), and in
+flexible versions compact strings and arrays (unsigned varint of length + 1) and tagged fields
+(an unsigned varint count; kcli writes none). Every user is checked byte for byte against
+kafka-python's classes, for every version it serves. Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import struct
+
+INT16 = struct.Struct(">h")
+INT32 = struct.Struct(">i")
+NO_TAGGED_FIELDS = b"\x00"
+
+
+class EncodedResponse:
+    def __init__(self, version: int, body: bytes, flexible: bool = False):
+        self.version = version
+        self.body = body
+        self.flexible = flexible
+        self.correlation_id = 0
+
+    def with_header(self, correlation_id: int) -> None:
+        self.correlation_id = correlation_id
+
+    def encode(self, header: bool = False, framed: bool = False) -> bytes:
+        head = INT32.pack(self.correlation_id) + NO_TAGGED_FIELDS * self.flexible if header else b""
+        size = INT32.pack(len(head) + len(self.body)) if framed else b""
+        return b"".join((size, head, self.body))
+
+
+def string(value: str | None) -> bytes:
+    """A nullable string with an int16 length."""
+    if value is None:
+        return INT16.pack(-1)
+    data = value.encode("utf-8")
+    return INT16.pack(len(data)) + data
+
+
+def uvarint(value: int) -> bytes:
+    out = bytearray()
+    while value >= 0x80:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def compact_string(value: str) -> bytes:
+    data = value.encode("utf-8")
+    return uvarint(len(data) + 1) + data
