@@ -20,7 +20,7 @@ from kcli.tools import record_json
 from kcli.tools.bootstrap import wait_for_broker
 from kcli.tools.client_config import separator, to_kafka_python
 from kcli.tools import authentication
-from kcli.tools.errors import ToolError
+from kcli.tools.errors import ToolError, reason
 from kcli.tools.serialization import Serde
 from kcli.tools.serialization import find as find_serde
 
@@ -167,7 +167,6 @@ class ConsoleProducer:
     def __init__(self, bootstrap: str, topic: str, props: dict[str, str], on_failure: Callable[[SendFailure], None],
                  sync: bool = False, bootstrap_timeout_ms: int = BOOTSTRAP_TIMEOUT_MS, on_refused=None, on_unresolved=None):
         from kafka import KafkaProducer
-        from kafka.errors import KafkaConnectionError, KafkaTimeoutError
 
         logging.getLogger("kafka").setLevel(logging.CRITICAL)
         props = {"client.id": "console-producer", "acks": "-1", "linger.ms": "5", "max.block.ms": "60000", **props}
@@ -182,14 +181,7 @@ class ConsoleProducer:
         self.ignored = settings.ignored
         self.failures = 0
         self.sent = 0
-        with authentication.watch() as failures:
-            try:
-                self._producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), **kwargs)
-            except (KafkaTimeoutError, KafkaConnectionError):
-                failed = failures.message(java_name=True)
-                raise (ToolError(failed) if failed else ToolError.unreachable(bootstrap)) from None
-            except Exception as exc:
-                raise ToolError(_reason(exc)) from None
+        self._producer = open_producer(bootstrap, kwargs)
 
     def send(self, record: ProducerRecord) -> None:
         if any(value is None for _, value in record.headers):
@@ -211,7 +203,7 @@ class ConsoleProducer:
 
     def _fail(self, record: ProducerRecord, exc: BaseException) -> None:
         self.failures += 1
-        self.on_failure(SendFailure(self.topic, record.key, record.value, _reason(exc)))
+        self.on_failure(SendFailure(self.topic, record.key, record.value, reason(exc)))
 
     def flush(self) -> None:
         self._producer.flush()
@@ -220,7 +212,16 @@ class ConsoleProducer:
         self._producer.close()
 
 
-def _reason(exc: BaseException) -> str:
-    name = type(exc).__name__
-    text = str(exc)
-    return f"{name}: {text}" if text and name not in text else (text or name)
+def open_producer(bootstrap: str, kwargs: dict):
+    """A connected KafkaProducer; ToolError with an authentication failure in Kafka's words, or the reason."""
+    from kafka import KafkaProducer
+    from kafka.errors import KafkaConnectionError, KafkaTimeoutError
+
+    with authentication.watch() as failures:
+        try:
+            return KafkaProducer(bootstrap_servers=bootstrap.split(","), **kwargs)
+        except (KafkaTimeoutError, KafkaConnectionError):
+            failed = failures.message(java_name=True)
+            raise (ToolError(failed) if failed else ToolError.unreachable(bootstrap)) from None
+        except Exception as exc:
+            raise ToolError(reason(exc)) from None

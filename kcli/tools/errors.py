@@ -12,3 +12,10 @@ class ToolError(Exception):
     def unreachable(cls, bootstrap: str) -> "ToolError":
         """A server that accepts connections but never answered as a Kafka broker within the tool's timeout."""
         return cls(f"Timed out waiting for the broker at {bootstrap} to answer")
+
+
+def reason(exc: BaseException) -> str:
+    """A client exception as one line: its class name, then its text unless the text already names it."""
+    name = type(exc).__name__
+    text = str(exc)
+    return f"{name}: {text}" if text and name not in text else (text or name)

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from kcli.tools import authentication
 from kcli.tools.bootstrap import wait_for_broker
 from kcli.tools.client_config import to_kafka_python
-from kcli.tools.errors import ToolError
+from kcli.tools.console_producer import open_producer
+from kcli.tools.errors import ToolError, reason
 
 REPORTING_INTERVAL_MS = 5_000
 MAX_SAMPLES = 500_000
@@ -191,7 +191,6 @@ class ProducerPerformance:
     def __init__(self, bootstrap: str, settings: Settings, on_refused=None, on_unresolved=None,
                  bootstrap_timeout_ms: int = BOOTSTRAP_TIMEOUT_MS):
         from kafka import KafkaProducer
-        from kafka.errors import KafkaConnectionError, KafkaTimeoutError
 
         logging.getLogger("kafka").setLevel(logging.CRITICAL)
         self.settings = settings
@@ -201,14 +200,7 @@ class ProducerPerformance:
         kwargs = {"bootstrap_timeout_ms": wait_for_broker(bootstrap, bootstrap_timeout_ms, on_refused, on_unresolved), **client.kwargs}
         if kwargs.get("acks", 1) != "all" and not settings.transactions:
             kwargs.setdefault("enable_idempotence", False)  # Kafka: idempotence needs acks=all
-        with authentication.watch() as failures:
-            try:
-                self._producer = KafkaProducer(bootstrap_servers=bootstrap.split(","), **kwargs)
-            except (KafkaTimeoutError, KafkaConnectionError):
-                failed = failures.message(java_name=True)
-                raise (ToolError(failed) if failed else ToolError.unreachable(bootstrap)) from None
-            except Exception as exc:
-                raise ToolError(_reason(exc)) from None
+        self._producer = open_producer(bootstrap, kwargs)
 
     def run(self, payloads: Payloads, on_window: Callable[[Window], None], on_failure: Callable[[str], None],
             on_progress: Callable[[int], None] = lambda sent: None, now_ms: Callable[[], int] = _now_ms,
@@ -242,7 +234,7 @@ class ProducerPerformance:
                 sent_ms = now_ms()
                 future = producer.send(s.topic, payload)
                 future.add_callback(acknowledged(sent_ms, len(payload)))
-                future.add_errback(lambda exc: on_failure(_reason(exc)))
+                future.add_errback(lambda exc: on_failure(reason(exc)))
                 in_transaction += 1
                 if s.transactions and s.transaction_duration_ms is not None and s.transaction_duration_ms <= sent_ms - transaction_start:
                     producer.commit_transaction()
@@ -255,7 +247,7 @@ class ProducerPerformance:
                 producer.commit_transaction()
             producer.flush()
         except KafkaError as exc:
-            raise ToolError(_reason(exc)) from None
+            raise ToolError(reason(exc)) from None
         on_progress(s.num_records)
         return stats.total(now_ms())
 
@@ -274,9 +266,3 @@ def client_metrics(raw: dict) -> list[tuple[str, object]]:
         tags = "{" + ", ".join(f"{k}={v}" for k, v in name.tags.items()) + "}"
         out[f"{name.group}:{name.name}:{tags}"] = metric.value()
     return sorted(out.items())
-
-
-def _reason(exc: BaseException) -> str:
-    name = type(exc).__name__
-    text = str(exc)
-    return f"{name}: {text}" if text and name not in text else (text or name)
