@@ -65,7 +65,7 @@ def test_partition_and_offset(kcli, broker):
 
 def test_timeout_ms_exits_cleanly(kcli, broker):
     produce(kcli, broker, "quiet", "only\n")
-    result = kcli("console-consumer", "--topic", "quiet", "--from-beginning", "--timeout-ms", "5000", "--bootstrap-server", broker.bootstrap)
+    result = kcli("console-consumer", "--topic", "quiet", "--from-beginning", "--timeout-ms", "3000", "--bootstrap-server", broker.bootstrap)
     assert (result.exit_code, result.stdout, result.stderr) == (0, "only\n", "Processed a total of 1 messages\n")
 
 

@@ -1,5 +1,6 @@
 """Help pages at 80 columns, Kafka's script names as aliases, and what --help and a Tab import."""
 
+import functools
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ from tests.processes import kcli
 COMMANDS = sorted(typer.main.get_command(app).commands)
 
 
+@functools.cache  # a help page is the same every time: the alias test compares with the pages the 80-column test read
 def _help(*args, columns=80):
     env = {**os.environ, "COLUMNS": str(columns)}
     env.pop("LINES", None)

@@ -1,4 +1,8 @@
-"""With nothing listening, every client tool says so at once, with a hint, and gives up after its timeout with one line."""
+"""With nothing listening, every client tool says so at once, with a hint, and gives up after its timeout with one line.
+
+The tools mostly wait out their timeouts, so the module starts them all at once (each on its own unused port)
+and each test checks its own run: the module takes the longest timeout instead of their sum.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
@@ -46,11 +51,27 @@ def run_timed(args) -> tuple[list[tuple[float, str]], int, float]:
     return lines, code, time.monotonic() - began
 
 
+DEFAULT_TIMEOUT = "topics with its default timeout"
+
+
+@pytest.fixture(scope="module")
+def runs():
+    """Every tool's run, started together: ``{tool: (port, Future of run_timed's result)}``."""
+    commands = {tool: args for tool, (args, _) in TOOLS.items()}
+    commands[DEFAULT_TIMEOUT] = ["topics", "--list"]
+    with ThreadPoolExecutor(len(commands)) as pool:
+        started: dict[str, tuple[int, Future]] = {}
+        for tool, args in commands.items():
+            port = unused_port()
+            started[tool] = (port, pool.submit(run_timed, [*args, "--bootstrap-server", f"localhost:{port}"]))
+        yield started
+
+
 @pytest.mark.parametrize("tool", sorted(TOOLS))
-def test_nothing_listening_is_said_at_once_then_one_line_at_the_timeout(tool):
-    port = unused_port()
-    args, final = TOOLS[tool]
-    lines, code, ended = run_timed([*args, "--bootstrap-server", f"localhost:{port}"])
+def test_nothing_listening_is_said_at_once_then_one_line_at_the_timeout(tool, runs):
+    _, final = TOOLS[tool]
+    port, run = runs[tool]
+    lines, code, ended = run.result()
     assert code == 1, lines
     assert [text for _, text in lines] == [
         f"WARN Connection to node -1 (localhost/127.0.0.1:{port}) could not be established. Broker may not be available.",
@@ -63,8 +84,7 @@ def test_nothing_listening_is_said_at_once_then_one_line_at_the_timeout(tool):
     assert ended - warned < TIMEOUT_S + 10, (warned, ended)
 
 
-def test_topics_gives_up_within_ten_seconds_by_default():
-    port = unused_port()
-    lines, code, ended = run_timed(["topics", "--list", "--bootstrap-server", f"localhost:{port}"])
+def test_topics_gives_up_within_ten_seconds_by_default(runs):
+    lines, code, ended = runs[DEFAULT_TIMEOUT][1].result()
     assert code == 1 and lines[-1][1] == "Error while executing topic command : Timed out waiting for a node assignment. Call: listTopics"
     assert 8 <= ended - lines[0][0] < 20, (lines, ended)

@@ -2,6 +2,9 @@
 
 ``fixtures/zkcli_shell_out.txt`` is what Debian's ZooKeeper 3.8.0 ``zkCli.sh -server 127.0.0.1:PORT <
 zkcli_shell_cmds.txt`` printed (stderr merged, SLF4J noise dropped) against a fresh standalone server.
+
+One Apache ZooKeeper serves the module (a JVM start per test cost a second or more); before each test
+every znode but ``/zookeeper`` is deleted, so each test starts on a tree as fresh as a new server's.
 """
 
 import io
@@ -15,7 +18,8 @@ from pathlib import Path
 
 import pytest
 from kazoo.client import KazooClient
-from kazoo.security import make_acl
+from kazoo.exceptions import NoAuthError
+from kazoo.security import OPEN_ACL_UNSAFE, make_acl
 from prompt_toolkit.document import Document
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.history import InMemoryHistory
@@ -27,7 +31,7 @@ from kcli.cli.zookeeper_shell import run_interactive, znode_completer
 from kcli.tools import zookeeper_shell as tool
 from tests.relay import Relay
 from tests.waiting import wait_for
-from tests.zk_real import real_zookeeper  # noqa: F401 - the fixture
+from tests.zk_real import start_real_zookeeper
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 DATE = re.compile(r"\b[A-Z][a-z]{2} [A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2} \S+ \d{4}\b")
@@ -36,6 +40,45 @@ ZXID = re.compile(r"^(cZxid|mZxid|pZxid) = 0x[0-9a-f]+$", re.M)
 
 def masked(text: str) -> str:
     return ZXID.sub(r"\1 = <zxid>", DATE.sub("<date>", text))
+
+
+@pytest.fixture(scope="module")
+def module_zookeeper(tmp_path_factory):
+    server = start_real_zookeeper(tmp_path_factory.mktemp("real-zookeeper"))
+    yield server
+    server.stop()
+
+
+def _delete_tree(client: KazooClient, path: str) -> None:
+    """``path`` and what is under it, opening ACLs that allow it (a node without READ is taken as a leaf)."""
+    try:
+        client.set_acls(path, OPEN_ACL_UNSAFE)
+    except NoAuthError:
+        pass
+    try:
+        children = client.get_children(path)
+    except NoAuthError:
+        children = []
+    for child in children:
+        _delete_tree(client, f"{path}/{child}")
+    client.delete(path)
+
+
+@pytest.fixture
+def real_zookeeper(module_zookeeper):
+    """The module's server (running: a test may have stopped it), holding only ``/zookeeper``."""
+    if module_zookeeper.process is None:
+        module_zookeeper.start()
+    client = KazooClient(hosts=module_zookeeper.connect)
+    client.start(timeout=15)
+    try:
+        for child in client.get_children("/"):
+            if child != "zookeeper":
+                _delete_tree(client, f"/{child}")
+    finally:
+        client.stop()
+        client.close()
+    return module_zookeeper
 
 
 @pytest.fixture
@@ -136,8 +179,6 @@ def test_errors_are_one_line_on_stderr_with_zkclis_exit_codes(kcli, real_zookeep
 
 
 def test_setacl_recursive_and_deleteall_in_batches(kcli, real_zookeeper, zk):
-    from kazoo.security import OPEN_ACL_UNSAFE
-
     server = real_zookeeper.connect
     for path in ("/beans/arabica/ethiopia", "/beans/arabica/kenya", "/beans/robusta/vietnam"):
         zk.create(path, makepath=True)

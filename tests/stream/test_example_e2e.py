@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from kcli.broker.server import run_in_thread
+from tests.conftest import broker_config
 from tests.processes import kcli
 from tests.stream.conftest import rabbit_props
 from tests.waiting import wait_for
@@ -20,6 +22,17 @@ from tests.waiting import wait_for
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "examples" / "stream" / "orders.py"
 CONFIG = ROOT / "examples" / "stream" / "application.properties"
+
+
+SESSION_MS = "3000"  # the restarts after kill -9 wait out the killed member's session: keep it short
+
+
+@pytest.fixture
+def broker(tmp_path):
+    """conftest's broker, allowing sessions shorter than Kafka's default 6 s minimum."""
+    running = run_in_thread(broker_config(tmp_path / "kafka-logs", group_min_session_timeout_ms=1000))
+    yield running
+    running.stop()
 
 
 class StreamRun:
@@ -102,9 +115,8 @@ def test_kill_9_mid_flow_then_restart_loses_nothing(broker, rabbitmq, vhost, tmp
     producer.flush()
     producer.close()
     props = _props(broker, rabbitmq, vhost, **{"spring.cloud.function.definition": "brew;serve",
-                                                # the restart waits out the killed member's session: keep it short
-                                                "spring.cloud.stream.kafka.binder.consumer-properties.session.timeout.ms": "6000",
-                                                "spring.cloud.stream.kafka.binder.consumer-properties.heartbeat.interval.ms": "1000"})
+                                                "spring.cloud.stream.kafka.binder.consumer-properties.session.timeout.ms": SESSION_MS,
+                                                "spring.cloud.stream.kafka.binder.consumer-properties.heartbeat.interval.ms": "500"})
 
     first = StreamRun(tmp_path, props, name="first")
     try:
@@ -161,8 +173,8 @@ def test_kill_9_of_a_kafka_to_kafka_processor_mid_batch_then_restart_loses_nothi
             "--set", "spring.cloud.stream.bindings.brew-in-0.destination=orders",
             "--set", "spring.cloud.stream.bindings.brew-in-0.group=baristas",
             "--set", "spring.cloud.stream.bindings.brew-out-0.destination=cups",
-            "--set", "spring.cloud.stream.kafka.binder.consumer-properties.session.timeout.ms=6000",
-            "--set", "spring.cloud.stream.kafka.binder.consumer-properties.heartbeat.interval.ms=1000"]
+            "--set", f"spring.cloud.stream.kafka.binder.consumer-properties.session.timeout.ms={SESSION_MS}",
+            "--set", "spring.cloud.stream.kafka.binder.consumer-properties.heartbeat.interval.ms=500"]
     cups = KafkaConsumer("cups", bootstrap_servers=broker.bootstrap, auto_offset_reset="earliest")
     seen: list[int] = []
 

@@ -177,21 +177,24 @@ def test_group_commit_acknowledges_concurrent_writers(zookeeper):
             c.close()
 
 
-def test_a_silent_session_expires_and_its_ephemeral_goes_with_it(zookeeper):
-    """tickTime 2000, timeout 4000: the server drops the ephemeral between 4 and 6 s after the last packet."""
-    silent = Raw(zookeeper.connect_string, timeout_ms=4000)
-    silent.send(1, op.CREATE, r.CreateRequest("/lease", b"", [r.ACL(31, r.Id("world", "anyone"))], op.EPHEMERAL))
-    assert frame.decode_reply(silent.read(), op.CREATE)[0].err == 0
-    last_packet = time.monotonic()
+def test_a_silent_session_expires_and_its_ephemeral_goes_with_it(tmp_path):
+    """tickTime 500, timeout 1000: the server drops the ephemeral between 1 and 1.5 s after the last packet."""
+    zookeeper = run_in_thread(ZooKeeperConfig.from_properties({
+        "dataDir": str(tmp_path / "zk"), "clientPort": "0", "clientPortAddress": "127.0.0.1", "tickTime": "500"}))
     watcher = KazooClient(zookeeper.connect_string)
-    watcher.start(timeout=5)
+    watcher.start(timeout=5)  # connected before the silent session starts its clock
     try:
+        silent = Raw(zookeeper.connect_string, timeout_ms=1000)
+        silent.send(1, op.CREATE, r.CreateRequest("/lease", b"", [r.ACL(31, r.Id("world", "anyone"))], op.EPHEMERAL))
+        assert frame.decode_reply(silent.read(), op.CREATE)[0].err == 0
+        last_packet = time.monotonic()
         deleted = []
-        watcher.exists("/lease", watch=deleted.append)
+        assert watcher.exists("/lease", watch=deleted.append)
         assert wait_for(lambda: deleted, timeout=10)
         elapsed = time.monotonic() - last_packet
-        assert deleted[0].type == EventType.DELETED and 3.9 < elapsed < 6.5
+        assert deleted[0].type == EventType.DELETED and 0.975 < elapsed < 2.0
         assert silent.read() is None  # the server closed the expired session's socket
     finally:
         watcher.stop()
         watcher.close()
+        zookeeper.stop()
