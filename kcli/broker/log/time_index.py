@@ -112,7 +112,7 @@ class TimeIndex:
 
         If writing fails or falls short, the file is cut back and the OSError raised.
         """
-        if timestamp <= self.last_entry()[0]:
+        if (self._timestamps and timestamp <= self._timestamps[-1]) or timestamp <= NO_TIMESTAMP:
             return
         entry = ENTRY.pack(timestamp, offset - self.base_offset)
         if self._file is None:
