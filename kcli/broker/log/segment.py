@@ -185,6 +185,8 @@ class LogSegment:
         try:
             self._check_or_recover(recover=False)
         finally:
+            self.index.close()  # a recovery wrote them; an inactive segment keeps no index file open
+            self.time_index.close()
             if not had_reader:
                 reader = state.pop("_reader", None)
                 if reader is not None:
