@@ -2,8 +2,8 @@
 
 Each partition keeps files open for its life (segment.py): its active segment's
 ``.log`` twice (a reader and an appender) and, once written to, its
-``.index``; an older segment is opened on first use and then holds its
-``.log`` once (``FILES_PER_PARTITION`` counts a new partition's three). One bit-flipped CreatePartitions once asked for
+``.index`` and ``.timeindex``; an older segment is opened on first use and then holds its
+``.log`` once (``FILES_PER_PARTITION`` counts a written partition's four). One bit-flipped CreatePartitions once asked for
 6,639 partitions and used up 20,000 file descriptors. So, checked before any
 file is made:
 
@@ -28,14 +28,14 @@ import sys
 
 from kcli.protocol.kafka.errors import ErrorCode
 
-FILES_PER_PARTITION = 3
+FILES_PER_PARTITION = 4
 FILE_RESERVE = 256
 _WINDOWS_OPEN_FILES = 8192  # the C runtime's limit on descriptors from open(), which Python's files use
 _MACOS_OPEN_MAX = 10240  # macOS refuses a soft limit above OPEN_MAX
 
 
 def files_held(partition) -> int:
-    """Files a partition holds open now: its active segment's log twice (reader, appender) and its index once
+    """Files a partition holds open now: its active segment's log twice (reader, appender) and its indexes once
     written to; an older segment's log once read (LogSegment.open_files)."""
     return sum(segment.open_files() for segment in partition.segments)
 

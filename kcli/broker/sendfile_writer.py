@@ -6,7 +6,11 @@ the range; Kafka's FileRecords.writeTo does the same with transferTo). A
 transport that cannot (TLS: the bytes must be encrypted in user space) or a
 platform without ``os.sendfile`` (Windows) gets the bytes copied instead, as
 does a slice smaller than ``COPY_BELOW``, for which one ``pread`` costs less
-than a sendfile round. The bytes between slices are written as one chunk.
+than a sendfile round. A copied slice is read and written ``COPY_PIECE`` bytes
+at a time, each piece waiting while more than ``COPY_UNSENT`` bytes are still
+unsent, so a slow reader of a 50 MiB fetch over TLS holds about a megabyte of
+the broker's memory, not the whole range (as sendfile holds none). The bytes
+between slices are written as one chunk.
 Every slice's descriptor is released once the response is written or failed.
 ``on_wait`` is called when a slice must wait for the peer to read (back-pressure,
 which the server counts as it counts its own drains).
@@ -21,6 +25,8 @@ from typing import Any, Callable, cast
 from kcli.broker.log.file_slice import SENDFILE
 
 COPY_BELOW = 64 * 1024
+COPY_PIECE = 256 * 1024
+COPY_UNSENT = 1 << 20  # a copied slice's next piece waits while more than this is unsent
 
 
 class _Descriptor:
@@ -48,8 +54,13 @@ async def write(writer: asyncio.StreamWriter, parts: list, on_wait: Callable[[],
         for part in parts:
             if isinstance(part, (bytes, bytearray, memoryview)):
                 chunk += part
-            elif not native or part.fd is None or part.size < COPY_BELOW:
+            elif part.size < COPY_BELOW:
                 chunk += part.read()
+            elif not native or part.fd is None:
+                if chunk:
+                    writer.write(chunk)
+                    chunk = bytearray()
+                await _copy(writer, part, 0, on_wait)
             else:
                 if chunk:
                     writer.write(chunk)
@@ -80,11 +91,24 @@ async def _sendfile(writer: asyncio.StreamWriter, part, on_wait: Callable[[], No
     except (asyncio.SendfileNotAvailableError, RuntimeError):
         if transport.is_closing():
             raise ConnectionResetError("the connection closed while a response was written") from None
-        writer.write(part.read()[sent:])  # sendfile not available: nothing more was sent
+        await _copy(writer, part, sent, on_wait)  # sendfile not available: nothing more was sent
         return False
     if sent != part.size:  # the file ended early: the frame cannot be completed
         raise ConnectionResetError(f"sent {sent} of {part.size} bytes of {part.segment.log_path}")
     return True
+
+
+async def _copy(writer: asyncio.StreamWriter, part, start: int, on_wait: Callable[[], None]) -> None:
+    """Write ``part`` from ``start`` by copying it, a piece at a time, never more than about ``COPY_UNSENT``
+    unsent (the transport's buffer: for TLS, the encrypted bytes the peer has not taken)."""
+    transport = writer.transport
+    for position in range(start, part.size, COPY_PIECE):
+        if transport.is_closing():
+            raise ConnectionResetError("the connection closed while a response was written")
+        writer.write(part.read(position, COPY_PIECE))
+        if cast(asyncio.WriteTransport, transport).get_write_buffer_size() > COPY_UNSENT:
+            on_wait()
+            await writer.drain()
 
 
 def _sendfile_now(transport: asyncio.BaseTransport, part) -> int:

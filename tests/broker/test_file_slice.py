@@ -84,3 +84,17 @@ def test_a_pinned_slice_reads_its_bytes_after_the_segment_is_closed_and_deleted(
         os.close(reused)
         found.release()
     assert found.fd is None
+
+
+@pytest.mark.parametrize("pinned", [False, True])
+def test_a_range_reads_piece_by_piece_the_bytes_it_reads_whole(tmp_path, pinned):
+    p = _filled(tmp_path)
+    found = p.read_slice(5, 1000, p.high_watermark, min_one_batch=True)
+    if pinned:
+        found.pin()
+    pieces = [found.read(start, 256) for start in range(0, found.size, 256)]
+    assert [len(piece) for piece in pieces] == [256, 256, 256, 232]
+    assert b"".join(pieces) == found.read() == _log_bytes(p)[found.position : found.position + 1000]
+    assert found.read(990, 256) == found.read()[990:]  # a piece never reaches past the range
+    found.release()
+    p.close()

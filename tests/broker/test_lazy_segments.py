@@ -93,3 +93,30 @@ def test_a_segment_first_used_after_its_close_is_read_and_left_closed(tmp_path):
     assert segment.next_offset == p.segments[2].base_offset  # loaded and checked with a reader of its own
     assert segment.open_files() == 0 and segment._reader is None
     assert _held_paths(tmp_path / "t-0") in (None, set())
+
+
+def test_older_segments_recovered_at_start_keep_only_their_reader(tmp_path):
+    batches = _filled(tmp_path)
+    p = Partition.open(tmp_path / "t-0", "t", 0, CONFIG, recover=True, recovery_point=0)  # an unclean stop: all recovered
+    assert p.recovered_segments == len(p.segments) >= 4
+    assert [s.open_files() for s in p.segments[:-1]] == [1] * (len(p.segments) - 1)  # no appender, no index file
+    active = p.active
+    indexes = {active.index.path.name, active.time_index.path.name}  # the active segment's, rebuilt by its recovery
+    held = _held_paths(tmp_path / "t-0")
+    assert held is None or held - indexes == {s.log_path.name for s in p.segments}
+    assert p.log_end_offset == len(batches)
+    p.append(record_batch([b"after"], timestamp_ms=5_000), now_ms=0)  # the active one still takes appends
+    p.close()
+    assert _held_paths(tmp_path / "t-0") in (None, set())
+
+
+def test_an_older_segment_recovered_on_first_use_keeps_no_index_file_open(tmp_path):
+    _filled(tmp_path)
+    (tmp_path / "t-0" / "00000000000000000000.index").write_bytes(b"\x00" * 8)  # fails the check: recovered when used
+    p = _open(tmp_path)
+    segment = p.segments[0]
+    assert len(p.read(0, 1 << 20)) > 0
+    assert len(segment.index) > 0 and len(segment.time_index) > 0  # rebuilt
+    assert segment.open_files() == 1  # the reader the read keeps; the rebuilt indexes' files are closed
+    assert _held_paths(tmp_path / "t-0") in (None, {p.active.log_path.name, segment.log_path.name})
+    p.close()

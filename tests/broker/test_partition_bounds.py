@@ -44,10 +44,10 @@ def test_files_held_counts_what_a_partition_keeps_open(tmp_path):
 
     before = _open_fds()
     partition = Partition.open(tmp_path / "t-0", "t", 0, LogConfig(index_interval_bytes=1), recover=False)
-    assert partition_bounds.files_held(partition) == 2  # the log's reader and appender; the index once written
+    assert partition_bounds.files_held(partition) == 2  # the log's reader and appender; the indexes once written
     partition.append(record_batch([b"a"]), now_ms=0)
     partition.append(record_batch([b"b"]), now_ms=0)
-    assert partition_bounds.files_held(partition) == 3 == partition_bounds.FILES_PER_PARTITION
+    assert partition_bounds.files_held(partition) == 4 == partition_bounds.FILES_PER_PARTITION
     partition.roll()
     assert partition_bounds.files_held(partition) == 3  # the old segment keeps its reader only
     if before is not None:  # Linux: count the process's descriptors

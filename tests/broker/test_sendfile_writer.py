@@ -88,3 +88,55 @@ def test_a_range_larger_than_the_socket_takes_goes_on_with_loop_sendfile(broker,
     log = (broker.log_dir / "slow-reader-0" / "00000000000000000000.log").read_bytes()
     assert bytes(response.responses[0].partitions[0].records) == log
     assert taken_at_once and all(sent < size for sent, size in taken_at_once)
+
+
+def test_a_range_copied_over_tls_to_a_slow_reader_is_read_a_piece_at_a_time(tmp_path, monkeypatch):
+    import ssl
+
+    from kcli.broker.config import BrokerConfig
+    from kcli.broker.log.file_slice import FileSlice
+    from kcli.broker.server import run_in_thread
+    from kcli.tools import certs as dev_certs
+    from tests.waiting import wait_for
+
+    certs = dev_certs.make(tmp_path / "certs", ["localhost", "127.0.0.1"])
+    copied = []  # bytes of the ranges the broker has read into memory to send them
+    original = FileSlice.read
+
+    def counted(self, *args):
+        data = original(self, *args)
+        copied.append(len(data))
+        return data
+
+    monkeypatch.setattr(FileSlice, "read", counted)
+    running = run_in_thread(BrokerConfig.from_properties({
+        "listeners": "PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0", "log.dirs": str(tmp_path / "logs"), **certs.broker_properties()}))
+    try:
+        producer = KafkaProducer(bootstrap_servers=running.bootstrap, max_request_size=1 << 21, linger_ms=0)
+        for i in range(20):  # 18 MB in one range, copied (TLS encrypts in user space): more than socket buffers hold
+            producer.send("tls-slow", bytes([65 + i]) * 900_000, partition=0).get(timeout=20)
+        producer.close()
+        Request, Response = ROUTES[1].request, ROUTES[1].response
+        T = Request.FetchTopic
+        request = Request(version=10, replica_id=-1, max_wait_ms=0, min_bytes=1, max_bytes=1 << 25, isolation_level=0,
+                          session_id=0, session_epoch=-1, forgotten_topics_data=[], topics=[T(topic="tls-slow", partitions=[
+                              T.FetchPartition(partition=0, current_leader_epoch=-1, fetch_offset=0, log_start_offset=-1,
+                                               partition_max_bytes=1 << 25)])])
+        context = ssl.create_default_context(cafile=str(certs.ca))
+        raw = socket.socket()
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        raw.settimeout(10)
+        raw.connect(("127.0.0.1", running.broker.addresses["SSL"][1]))
+        with context.wrap_socket(raw, server_hostname="localhost") as sock:
+            waited = running.broker.backpressured
+            sock.sendall(encode(request, 1, client_id="slow-tls"))
+            wait_for(lambda: running.broker.backpressured > waited, what="the response to wait for its reader")
+            held = sum(copied)  # the reader has read nothing yet: the broker copied only what the sockets hold, and a bit
+            size = struct.unpack(">i", recv_exactly(sock, 4))[0]
+            response = Response.decode(recv_exactly(sock, size), version=10, header=True)
+        log = tmp_path / "logs" / "tls-slow-0" / "00000000000000000000.log"
+        assert bytes(response.responses[0].partitions[0].records) == log.read_bytes()
+        assert size > 18_000_000 and 0 < held < size // 2
+        assert max(copied) <= sendfile_writer.COPY_PIECE and sum(copied) == log.stat().st_size
+    finally:
+        running.stop()

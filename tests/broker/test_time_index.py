@@ -13,6 +13,7 @@ it once more.
 from __future__ import annotations
 
 import errno
+import os
 import logging
 import re
 import struct
@@ -275,3 +276,45 @@ def test_a_failed_time_index_write_cuts_the_log_and_offset_index_back_too(tmp_pa
             assert (segment.max_timestamp, segment.offset_of_max_timestamp) == (1_000, 0)
         finally:
             p.close()
+
+
+def _held(directory, suffix: str) -> set[str] | None:
+    """Names of the ``suffix`` files under ``directory`` this process holds open (Linux), else None."""
+    fds = os.path.join("/proc", "self", "fd")
+    if not os.path.isdir(fds):
+        return None
+    held = set()
+    for fd in os.listdir(fds):
+        try:
+            target = os.readlink(os.path.join(fds, fd))
+        except OSError:
+            continue
+        if target.startswith(str(directory)) and target.endswith(suffix):
+            held.add(os.path.basename(target))
+    return held
+
+
+def test_the_time_index_file_is_opened_once_and_kept_open_while_the_segment_is_active(tmp_path):
+    p = produce(tmp_path, stamps=STAMPS[:4])  # offsets 0-3: the batch at 300 got the first entry
+    segment = p.active
+    opened = segment.time_index._file
+    assert opened is not None and len(segment.time_index) == 1
+    assert _held(tmp_path, ".timeindex") in (None, {f"{SEGMENT_0}.timeindex"})
+    for ts in STAMPS[4:11]:
+        p.append(stamped(ts), now_ms=0)
+    assert len(segment.time_index) == 3 and segment.time_index._file is opened  # the same file took every entry
+    p.append(stamped(STAMPS[11]), now_ms=0)  # rolls: the old segment's last entry, then its file closed
+    assert p.segments[0] is segment and segment.time_index._file is None and opened.closed
+    assert _held(tmp_path, ".timeindex") in (None, set())  # the new segment has no entry yet
+    assert files(tmp_path, ".timeindex")[f"{SEGMENT_0}.timeindex"] == EXPECTED_TIME_0
+    p.close()
+    assert _held(tmp_path, ".timeindex") in (None, set())
+
+
+def test_a_kept_open_time_index_is_closed_before_its_segment_is_deleted(tmp_path):
+    p = produce(tmp_path, stamps=STAMPS[:4])
+    segment = p.active
+    assert segment.time_index._file is not None
+    segment.delete()  # Windows deletes no open file: closed first
+    assert segment.time_index._file is None and not segment.time_index.path.exists()
+    assert _held(tmp_path, ".timeindex") in (None, set())

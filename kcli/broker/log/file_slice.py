@@ -13,7 +13,8 @@ response is still being written:
   also never holds a file open that Windows would then refuse to rename.
 
 ``read`` is the copy for whoever needs the bytes in memory: down-conversion
-for old fetch versions, and a transport without sendfile (TLS).
+for old fetch versions, and a transport without sendfile (TLS), which reads
+the range a piece at a time.
 """
 
 from __future__ import annotations
@@ -44,16 +45,19 @@ class FileSlice:
             else:
                 self.data = self.segment.read_at(self.position, self.size)
 
-    def read(self) -> bytes:
-        """The bytes of the range, copied into memory."""
+    def read(self, start: int = 0, size: int | None = None) -> bytes:
+        """The bytes of the range (or of its ``size`` bytes from ``start``, as far as the range goes), copied
+        into memory."""
+        size = self.size - start if size is None else min(size, self.size - start)
         if self.data is not None:
-            return self.data
+            return self.data if (start, size) == (0, self.size) else self.data[start : start + size]
         if self.fd is not None:
-            data = os.pread(self.fd, self.size, self.position)
+            data = os.pread(self.fd, size, self.position + start)
         else:
-            data = self.segment.read_at(self.position, self.size)
-        if len(data) != self.size:
-            raise OSError(f"{self.segment.log_path} ended at {self.position + len(data)}, inside a slice to {self.position + self.size}")
+            data = self.segment.read_at(self.position + start, size)
+        if len(data) != size:
+            end = self.position + start + len(data)
+            raise OSError(f"{self.segment.log_path} ended at {end}, inside a slice to {self.position + self.size}")
         return data
 
     def release(self) -> None:

@@ -99,7 +99,7 @@ class OffsetIndex:
             return
         entry = _ENTRY.pack(offset - self.base_offset, position)
         self._open()
-        end = os.fstat(self._file.fileno()).st_size
+        end = len(self._offsets) * _ENTRY.size  # the file holds exactly the entries kept (no fstat per entry)
         try:
             if self._file.write(entry) != len(entry):
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

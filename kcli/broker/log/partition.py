@@ -166,6 +166,7 @@ class Partition:
             first_recovered = len(bases) - 1
         else:
             first_recovered = max(bisect.bisect_right(bases, recovery_point) - 1, 0)
+        recovered = []
         for i, base in enumerate(bases):
             segment = LogSegment(directory, base, config.index_interval_bytes)
             if i >= first_recovered:
@@ -174,6 +175,7 @@ class Partition:
             cut = segment.open(recover=i >= first_recovered, lazy=i < len(bases) - 1)  # only the last is opened now
             partition._add(segment)
             if i >= first_recovered:
+                recovered.append(segment)
                 partition.recovered_segments += 1
                 partition.recovered_bytes += segment.size + cut
                 if cut and i + 1 < len(bases):
@@ -182,6 +184,8 @@ class Partition:
                     for later in bases[i + 1:]:
                         _delete_segment_files(directory, later)
                     break
+        for segment in recovered[:-1]:  # opened whole to be recovered: all but the last keep only their reader
+            segment.on_become_inactive()
         if log_start_offset > partition.log_end_offset:  # Kafka's deleteSegmentsIfLogStartGreaterThanLogEnd
             log.warning("Deleting all segments of %s-%d because logEndOffset (%d) is smaller than logStartOffset %d. "
                         "This could happen if segment files were deleted from the file system.",

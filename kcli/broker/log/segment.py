@@ -185,6 +185,8 @@ class LogSegment:
         try:
             self._check_or_recover(recover=False)
         finally:
+            self.index.close()  # a recovery wrote them; an inactive segment keeps no index file open
+            self.time_index.close()
             if not had_reader:
                 reader = state.pop("_reader", None)
                 if reader is not None:
@@ -597,6 +599,7 @@ class LogSegment:
         onBecomeInactiveSegment), and so is the appender."""
         self.time_index.maybe_append(self.max_timestamp, self.offset_of_max_timestamp)
         self.index.close()
+        self.time_index.close()
         if self._writer is not None:  # fsynced by the roll; nothing is appended to it again
             self._writer.close()
             self._writer = None
@@ -604,8 +607,9 @@ class LogSegment:
     def open_files(self) -> int:
         """Descriptors the segment holds now (partition_bounds counts them)."""
         reader = self.__dict__.get("_reader")
-        index = None if self.__dict__.get("_unloaded") else self.index._file
-        return sum(f is not None for f in (self._writer, reader, index))
+        unloaded = self.__dict__.get("_unloaded")
+        index, time_index = (None, None) if unloaded else (self.index._file, self.time_index._file)
+        return sum(f is not None for f in (self._writer, reader, index, time_index))
 
     def close(self) -> None:
         """Close every file; the time index first gets the entry for the largest timestamp, as Kafka's close."""
@@ -620,6 +624,7 @@ class LogSegment:
         self._writer = self._reader = None
         if not self.__dict__.get("_unloaded"):
             self.index.close()
+            self.time_index.close()
 
     def delete(self) -> None:
         self.close()

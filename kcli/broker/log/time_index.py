@@ -24,10 +24,11 @@ the base offset), plus kcli's cheap check that both columns strictly ascend
 last entry against the batch it names. A missing or failing time index is
 rebuilt from its segment with the offset index. Like ``OffsetIndex``, it is
 kept in memory, never preallocated or memory-mapped, so its size is always 12
-times its entries; unlike it, the file is opened only to add or cut entries
-(one every ``index.interval.bytes`` of log at most), so a partition holds no
-descriptor for it (partition_bounds counts on that) and Windows never finds it
-open.
+times its entries. Like it too, the file is opened at the first append and
+kept open for the next ones (so only an active segment that has grown holds
+it: partition_bounds counts it), and closed when the segment becomes
+inactive or closes, and before the file is cut, rewritten or deleted, so
+Windows never finds it open then.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ import struct
 import sys
 from array import array
 from pathlib import Path
+from typing import Any
 
 from kcli.broker.log.index import CorruptIndexError
 
@@ -53,6 +55,7 @@ class TimeIndex:
         self.base_offset = base_offset
         self._timestamps = array("q")
         self._relative = array("i")  # offset - base offset, as stored
+        self._file: Any = None  # open for appending from the first append until close
 
     def load(self) -> None:
         """Read the entries from disk and sanity-check them.
@@ -84,6 +87,7 @@ class TimeIndex:
         stamps, relative = _column(data, count, 0, 8), _column(data, count, 8, 4)
         if not (_ascending(stamps, NO_TIMESTAMP) and _ascending(relative, -1)):
             self._complain(data)
+        self.close()
         self._timestamps, self._relative = stamps, relative
 
     def _complain(self, data: bytes) -> None:
@@ -98,6 +102,7 @@ class TimeIndex:
             last_ts, last_rel = ts, rel
 
     def reset(self) -> None:
+        self.close()
         self._timestamps = array("q")
         self._relative = array("i")
         self.path.write_bytes(b"")
@@ -107,17 +112,18 @@ class TimeIndex:
 
         If writing fails or falls short, the file is cut back and the OSError raised.
         """
-        if timestamp <= self.last_entry()[0]:
+        if (self._timestamps and timestamp <= self._timestamps[-1]) or timestamp <= NO_TIMESTAMP:
             return
         entry = ENTRY.pack(timestamp, offset - self.base_offset)
-        with open(self.path, "ab", buffering=0) as f:
-            end = os.fstat(f.fileno()).st_size
-            try:
-                if f.write(entry) != len(entry):
-                    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-            except OSError:
-                os.ftruncate(f.fileno(), end)
-                raise
+        if self._file is None:
+            self._file = open(self.path, "ab", buffering=0)
+        f = self._file
+        try:
+            if f.write(entry) != len(entry):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        except OSError:
+            os.ftruncate(f.fileno(), len(self._relative) * ENTRY.size)  # the file holds exactly the entries kept
+            raise
         self._timestamps.append(timestamp)
         self._relative.append(offset - self.base_offset)
 
@@ -136,11 +142,17 @@ class TimeIndex:
             return
         del self._timestamps[keep:]
         del self._relative[keep:]
+        self.close()
         with open(self.path, "r+b") as f:
             f.truncate(keep * ENTRY.size)
 
     def __len__(self) -> int:
         return len(self._relative)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
 
 def _column(data: bytes, count: int, start: int, width: int) -> array:
