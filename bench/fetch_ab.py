@@ -159,7 +159,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kcli-fetch-ab-") as tmp:
         baseline = Path(tmp) / "baseline"
         baseline.mkdir()
-        produce_ab._extract(args.baseline, baseline)
+        run.baseline_source(args.baseline, baseline)
         for i in range(args.trials):
             for side, source in (("baseline", baseline), ("this tree", ROOT)):
                 measured = trial(run, source, Path(tmp))

@@ -7,7 +7,12 @@ mutes a channel the same way): a Fetch that long-polls holds back every later
 request of its connection. Frames that arrive meanwhile wait in the buffer;
 past ``_HELD_BYTES`` unserved the channel stops reading from the socket.
 
-A request runs by hand from ``data_received`` until it first has to wait: a
+Bytes arrive in the broker's one receive buffer (``receive_scratch``: read
+into, never allocated per read) and frames are served from there; only the
+bytes of a frame not complete yet, or arriving while a request is in
+progress, are kept in the channel's own buffer.
+
+A request runs by hand from ``buffer_updated`` until it first has to wait: a
 Produce that needs no fsync or a Fetch with data ready (or ``max_wait_ms=0``)
 finishes there, answered without an asyncio Task or a loop round. Only a
 request that waits (a long poll, an fsync, a rebalance, a sendfile, a drain)
@@ -44,10 +49,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("kcli.broker")
 UNSENT_RESPONSE_BYTES = 1 << 20  # past this, a connection's next request waits until its responses drain
 _HELD_BYTES = 128 * 1024  # unserved bytes held while a request is in progress before reading pauses (asyncio streams hold as much)
+RECEIVE_BYTES = 256 * 1024  # the most one read takes (as asyncio's own transports read)
 _CLOSE_GRACE_S = 1.0  # how long a connection that failed authentication waits for its client to close it
 
 
-class KafkaChannel(asyncio.Protocol):
+class KafkaChannel(asyncio.BufferedProtocol):
     connection: Connection  # set once accepted
 
     def __init__(self, broker: Broker, listener_security: security.ListenerSecurity):
@@ -55,7 +61,7 @@ class KafkaChannel(asyncio.Protocol):
         self._security = listener_security
         self.transport: Any = None
         self._authenticator: SaslAuthenticator | None = None  # until SASL authentication completes, on a SASL listener
-        self._buffer = bytearray()
+        self._buffer = bytearray()  # bytes received and not yet served, when they could not be served as they arrived
         self._size = -1  # the announced size of the frame being received; -1 before its prefix has arrived
         self._allocated = 0  # request-pool bytes taken for that frame
         self.task: asyncio.Task | None = None  # the request (or the wait for memory) that had to wait
@@ -88,17 +94,27 @@ class KafkaChannel(asyncio.Protocol):
         self._broker._channels.add(self)
         self._broker._idle_since_ms[self] = _monotonic_ms()
 
-    def data_received(self, data: bytes) -> None:
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._broker.receive_scratch
+
+    def buffer_updated(self, nbytes: int) -> None:
         waiter = self._peer_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
         if not self._open:
             return
-        self._buffer += data
-        if self.task is None:
-            self._process()
-        elif len(self._buffer) > _HELD_BYTES:
-            self.transport.pause_reading()
+        scratch = self._broker.receive_scratch
+        if self._buffer or self.task is not None:
+            self._buffer += scratch[:nbytes]
+            if self.task is None:
+                self._process()
+            elif len(self._buffer) > _HELD_BYTES:
+                self.transport.pause_reading()
+            return
+        served = self._serve_frames(scratch, nbytes)  # the usual case: whole frames, served from where they arrived
+        if served < nbytes and self._open:
+            self._buffer += scratch[served:nbytes]  # the scratch is the next read's: keep the rest
+        self._flow()
 
     def eof_received(self) -> bool:
         self._eof = True  # frames already received are still served, as a stream reader would go on reading them
@@ -157,21 +173,28 @@ class KafkaChannel(asyncio.Protocol):
     # serving
 
     def _process(self) -> None:
-        """Serve the complete frames in the buffer, one at a time, until one has to wait or the buffer runs out."""
+        """Serve the complete frames held in the buffer."""
         buffer = self._buffer
+        del buffer[: self._serve_frames(buffer, len(buffer))]
+        self._flow()
+
+    def _serve_frames(self, data: bytearray | memoryview, end: int) -> int:
+        """Serve the complete frames in ``data[:end]``, one at a time, until one has to wait or they run out;
+        how many bytes were taken."""
         broker = self._broker
+        pos = 0
         while self.task is None and self._open:
             size = self._size
             if size < 0:
-                if len(buffer) < 4:
+                if end - pos < 4:
                     break
                 try:
-                    size = frame.frame_size(buffer[:4], broker.config.socket_request_max_bytes)
+                    size = frame.frame_size(data[pos : pos + 4], broker.config.socket_request_max_bytes)
                 except frame.MalformedFrame as exc:  # FrameTooLarge: closed with its body unread
                     log.warning("Closing connection from %s: %s", self._peer, exc)
                     self.close()
-                    return
-                del buffer[:4]
+                    return end
+                pos += 4
                 self._size = size
                 pool = broker.request_pool
                 if self._authenticator is None and pool.bounded:
@@ -179,18 +202,22 @@ class KafkaChannel(asyncio.Protocol):
                         self._run(self._allocate(size))
                         continue
                     self._allocated = size
-            if len(buffer) < size:
+            if end - pos < size:
                 break
-            body = bytes(buffer[:size])
-            del buffer[:size]
+            body = bytes(data[pos : pos + size])
+            pos += size
             self._size = -1
             held, self._allocated = self._allocated, 0
             broker._idle_since_ms.pop(self, None)
             self._run(self._request(body, held))
+        return pos
+
+    def _flow(self) -> None:
+        """Read on while requests can be served; pause while one is in progress and much is held; close after the peer's end."""
         if not self._open:
             return
         if self.task is not None:
-            if len(buffer) > _HELD_BYTES:
+            if len(self._buffer) > _HELD_BYTES:
                 self.transport.pause_reading()
         elif self._eof:
             self.close()  # nothing more will complete a frame

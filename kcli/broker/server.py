@@ -37,7 +37,7 @@ from kcli.broker.acl.authorizer import Authorizer
 from kcli.broker.acl.bindings import AclStore
 from kcli.broker.config import BrokerConfig
 from kcli.broker.channel import UNSENT_RESPONSE_BYTES as UNSENT_RESPONSE_BYTES  # where it was defined before
-from kcli.broker.channel import KafkaChannel
+from kcli.broker.channel import RECEIVE_BYTES, KafkaChannel
 from kcli.broker.connection import Connection
 from kcli.broker.sasl.credentials import ScramCredentialStore
 from kcli.file_lock import FileLock
@@ -108,6 +108,7 @@ class Broker:
         self.cleaner: LogCleaner | None = None
         self.request_pool = MemoryPool(config.queued_max_request_bytes)
         self.backpressured = 0  # times a connection stopped reading until its responses drained
+        self.receive_scratch = memoryview(bytearray(RECEIVE_BYTES))  # every connection reads into it (channel.py)
 
     def lock(self) -> None:
         """Take the log directory (creating it); LogDirLocked when another broker holds it."""
