@@ -235,7 +235,10 @@ class KafkaChannel(asyncio.BufferedProtocol):
 
     def _waited(self, task: asyncio.Task) -> None:
         self.task = None
-        if task.cancelled():
+        failed = task.cancelled() or task.exception()  # (a request's own errors are handled in _request)
+        if failed:
+            if isinstance(failed, Exception):
+                self._broker._connection_failed(self._peer, failed)
             if self._open:
                 self.transport.abort()
             return
@@ -257,7 +260,10 @@ class KafkaChannel(asyncio.BufferedProtocol):
             finally:
                 if held:
                     broker.request_pool.release(held)
-            if out:
+            if out and not self._open:  # the connection went while the request waited: nothing to answer
+                if type(out) is list:
+                    sendfile_writer.discard(out)
+            elif out:
                 transport = self.transport
                 if type(out) is list:  # a response with file ranges in it (a Fetch's records)
                     await sendfile_writer.write(self, out, broker._count_backpressure)

@@ -74,6 +74,13 @@ async def write(writer: Writer, parts: list, on_wait: Callable[[], None] = lambd
                 part.release()
 
 
+def discard(parts: list) -> None:
+    """Release the slices of a response that will not be written (its connection is gone)."""
+    for part in parts:
+        if not isinstance(part, (bytes, bytearray, memoryview)):
+            part.release()
+
+
 async def _sendfile(writer: Writer, part, on_wait: Callable[[], None]) -> bool:
     """Send ``part`` with sendfile, or copy it if the transport turns out not to support it; whether to go on
     with sendfile."""
