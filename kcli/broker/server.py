@@ -1,14 +1,15 @@
 """The broker's asyncio adapter: accept, read frames, dispatch in order, write.
 
-One task per connection reads a frame, decodes it with kafka-python's classes,
-awaits its handler and writes the response before reading the next, so the
-responses on a connection leave in request order (Kafka mutes a channel the
-same way). Reading is bounded as Kafka's SocketServer bounds it: a frame
-announcing more than ``socket.request.max.bytes`` closes its connection before
-any of its body is read; the body is read only once ``queued.max.request.bytes``
+Each connection is a KafkaChannel (channel.py), an asyncio protocol that
+frames requests out of what it receives, hands each to ``_dispatch`` and
+writes the response before it serves the next, so the responses on a
+connection leave in request order (Kafka mutes a channel the same way).
+Reading is bounded as Kafka's SocketServer bounds it: a frame announcing more
+than ``socket.request.max.bytes`` closes its connection before any of its body
+is read; the body is kept only once ``queued.max.request.bytes``
 (memory_pool.py) has room for it; and a connection whose unsent responses
-exceed UNSENT_RESPONSE_BYTES reads no further request until the transport has
-drained them. A frame that cannot be decoded, an unknown API key or an
+exceed UNSENT_RESPONSE_BYTES serves no further request until the transport
+has drained them. A frame that cannot be decoded, an unknown API key or an
 unsupported version closes that connection only, as Kafka's SocketServer
 does. A request that decodes but whose handler raises is answered with the
 route's error response (Kafka's KafkaApis.handle → getErrorResponse), logged
