@@ -1,6 +1,7 @@
 """A connection (kcli/broker/channel.py) frames requests however the bytes arrive and answers them in request order,
 a request that waits (a Fetch long poll) holding back the ones behind it."""
 
+import asyncio
 import socket
 import struct
 import time
@@ -112,3 +113,53 @@ def test_a_connection_closed_during_a_long_poll_leaves_the_broker_serving(runnin
     with _connect(running) as other:
         assert exchange(other, ApiVersionsRequest(version=0)).error_code == 0
         assert exchange(other, _produce(b"after"), 2).responses[0].partition_responses[0].error_code == 0
+
+
+def test_a_coroutine_started_by_hand_resumes_as_a_task_where_it_first_waited():
+    from kcli.broker.channel import _resume, _Started
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        gate = loop.create_future()
+        steps = []
+
+        async def request():
+            steps.append("ran by hand")
+            value = await gate
+            steps.append(f"resumed with {value}")
+            await asyncio.sleep(0)
+            return "answer"
+
+        coro = request()
+        waited = coro.send(None)  # as KafkaChannel._run does
+        assert steps == ["ran by hand"] and waited is gate
+        task = loop.create_task(_resume(_Started(coro, waited)))
+        loop.call_soon(gate.set_result, 42)
+        assert await task == "answer"
+        assert steps == ["ran by hand", "resumed with 42"]
+
+    asyncio.run(scenario())
+
+
+def test_cancelling_the_task_of_a_coroutine_started_by_hand_cancels_the_coroutine_where_it_waits():
+    from kcli.broker.channel import _resume, _Started
+
+    async def scenario():
+        loop = asyncio.get_running_loop()
+        cleaned = []
+
+        async def request():
+            try:
+                await loop.create_future()  # never set
+            finally:
+                cleaned.append(True)
+
+        coro = request()
+        task = loop.create_task(_resume(_Started(coro, coro.send(None))))
+        await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert cleaned == [True]
+
+    asyncio.run(scenario())
