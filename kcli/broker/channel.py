@@ -50,6 +50,8 @@ log = logging.getLogger("kcli.broker")
 UNSENT_RESPONSE_BYTES = 1 << 20  # past this, a connection's next request waits until its responses drain
 _HELD_BYTES = 128 * 1024  # unserved bytes held while a request is in progress before reading pauses (asyncio streams hold as much)
 RECEIVE_BYTES = 256 * 1024  # the most one read takes (as asyncio's own transports read)
+_HANDOVER_BYTES = 64 * 1024  # a frame this large is served from the buffer it arrived in, not copied out
+_KEPT_BYTES = 4 * RECEIVE_BYTES  # a connection's buffer keeps its room between frames up to this
 _CLOSE_GRACE_S = 1.0  # how long a connection that failed authentication waits for its client to close it
 
 
@@ -61,7 +63,11 @@ class KafkaChannel(asyncio.BufferedProtocol):
         self._security = listener_security
         self.transport: Any = None
         self._authenticator: SaslAuthenticator | None = None  # until SASL authentication completes, on a SASL listener
-        self._buffer = bytearray()  # bytes received and not yet served, when they could not be served as they arrived
+        # bytes received and not served yet, when they could not be served as they arrived: _buffer[_start:_end]
+        # (its length is its capacity, kept between frames up to _KEPT_BYTES: shrinking and growing it for each
+        # large frame gave the heap back and took it again, page faults and all)
+        self._buffer = bytearray()
+        self._start = self._end = 0
         self._size = -1  # the announced size of the frame being received; -1 before its prefix has arrived
         self._allocated = 0  # request-pool bytes taken for that frame
         self.task: asyncio.Task | None = None  # the request (or the wait for memory) that had to wait
@@ -104,17 +110,28 @@ class KafkaChannel(asyncio.BufferedProtocol):
         if not self._open:
             return
         scratch = self._broker.receive_scratch
-        if self._buffer or self.task is not None:
-            self._buffer += scratch[:nbytes]
+        if self._end > self._start or self.task is not None:
+            self._hold(scratch[:nbytes])
             if self.task is None:
                 self._process()
-            elif len(self._buffer) > _HELD_BYTES:
+            elif self._end - self._start > _HELD_BYTES:
                 self.transport.pause_reading()
             return
         served = self._serve_frames(scratch, nbytes)  # the usual case: whole frames, served from where they arrived
         if served < nbytes and self._open:
-            self._buffer += scratch[served:nbytes]  # the scratch is the next read's: keep the rest
+            self._hold(scratch[served:nbytes])  # the scratch is the next read's: keep the rest
         self._flow()
+
+    def _hold(self, data: memoryview) -> None:
+        """Keep ``data`` after the bytes held already, in place (the buffer grows only when full)."""
+        buffer, start, end = self._buffer, self._start, self._end
+        if start == end:
+            start = end = 0
+        elif start and end + len(data) > len(buffer):
+            buffer[: end - start] = buffer[start:end]  # move the held bytes to the front, in place
+            start, end = 0, end - start
+        buffer[end : end + len(data)] = data
+        self._start, self._end = start, end + len(data)
 
     def eof_received(self) -> bool:
         self._eof = True  # frames already received are still served, as a stream reader would go on reading them
@@ -175,12 +192,20 @@ class KafkaChannel(asyncio.BufferedProtocol):
     def _process(self) -> None:
         """Serve the complete frames held in the buffer."""
         buffer = self._buffer
-        del buffer[: self._serve_frames(buffer, len(buffer))]
+        with memoryview(buffer) as view:  # frames are copied out of it once (a bytearray's slice would be one more copy)
+            self._start += self._serve_frames(view[self._start : self._end], self._end - self._start, handover=True)
+            if self._buffer is not buffer:  # a large frame took the buffer with it: keep what follows it apart
+                self._buffer = bytearray(view[self._start : self._end])
+                self._start, self._end = 0, len(self._buffer)
+        if self._start == self._end and len(self._buffer) > _KEPT_BYTES:
+            self._buffer = bytearray()  # a large frame's room is not kept
+            self._start = self._end = 0
         self._flow()
 
-    def _serve_frames(self, data: bytearray | memoryview, end: int) -> int:
+    def _serve_frames(self, data: memoryview, end: int, handover: bool = False) -> int:
         """Serve the complete frames in ``data[:end]``, one at a time, until one has to wait or they run out;
-        how many bytes were taken."""
+        how many bytes were taken. With ``handover`` (``data`` is a view of the channel's buffer), a frame of
+        ``_HANDOVER_BYTES`` or more is served as a view of the buffer, which goes with it (no copy)."""
         broker = self._broker
         pos = 0
         while self.task is None and self._open:
@@ -204,7 +229,11 @@ class KafkaChannel(asyncio.BufferedProtocol):
                     self._allocated = size
             if end - pos < size:
                 break
-            body = bytes(data[pos : pos + size])
+            if handover and size >= _HANDOVER_BYTES and self._authenticator is None:
+                body: bytes | memoryview = data[pos : pos + size]
+                self._buffer = bytearray()  # the request owns the old one now (its records are views of it)
+            else:
+                body = bytes(data[pos : pos + size])
             pos += size
             self._size = -1
             held, self._allocated = self._allocated, 0
@@ -217,7 +246,7 @@ class KafkaChannel(asyncio.BufferedProtocol):
         if not self._open:
             return
         if self.task is not None:
-            if len(self._buffer) > _HELD_BYTES:
+            if self._end - self._start > _HELD_BYTES:
                 self.transport.pause_reading()
         elif self._eof:
             self.close()  # nothing more will complete a frame
@@ -249,11 +278,11 @@ class KafkaChannel(asyncio.BufferedProtocol):
         await self._broker.request_pool.allocate(size)
         self._allocated = size
 
-    async def _request(self, body: bytes, held: int) -> None:
+    async def _request(self, body: bytes | memoryview, held: int) -> None:
         broker = self._broker
         try:
             if self._authenticator is not None:
-                await self._authenticate(self._authenticator, body)
+                await self._authenticate(self._authenticator, bytes(body))  # small frames: bytes already
                 return
             try:
                 out = await broker._dispatch(body, self.connection)

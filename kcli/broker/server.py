@@ -273,7 +273,7 @@ class Broker:
                 del self._idle_since_ms[channel]
                 channel.close()
 
-    async def _dispatch(self, body: bytes, connection: Connection) -> bytes | bytearray | list | None:
+    async def _dispatch(self, body: bytes | memoryview, connection: Connection) -> bytes | bytearray | list | None:
         head = frame.peek_head(body)
         route = ROUTES.get(head.api_key)
         if route is None:

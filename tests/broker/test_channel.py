@@ -11,6 +11,7 @@ from kafka.protocol.admin import CreateTopicsRequest
 from kafka.protocol.consumer import FetchRequest, FetchResponse
 from kafka.protocol.metadata import ApiVersionsRequest, ApiVersionsResponse
 from kafka.protocol.producer import ProduceRequest, ProduceResponse
+from kafka.record import MemoryRecords
 
 from kcli.broker.server import run_in_thread
 from tests.conftest import broker_config
@@ -163,3 +164,22 @@ def test_cancelling_the_task_of_a_coroutine_started_by_hand_cancels_the_coroutin
         assert cleaned == [True]
 
     asyncio.run(scenario())
+
+
+def test_large_requests_sent_back_to_back_are_stored_whole_and_answered_in_order(running):
+    # frames over channel._HANDOVER_BYTES are served from the buffer they arrived in: what follows them must survive
+    values = [bytes([65 + i]) * 300_000 for i in range(3)]
+    with _connect(running) as sock:
+        sock.sendall(b"".join(encode(_produce(v), i) for i, v in enumerate(values)) + encode(ApiVersionsRequest(version=0), 3))
+        for i in range(3):
+            produced = _read(sock, 8, ProduceResponse)
+            assert produced.header.correlation_id == i
+            assert produced.responses[0].partition_responses[0].base_offset == i
+        assert _read(sock, 0, ApiVersionsResponse).header.correlation_id == 3
+        fetched = exchange(sock, _fetch(0), 4)
+    records = fetched.responses[0].partitions[0].records
+    batches = MemoryRecords(bytes(records))
+    stored = []
+    while batches.has_next():
+        stored.extend(record.value for record in batches.next_batch())
+    assert stored == values
