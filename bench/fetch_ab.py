@@ -154,12 +154,11 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=3, help="trials per side, alternating (default 3)")
     args = parser.parse_args()
     run = _load("run")
-    produce_ab = _load("produce_ab")
     results: dict[str, list[dict[str, tuple[float, float, int]]]] = {"baseline": [], "this tree": []}
     with tempfile.TemporaryDirectory(prefix="kcli-fetch-ab-") as tmp:
         baseline = Path(tmp) / "baseline"
         baseline.mkdir()
-        produce_ab._extract(args.baseline, baseline)
+        run.baseline_source(args.baseline, baseline)
         for i in range(args.trials):
             for side, source in (("baseline", baseline), ("this tree", ROOT)):
                 measured = trial(run, source, Path(tmp))

@@ -126,7 +126,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kcli-produce-cpu-") as tmp:
         baseline = Path(tmp) / "baseline"
         baseline.mkdir()
-        produce_ab._extract(args.baseline, baseline)
+        run.baseline_source(args.baseline, baseline)
         for i in range(args.trials):
             for side, source in (("baseline", baseline), ("this tree", produce_ab.ROOT)):
                 cpu = trial(run, source, Path(tmp), args.requests, args.client)

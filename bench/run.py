@@ -67,7 +67,9 @@ class BrokerProcess:
         launched = time.perf_counter()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kcli", "server-start",
-             "--override", "listeners=PLAINTEXT://127.0.0.1:0", "--override", f"log.dirs={log_dir}"],
+             "--override", "listeners=PLAINTEXT://127.0.0.1:0", "--override", f"log.dirs={log_dir}",
+             # the request-level phases create five topics of 1,000 partitions on one broker: above the default cap of 4,000
+             "--override", "kcli.max.partitions=100000"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
             cwd=log_dir,  # not the checkout: ``-m`` would import its kcli before PYTHONPATH's (the baseline's)
             env=env,

@@ -40,9 +40,13 @@ class MemoryPool:
         self.available -= n
         return True
 
+    def allocate_now(self, n: int) -> bool:
+        """Take ``n`` bytes if ``allocate`` would not wait (nobody waits before and memory is left)."""
+        return not self.bounded or (not self._waiters and self.try_allocate(n))
+
     async def allocate(self, n: int) -> None:
         """Take ``n`` bytes, waiting (first come, first served) while the pool has none left."""
-        if not self.bounded or (not self._waiters and self.try_allocate(n)):
+        if self.allocate_now(n):
             return
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()

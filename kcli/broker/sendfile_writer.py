@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import Any, Callable, cast
+from typing import Any, Callable, Protocol, cast
 
 from kcli.broker.log.file_slice import SENDFILE
 
@@ -47,7 +47,18 @@ class _Descriptor:
         pass
 
 
-async def write(writer: asyncio.StreamWriter, parts: list, on_wait: Callable[[], None] = lambda: None) -> None:
+class Writer(Protocol):
+    """What a response is written to: an asyncio.StreamWriter, or a connection of channel.py."""
+
+    @property
+    def transport(self) -> Any: ...
+
+    def write(self, data) -> None: ...
+
+    def get_extra_info(self, name: str, default=None) -> Any: ...
+
+
+async def write(writer: Writer, parts: list, on_wait: Callable[[], None] = lambda: None) -> None:
     native = SENDFILE and writer.get_extra_info("ssl_object") is None
     try:
         chunk = bytearray()
@@ -74,7 +85,14 @@ async def write(writer: asyncio.StreamWriter, parts: list, on_wait: Callable[[],
                 part.release()
 
 
-async def _sendfile(writer: asyncio.StreamWriter, part, on_wait: Callable[[], None]) -> bool:
+def discard(parts: list) -> None:
+    """Release the slices of a response that will not be written (its connection is gone)."""
+    for part in parts:
+        if not isinstance(part, (bytes, bytearray, memoryview)):
+            part.release()
+
+
+async def _sendfile(writer: Writer, part, on_wait: Callable[[], None]) -> bool:
     """Send ``part`` with sendfile, or copy it if the transport turns out not to support it; whether to go on
     with sendfile."""
     transport = writer.transport

@@ -1,14 +1,15 @@
 """The broker's asyncio adapter: accept, read frames, dispatch in order, write.
 
-One task per connection reads a frame, decodes it with kafka-python's classes,
-awaits its handler and writes the response before reading the next, so the
-responses on a connection leave in request order (Kafka mutes a channel the
-same way). Reading is bounded as Kafka's SocketServer bounds it: a frame
-announcing more than ``socket.request.max.bytes`` closes its connection before
-any of its body is read; the body is read only once ``queued.max.request.bytes``
+Each connection is a KafkaChannel (channel.py), an asyncio protocol that
+frames requests out of what it receives, hands each to ``_dispatch`` and
+writes the response before it serves the next, so the responses on a
+connection leave in request order (Kafka mutes a channel the same way).
+Reading is bounded as Kafka's SocketServer bounds it: a frame announcing more
+than ``socket.request.max.bytes`` closes its connection before any of its body
+is read; the body is kept only once ``queued.max.request.bytes``
 (memory_pool.py) has room for it; and a connection whose unsent responses
-exceed UNSENT_RESPONSE_BYTES reads no further request until the transport has
-drained them. A frame that cannot be decoded, an unknown API key or an
+exceed UNSENT_RESPONSE_BYTES serves no further request until the transport
+has drained them. A frame that cannot be decoded, an unknown API key or an
 unsupported version closes that connection only, as Kafka's SocketServer
 does. A request that decodes but whose handler raises is answered with the
 route's error response (Kafka's KafkaApis.handle → getErrorResponse), logged
@@ -23,7 +24,6 @@ Whoever runs the broker lets it go with ``unlock()`` after ``stop()``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import time
@@ -32,14 +32,14 @@ from functools import partial
 from pathlib import Path, PurePath
 
 from kcli import accept_errors
-from kcli.broker import dynamic_config, idle_expiry, meta_properties, partition_bounds, security, sendfile_writer
+from kcli.broker import dynamic_config, idle_expiry, meta_properties, partition_bounds, security
 from kcli.broker.acl import checks as acl_checks
 from kcli.broker.acl.authorizer import Authorizer
 from kcli.broker.acl.bindings import AclStore
 from kcli.broker.config import BrokerConfig
-from kcli.broker.connection import ANONYMOUS, Connection, certificate_principal
-from kcli.broker.principal_mapping import NoMatchingRule
-from kcli.broker.sasl.authenticator import AuthenticationFailure
+from kcli.broker.channel import UNSENT_RESPONSE_BYTES as UNSENT_RESPONSE_BYTES  # where it was defined before
+from kcli.broker.channel import RECEIVE_BYTES, KafkaChannel
+from kcli.broker.connection import Connection
 from kcli.broker.sasl.credentials import ScramCredentialStore
 from kcli.file_lock import FileLock
 from kcli.process import ServingThread, serve_in_thread
@@ -60,8 +60,6 @@ from kcli.protocol.kafka.errors import error_code_for
 
 log = logging.getLogger("kcli.broker")
 LOCK_FILE = ".lock"  # Kafka's name
-_CLOSE_GRACE_S = 1.0  # how long a connection that failed authentication waits for its client to close it
-UNSENT_RESPONSE_BYTES = 1 << 20  # past this, a connection's next request waits until its responses drain
 
 
 class LogDirError(Exception):
@@ -101,8 +99,8 @@ class Broker:
         self._server: asyncio.base_events.Server | None = None  # the first listener's
         self._servers: list[asyncio.base_events.Server] = []  # one per listener
         self.addresses: dict[str, tuple[str, int]] = {}  # listener name -> bound (host, port)
-        self._connections: set[asyncio.Task] = set()
-        self._idle_since_ms: dict[asyncio.StreamWriter, int] = {}  # connections with no request in progress
+        self._channels: set[KafkaChannel] = set()  # the open client connections (channel.py)
+        self._idle_since_ms: dict[KafkaChannel, int] = {}  # connections with no request in progress
         self._expiry: asyncio.Task | None = None
         self.address: tuple[str, int] | None = None
         self._lock = FileLock(config.log_dir / LOCK_FILE)
@@ -111,6 +109,7 @@ class Broker:
         self.cleaner: LogCleaner | None = None
         self.request_pool = MemoryPool(config.queued_max_request_bytes)
         self.backpressured = 0  # times a connection stopped reading until its responses drained
+        self.receive_scratch = memoryview(bytearray(RECEIVE_BYTES))  # every connection reads into it (channel.py)
 
     def lock(self) -> None:
         """Take the log directory (creating it); LogDirLocked when another broker holds it."""
@@ -166,8 +165,8 @@ class Broker:
         secured = [security.for_listener(self.config.props, listener, scram) for listener in self.config.listeners]  # SecurityConfigError
         for listener_security in secured:
             listener = listener_security.listener
-            server = await asyncio.start_server(
-                partial(self._serve, listener_security), listener.host or None, listener.port,
+            server = await asyncio.get_running_loop().create_server(
+                partial(KafkaChannel, self, listener_security), listener.host or None, listener.port,
                 reuse_address=True, ssl=listener_security.ssl_context,
             )
             self._servers.append(server)
@@ -235,10 +234,12 @@ class Broker:
         if self._expiry is not None:
             self._expiry.cancel()
             await asyncio.gather(self._expiry, return_exceptions=True)
-        for task in list(self._connections):
-            task.cancel()
-        if self._connections:
-            await asyncio.gather(*self._connections, return_exceptions=True)
+        channels = list(self._channels)
+        for channel in channels:
+            channel.abort()  # shutting down: do not wait on a peer that is not reading
+        requests = [channel.task for channel in channels if channel.task is not None]
+        if requests:
+            await asyncio.gather(*requests, return_exceptions=True)
         for server in self._servers:
             await server.wait_closed()
         self._servers, self._server = [], None
@@ -250,65 +251,14 @@ class Broker:
             await self.state.flusher.stop()
         self.catalog.close()
 
-    async def _serve(self, listener_security: security.ListenerSecurity, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        self._connections.add(task)
-        peer = writer.get_extra_info("peername")
-        tls = writer.get_extra_info("ssl_object")
-        try:
-            principal = certificate_principal(tls.getpeercert(), listener_security.principal_mapper) if tls is not None else ANONYMOUS
-        except NoMatchingRule as exc:
-            log.info("Failed authentication with /%s (%s)", peer[0] if peer else "?", exc)
-            self._connections.discard(task)
-            writer.close()
-            return
-        connection = Connection(listener_security.listener, f"/{peer[0]}" if peer else "", principal)
-        try:
-            if listener_security.listener.uses_sasl and not await self._authenticate(listener_security, connection, reader, writer):
-                return
-            max_bytes, pool = self.config.socket_request_max_bytes, self.request_pool
-            while True:
-                self._idle_since_ms[writer] = _monotonic_ms()
-                size = frame.frame_size(await reader.readexactly(4), max_bytes)  # FrameTooLarge: closed unread
-                if pool.bounded:
-                    out = await self._read_pooled(reader, writer, size, connection)
-                else:
-                    body = await reader.readexactly(size)
-                    self._idle_since_ms.pop(writer, None)
-                    out = await self._dispatch(body, connection)
-                if out:
-                    if type(out) is list:  # a response with file ranges in it (a Fetch's records)
-                        await sendfile_writer.write(writer, out, self._count_backpressure)
-                    else:
-                        writer.write(out)
-                    if writer.transport.get_write_buffer_size() > UNSENT_RESPONSE_BYTES:
-                        self.backpressured += 1
-                        await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        except (frame.MalformedFrame, _Unanswerable) as exc:
+    def _connection_failed(self, peer, exc: Exception) -> None:
+        """Log why a connection closes after ``exc`` (a malformed frame, an unserved API, an unexpected error)."""
+        if isinstance(exc, (frame.MalformedFrame, _Unanswerable)):
             log.warning("Closing connection from %s: %s", peer, exc)
-        except _Unserved as exc:
+        elif isinstance(exc, _Unserved):
             log.warning("Closing connection from %s (client '%s'): %s", _address(peer), exc.client_id, exc)
-        except asyncio.CancelledError:
-            writer.transport.abort()  # shutting down: do not wait on a peer that is not reading
-        except Exception as exc:
+        else:
             log.error("Closing connection from %s after an unexpected error: %s", peer, _one_line(exc))
-        finally:
-            self._connections.discard(task)
-            self._idle_since_ms.pop(writer, None)
-            writer.close()
-
-    async def _read_pooled(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, size: int,
-                           connection: Connection) -> bytes | None:
-        """Read and dispatch a request of ``size`` bytes within ``queued.max.request.bytes``."""
-        await self.request_pool.allocate(size)
-        try:
-            body = await reader.readexactly(size)
-            self._idle_since_ms.pop(writer, None)
-            return await self._dispatch(body, connection)
-        finally:
-            self.request_pool.release(size)
 
     def _count_backpressure(self) -> None:
         self.backpressured += 1
@@ -319,42 +269,11 @@ class Broker:
         while True:
             await asyncio.sleep(max(next_check_ms - _monotonic_ms(), 1) / 1000)
             due, next_check_ms = idle_expiry.expired(self._idle_since_ms, _monotonic_ms(), max_idle_ms)
-            for writer in due:
-                del self._idle_since_ms[writer]
-                writer.close()  # its reader sees end of stream; its task ends quietly
+            for channel in due:
+                del self._idle_since_ms[channel]
+                channel.close()
 
-    async def _authenticate(self, listener_security: security.ListenerSecurity, connection: Connection,
-                            reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
-        """Run the SASL exchange (kcli/broker/sasl/authenticator.py); True once ``connection`` has its principal."""
-        authenticator = listener_security.authenticator()
-        while True:
-            self._idle_since_ms[writer] = _monotonic_ms()  # connections.max.idle.ms closes a silent one here too
-            body = await reader.readexactly(frame.frame_size(await reader.readexactly(4), self.config.socket_request_max_bytes))
-            self._idle_since_ms.pop(writer, None)
-            if authenticator.wants_dispatch(body):
-                out = await self._dispatch(body, connection)
-                user = None
-            else:
-                try:
-                    out, user = authenticator.receive(body, ROUTES)
-                except AuthenticationFailure as failure:
-                    log.info("Failed authentication with %s (%s)", connection.client_host, failure)
-                    if failure.delayed:
-                        await asyncio.sleep(self.config.failed_authentication_delay_ms / 1000)
-                    if failure.response:
-                        writer.write(failure.response)
-                        await writer.drain()
-                        # Let the client close first (bounded): kafka-python drops a response that arrives with the end of stream
-                        with contextlib.suppress(asyncio.TimeoutError, ConnectionError):
-                            await asyncio.wait_for(reader.read(65536), _CLOSE_GRACE_S)
-                    return False
-            if out:
-                writer.write(out)
-            if user is not None:
-                connection.principal = f"User:{user}"
-                return True
-
-    async def _dispatch(self, body: bytes, connection: Connection) -> bytes | bytearray | list | None:
+    async def _dispatch(self, body: bytes | memoryview, connection: Connection) -> bytes | bytearray | list | None:
         head = frame.peek_head(body)
         route = ROUTES.get(head.api_key)
         if route is None:

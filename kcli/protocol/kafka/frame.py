@@ -41,7 +41,7 @@ class FrameTooLarge(MalformedFrame):
     """A frame announcing more than ``socket.request.max.bytes``: refused before any of it is read."""
 
 
-def frame_size(prefix: bytes, max_bytes: int = MAX_FRAME_BYTES) -> int:
+def frame_size(prefix: bytes | bytearray | memoryview, max_bytes: int = MAX_FRAME_BYTES) -> int:
     """Size announced by a 4-byte frame prefix; rejects negative sizes and sizes over ``max_bytes``.
 
     The message is Kafka's NetworkReceive's (InvalidReceiveException), after which Kafka's Selector closes the connection.
