@@ -172,6 +172,9 @@ class KafkaChannel(asyncio.BufferedProtocol):
     def write(self, data) -> None:
         self.transport.write(data)
 
+    async def drain(self) -> None:
+        await self._drain()
+
     def get_extra_info(self, name: str, default=None):
         return self.transport.get_extra_info(name, default)
 

@@ -55,6 +55,8 @@ class Writer(Protocol):
 
     def write(self, data) -> None: ...
 
+    async def drain(self) -> None: ...
+
     def get_extra_info(self, name: str, default=None) -> Any: ...
 
 
@@ -116,7 +118,7 @@ async def _sendfile(writer: Writer, part, on_wait: Callable[[], None]) -> bool:
     return True
 
 
-async def _copy(writer: asyncio.StreamWriter, part, start: int, on_wait: Callable[[], None]) -> None:
+async def _copy(writer: Writer, part, start: int, on_wait: Callable[[], None]) -> None:
     """Write ``part`` from ``start`` by copying it, a piece at a time, never more than about ``COPY_UNSENT``
     unsent (the transport's buffer: for TLS, the encrypted bytes the peer has not taken)."""
     transport = writer.transport
