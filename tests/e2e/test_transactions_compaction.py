@@ -37,7 +37,10 @@ def test_the_cleaner_removes_aborted_records_and_compacts_committed_ones(tmp_pat
 
         wait_for(lambda: not aborted_left(), 60, "the cleaner to remove the aborted records", step=0.5)
         committed_after, _ = read_all(running, "read_committed", TOPIC)
-        assert set(committed_after) < set(committed_before)  # fewer, each at its offset
+        # The cleaner may already have run while the transactions were written, so what was read before is
+        # compared by inclusion, and "fewer" against the 40 committed transactions that were produced.
+        assert set(committed_after) <= set(committed_before)  # each at its offset
+        assert len(committed_after) < sum(1 for i in range(60) if i % 3 != 1)
         last = {int(value.split(b"-")[1]) % 5: (offset, value) for _, _, offset, value in committed_before}  # per key
         assert set(last.values()) <= {(offset, value) for _, _, offset, value in committed_after}
         partition = running.broker.catalog.partition("compacted-txn", 0)
