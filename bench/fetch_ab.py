@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import os
 import socket
 import statistics
 import struct
@@ -114,15 +113,7 @@ def _fetch_request(topic: str, offset: int, max_bytes: int) -> FetchRequest:
 def trial(run, source: Path, tmp: Path) -> dict[str, tuple[float, float, int]]:
     """Broker CPU µs per request (user, system) and the response size, per phase, of one fresh broker running
     ``source``."""
-    old = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = str(source)
-    try:
-        broker = run.BrokerProcess(Path(tempfile.mkdtemp(dir=tmp)))
-    finally:
-        if old is None:
-            del os.environ["PYTHONPATH"]
-        else:
-            os.environ["PYTHONPATH"] = old
+    broker = run.BrokerProcess(Path(tempfile.mkdtemp(dir=tmp)), pythonpath=source)
     try:
         run.create_topics(broker.bootstrap, ["small", "large", "empty"], mock=False)
         conn = Connection(broker.bootstrap)

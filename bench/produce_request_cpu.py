@@ -77,17 +77,8 @@ def _librdkafka(bootstrap: str, n: int) -> None:
 
 def trial(run, source: Path, tmp: Path, n: int, client: str = "raw") -> float:
     """Broker CPU µs per request of one fresh broker whose ``kcli`` package is under ``source``."""
-    import os
 
-    old = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = str(source)
-    try:
-        broker = run.BrokerProcess(Path(tempfile.mkdtemp(dir=tmp)))
-    finally:
-        if old is None:
-            del os.environ["PYTHONPATH"]
-        else:
-            os.environ["PYTHONPATH"] = old
+    broker = run.BrokerProcess(Path(tempfile.mkdtemp(dir=tmp)), pythonpath=source)
     try:
         host, port = broker.bootstrap.rsplit(":", 1)
         with socket.create_connection((host, int(port))) as sock:
