@@ -18,6 +18,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
+from kcli.protocol.kafka.encoded import string as _string
+
 OFFSET_KEY_VERSION = 1
 GROUP_KEY_VERSION = 2
 OFFSET_VALUE_VERSION = 3
@@ -73,13 +75,6 @@ class GroupValue:
 
 
 # -- encoding ----------------------------------------------------------------
-
-
-def _string(value: str | None) -> bytes:
-    if value is None:
-        return _I16.pack(-1)
-    data = value.encode("utf-8")
-    return _I16.pack(len(data)) + data
 
 
 def _bytes(value: bytes | None) -> bytes:

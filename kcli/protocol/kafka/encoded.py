@@ -6,12 +6,15 @@ plus an empty tagged-field byte when the version is flexible), then the body. Pr
 Kafka's protocol defines them: big-endian ints, strings with an int16 length (-1: null), and in
 flexible versions compact strings and arrays (unsigned varint of length + 1) and tagged fields
 (an unsigned varint count; kcli writes none). Every user is checked byte for byte against
-kafka-python's classes, for every version it serves. Nothing here does I/O.
+kafka-python's classes, for every version it serves. ``read_string`` is the string of the requests
+read by hand (Produce, Fetch), refused in kafka-python's words. Nothing here does I/O.
 """
 
 from __future__ import annotations
 
 import struct
+
+from kcli.protocol.kafka.frame import MalformedFrame
 
 INT16 = struct.Struct(">h")
 INT32 = struct.Struct(">i")
@@ -40,6 +43,28 @@ def string(value: str | None) -> bytes:
         return INT16.pack(-1)
     data = value.encode("utf-8")
     return INT16.pack(len(data)) + data
+
+
+def read_string(frame, pos: int, request: str, field: str) -> tuple[str, int]:
+    """The int16-length string at ``pos`` of a ``request`` read by hand, and the position after it;
+    MalformedFrame for a null (``field`` does not allow it), a string past the end, or bad UTF-8."""
+    (n,) = INT16.unpack_from(frame, pos)
+    if n < 0:
+        raise MalformedFrame(f"cannot decode {request}: non-nullable field {field} was serialized as null")
+    end = pos + 2 + n
+    if end > len(frame):
+        raise MalformedFrame(f"cannot decode {request}: {field} runs past the end of the request")
+    try:
+        return str(frame[pos + 2:end], "utf-8"), end
+    except UnicodeDecodeError as exc:
+        raise MalformedFrame(f"cannot decode {request}: {exc}") from None
+
+
+def read_nullable_string(frame, pos: int, request: str, field: str) -> tuple[str | None, int]:
+    """``read_string`` of a field that may be null (length -1)."""
+    if INT16.unpack_from(frame, pos)[0] == -1:
+        return None, pos + 2
+    return read_string(frame, pos, request, field)
 
 
 def uvarint(value: int) -> bytes:

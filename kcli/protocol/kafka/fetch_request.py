@@ -28,6 +28,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
+from kcli.protocol.kafka.encoded import read_string
 from kcli.protocol.kafka.frame import MalformedFrame
 
 MAX_VERSION = 10
@@ -93,7 +94,7 @@ def _decode(frame, pos: int, version: int) -> FetchRequest:
     partition = _PARTITION_V9 if version >= 9 else _PARTITION_V5 if version >= 5 else _PARTITION_V0
     topics = request.topics
     for _ in range(count):
-        name, pos = _string(frame, pos, "topics.topic")
+        name, pos = read_string(frame, pos, "FetchRequest", "topics.topic")
         partitions: list[FetchPartition] = []
         n, pos = _count(frame, pos, "topics.partitions")
         for _ in range(n):
@@ -112,7 +113,7 @@ def _decode(frame, pos: int, version: int) -> FetchRequest:
     if version >= 7:
         count, pos = _count(frame, pos, "forgotten_topics_data")
         for _ in range(count):
-            name, pos = _string(frame, pos, "forgotten_topics_data.topic")
+            name, pos = read_string(frame, pos, "FetchRequest", "forgotten_topics_data.topic")
             n, pos = _count(frame, pos, "forgotten_topics_data.partitions")
             indexes = list(struct.unpack_from(f">{n}i", frame, pos))
             pos += 4 * n
@@ -127,13 +128,3 @@ def _count(frame, pos: int, name: str) -> tuple[int, int]:
     if n > len(frame) - pos:  # each element takes at least a byte
         raise MalformedFrame(f"cannot decode FetchRequest: {name} announces {n} elements past the end of the request")
     return n, pos + 4
-
-
-def _string(frame, pos: int, name: str) -> tuple[str, int]:
-    (n,) = _INT16.unpack_from(frame, pos)
-    if n < 0:
-        raise MalformedFrame(f"cannot decode FetchRequest: non-nullable field {name} was serialized as null")
-    end = pos + 2 + n
-    if end > len(frame):
-        raise MalformedFrame(f"cannot decode FetchRequest: {name} runs past the end of the request")
-    return str(frame[pos + 2 : end], "utf-8"), end

@@ -29,6 +29,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
+from kcli.protocol.kafka.encoded import read_nullable_string, read_string, string
 from kcli.protocol.kafka.frame import MalformedFrame
 
 MAX_VERSION = 8
@@ -40,7 +41,6 @@ _FRAME_HEAD = struct.Struct(">ii")  # frame size, correlation id
 _PARTITION_V0 = struct.Struct(">ihq")  # index, error_code, base_offset
 _PARTITION_V2 = struct.Struct(">ihqq")  # + log_append_time_ms
 _PARTITION_V5 = struct.Struct(">ihqqq")  # + log_start_offset
-_NULL_STRING = b"\xff\xff"
 _NO_RECORD_ERRORS = b"\x00\x00\x00\x00"
 
 
@@ -96,7 +96,7 @@ def decode_request(frame: bytes | memoryview, start: int, version: int) -> Produ
         pos = start
         transactional_id = None
         if version >= 3:
-            transactional_id, pos = _string(view, pos, nullable=True)
+            transactional_id, pos = read_nullable_string(view, pos, "ProduceRequest", "transactional_id")
         acks, timeout_ms = _ACKS_TIMEOUT.unpack_from(view, pos)
         pos += 6
         (topic_count,) = _I32.unpack_from(view, pos)
@@ -105,8 +105,7 @@ def decode_request(frame: bytes | memoryview, start: int, version: int) -> Produ
             raise MalformedFrame("cannot decode ProduceRequest: non-nullable field topic_data was serialized as null")
         topics = []
         for _ in range(topic_count):
-            name, pos = _string(view, pos, nullable=False)
-            assert name is not None
+            name, pos = read_string(view, pos, "ProduceRequest", "topic_data.name")
             (partition_count,) = _I32.unpack_from(view, pos)
             pos += 4
             if partition_count < 0:
@@ -130,29 +129,13 @@ def decode_request(frame: bytes | memoryview, start: int, version: int) -> Produ
     return ProduceRequest(transactional_id, acks, timeout_ms, topics)
 
 
-def _string(view: memoryview, pos: int, nullable: bool) -> tuple[str | None, int]:
-    (n,) = _I16.unpack_from(view, pos)
-    pos += 2
-    if n < 0:
-        if not nullable:
-            raise MalformedFrame("cannot decode ProduceRequest: non-nullable field topic_data.name was serialized as null")
-        return None, pos
-    end = pos + n
-    if end > len(view):
-        raise MalformedFrame("cannot decode ProduceRequest: a string runs past the end of the request")
-    try:
-        return str(view[pos:end], "utf-8"), end
-    except UnicodeDecodeError as exc:
-        raise MalformedFrame(f"cannot decode ProduceRequest: {exc}") from None
-
-
 def encode_response(response: ProduceResponse, correlation_id: int) -> bytes:
     """The framed response: int32 size, correlation id, then the body of ``response.version``."""
     version = response.version
     out = bytearray(8)
     out += _I32.pack(len(response.responses))
     for name, partitions in response.responses:
-        _put_string(out, name)
+        out += string(name)
         out += _I32.pack(len(partitions))
         for p in partitions:
             if version >= 5:
@@ -166,20 +149,11 @@ def encode_response(response: ProduceResponse, correlation_id: int) -> bytes:
                     out += _I32.pack(len(p.record_errors))
                     for batch_index, message in p.record_errors:
                         out += _I32.pack(batch_index)
-                        _put_string(out, message)
+                        out += string(message)
                 else:
                     out += _NO_RECORD_ERRORS
-                _put_string(out, p.error_message)
+                out += string(p.error_message)
     if version >= 1:
         out += _I32.pack(response.throttle_time_ms)
     _FRAME_HEAD.pack_into(out, 0, len(out) - 4, correlation_id)
     return bytes(out)
-
-
-def _put_string(out: bytearray, value: str | None) -> None:
-    if value is None:
-        out += _NULL_STRING
-    else:
-        raw = value.encode()
-        out += _I16.pack(len(raw))
-        out += raw
