@@ -43,6 +43,7 @@ from kafka.protocol.producer.produce import ProduceRequest, ProduceResponse
 from kafka.record.default_records import DefaultRecordBatchBuilder
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import baseline_source  # noqa: E402,F401 - also segment_size.py's
 from wire import Connection  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,18 +92,6 @@ class Broker:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-
-
-def baseline_source(rev: str, into: Path) -> None:
-    """``kcli/`` of git revision ``rev`` extracted under ``into``."""
-    import io
-    import tarfile
-
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "kcli"], capture_output=True)
-    if archive.returncode != 0:
-        raise SystemExit(f"--baseline {rev}: {archive.stderr.decode(errors='replace').strip()}")
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(into)
 
 
 class _TlsConnection(Connection):

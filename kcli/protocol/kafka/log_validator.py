@@ -52,6 +52,7 @@ import zlib
 
 from kafka import codec as kafka_codec
 
+from kcli.protocol.kafka.encoded import uvarint
 from kcli.protocol.kafka.errors import ErrorCode
 from kcli.protocol.kafka.record_batch import (
     ATTR_CODEC_MASK,
@@ -353,13 +354,7 @@ _offset_deltas: list[bytes] = []
 
 def zigzag_varint(n: int) -> bytes:
     """``n`` as a record's varint (zig-zag, then 7 bits a byte, low first): the framing this module walks."""
-    raw = (n << 1) ^ (n >> 63)
-    out = bytearray()
-    while raw >= 0x80:
-        out.append((raw & 0x7F) | 0x80)
-        raw >>= 7
-    out.append(raw)
-    return bytes(out)
+    return uvarint((n << 1) ^ (n >> 63))
 
 
 def _compile(key_length: int, value_length: int) -> tuple[re.Pattern, re.Pattern]:
