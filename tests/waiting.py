@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 
@@ -15,3 +16,15 @@ def wait_for(condition, timeout: float = 10.0, what: str = "condition", step: fl
         if time.monotonic() >= deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(step)
+
+
+async def wait_for_async(condition, timeout: float = 10.0, what: str = "condition", step: float = 0.01):
+    """``wait_for`` inside an event loop: the loop keeps running (its timers, its tasks) between polls."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(step)

@@ -6,6 +6,7 @@ import json
 import pytest
 
 from kcli.broker.log.catalog import PARTITIONS_PER_STEP, Catalog
+from tests.waiting import wait_for_async
 
 
 def _catalog(tmp_path):
@@ -19,10 +20,8 @@ def test_cancelled_creation_leaves_no_topic_and_no_directories(tmp_path):
 
     async def main():
         task = asyncio.create_task(catalog.create_gradually("big", 10 * PARTITIONS_PER_STEP, {}))
-        for _ in range(10_000):  # a step or so in: some partitions exist on disk, the topic is not listed yet
-            if list(tmp_path.glob("big-*")):
-                break
-            await asyncio.sleep(0.001)
+        # a step or so in: some partitions exist on disk, the topic is not listed yet
+        await wait_for_async(lambda: list(tmp_path.glob("big-*")), 10, "the first partitions on disk", step=0.001)
         assert list(tmp_path.glob("big-*")) and "big" not in catalog.topics and not task.done()
         task.cancel()
         with pytest.raises(asyncio.CancelledError):

@@ -7,6 +7,7 @@ from kcli.broker.log.catalog import Catalog
 from kcli.broker.log.partition import AppendError, LogConfig, Partition
 from kcli.protocol.kafka.errors import ErrorCode
 from tests.broker.test_log import batch, values
+from tests.waiting import wait_for_async
 
 
 def open_partition(tmp_path, recover=False, **config):
@@ -248,10 +249,8 @@ def test_log_manager_deletes_old_files_after_the_delay_and_checkpoints_a_moved_s
         assert manager.cleanup_logs(now=2_000) == 0  # 2000 - 1000 is not more than retention.ms
         deleted = manager.cleanup_logs(now=2_001)
         assert deleted == len([name for name in files(timed) if name.endswith(".log.deleted")]) > 1
-        for _ in range(200):
-            if not any(name.endswith(".deleted") for name in files(timed)):
-                break
-            await asyncio.sleep(0.01)
+        await wait_for_async(lambda: not any(name.endswith(".deleted") for name in files(timed)), 2,
+                             "the delayed deletion of the .deleted files")
         await manager.stop()
 
     asyncio.run(run())
