@@ -2,9 +2,9 @@
 
 Real ZooKeeper 3.8 standalone with ``4lw.commands.whitelist=*`` passes 237 of
 these tests; the ones left out need a cluster, SSL or reconfig
-(research: zookeeper.md §8). kazoo's harness is pointed at the running server
+(research: zookeeper.md §8), and one more is left out for a race in its own code (RACES_IN_KAZOO). kazoo's harness is pointed at the running server
 by tests/fixtures/kazoo_external_zk.py. Most of kazoo's tests wait (fixed sleeps, a watch given 10 s to
-not fire) rather than compute, so they run on four pytest-xdist workers at once against the one server: a
+not fire) rather than compute, so they run on four pytest-xdist workers at once against the one server:
 under half the wall time, and the server sees concurrent clients as it would in use.
 """
 
@@ -29,8 +29,14 @@ NEEDS_A_CLUSTER_SSL_OR_RECONFIG = [
     "TestReconfig",  # dynamic reconfiguration of an ensemble
     "TestReadOnlyMode",  # a partitioned ensemble
 ]
-REAL_ZOOKEEPER_3_8_PASSES = 237
-KAZOO_WORKERS = 2  # beside the suite's own two workers: four timed out one kazoo test (60 s) once on two busy cores
+# A race in the test itself, whatever the server: its main thread waits, with no timeout, on the semaphore's
+# wake_event, which the session-loss listener sets and the acquiring thread clears again at once. On a busy
+# machine the main thread can get there after the clear and wait forever (seen: 1 in ~300 runs against kcli with
+# the machine loaded; the timeout's stack dump shows the main thread at test_lock.py's
+# `expire_semaphore.wake_event.wait()`, and the expiring thread already done). Upstream's test is the same.
+RACES_IN_KAZOO = ["(TestSemaphore and test_handle_session_loss)"]
+REAL_ZOOKEEPER_3_8_PASSES = 236  # of the tests run here: 237 with the one above
+KAZOO_WORKERS = 4  # more does not help: the slowest tests each wait about 10 s
 SUPER_DIGEST = "super:D/InIHSb7yEEbrWz8b9l71RjZJU="  # kazoo's harness gives its ZooKeeper this (password "test")
 
 
@@ -46,7 +52,7 @@ def test_kazoo_suite_passes_what_real_zookeeper_passes(tmp_path):
                "PYTHONPATH": os.pathsep.join([str(FIXTURES), os.environ.get("PYTHONPATH", "")])}
         result = subprocess.run(
             [sys.executable, "-m", "pytest", "-p", "kazoo_external_zk", "-p", "no:cacheprovider", "-q", "-n", str(KAZOO_WORKERS),
-             "--timeout=60", "--rootdir", str(tmp_path), "-k", " and ".join(f"not {name}" for name in NEEDS_A_CLUSTER_SSL_OR_RECONFIG),
+             "--timeout=60", "--rootdir", str(tmp_path), "-k", " and ".join(f"not {name}" for name in NEEDS_A_CLUSTER_SSL_OR_RECONFIG + RACES_IN_KAZOO),
              "--pyargs", *(f"kazoo.tests.{m}" for m in MODULES)],
             cwd=tmp_path, env=env, capture_output=True, text=True, timeout=570,
         )
