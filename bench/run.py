@@ -199,8 +199,12 @@ def group_consume(bootstrap: str, topic: str, n: int, **conf) -> tuple[float, fl
     return (assigned[0] - subscribed) * 1000, (started - subscribed) * 1000, (got - 1) / elapsed
 
 
-def latency(bootstrap: str, topic: str, seconds: float) -> tuple[float, float]:
-    """p50, p99 in ms from produce() to the consumer's poll(), LATENCY_RATE msg/s, linger 0, one process."""
+LINGER_0 = {"acks": "1", "linger.ms": 0}
+LIBRDKAFKA_DEFAULTS: dict = {}  # librdkafka 2.x: acks=all, linger.ms=5; the consumer's defaults in both phases
+
+
+def latency(bootstrap: str, topic: str, seconds: float, producer_config: dict) -> tuple[float, float]:
+    """p50, p99 in ms from produce() to the consumer's poll(), LATENCY_RATE msg/s, one process."""
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "bench-latency", "enable.auto.commit": False})
     consumer.assign([TopicPartition(topic, 0, 0)])
     consumer.poll(0.5)  # connected and fetching before the first send
@@ -216,7 +220,7 @@ def latency(bootstrap: str, topic: str, seconds: float) -> tuple[float, float]:
 
     reader = threading.Thread(target=read)
     reader.start()
-    producer = Producer({"bootstrap.servers": bootstrap, "acks": "1", "linger.ms": 0})
+    producer = Producer({"bootstrap.servers": bootstrap, **producer_config})
     producer.list_topics(topic, timeout=10)
     start = time.perf_counter()
     for i in range(total):
@@ -261,7 +265,7 @@ def _workloads(bootstrap: str, n: int, latency_s: float, cpu: Callable[[], float
     """Every client-side figure against one cluster; with ``cpu`` (kcli), also its broker's CPU-seconds."""
     out: dict = {}
     trials: dict = {"produce_acks1": [], "produce_acksall": [], "cpu_acks1": [], "cpu_acksall": []}
-    topics = ["warmup", "latency", "idle"] + [f"acks{a}-{i}" for a in ("1", "all") for i in range(PRODUCE_TRIALS)]
+    topics = ["warmup", "latency", "latency-defaults", "idle"] + [f"acks{a}-{i}" for a in ("1", "all") for i in range(PRODUCE_TRIALS)]
     create_topics(bootstrap, topics, mock=cpu is None)
     produce(bootstrap, "warmup", min(n, 100_000), "1")  # page in the client library and the broker's code paths
     for i in range(PRODUCE_TRIALS):
@@ -291,9 +295,14 @@ def _workloads(bootstrap: str, n: int, latency_s: float, cpu: Callable[[], float
     if cpu:
         out["cpu_s_per_1m_group_consumed"] = (cpu() - before) / n * 1_000_000
     before, started = (cpu() if cpu else 0.0), time.perf_counter()
-    out["latency_p50_ms"], out["latency_p99_ms"] = latency(bootstrap, "latency", latency_s)
+    out["latency_p50_ms"], out["latency_p99_ms"] = latency(bootstrap, "latency", latency_s, LINGER_0)
     if cpu:
         out["latency_cpu_percent"] = (cpu() - before) / (time.perf_counter() - started) * 100
+    before, started = (cpu() if cpu else 0.0), time.perf_counter()
+    out["latency_defaults_p50_ms"], out["latency_defaults_p99_ms"] = latency(
+        bootstrap, "latency-defaults", latency_s, LIBRDKAFKA_DEFAULTS)
+    if cpu:
+        out["latency_defaults_cpu_percent"] = (cpu() - before) / (time.perf_counter() - started) * 100
     before, started = (cpu() if cpu else 0.0), time.perf_counter()
     out["idle_fetches_per_s"] = idle_fetch_rate(bootstrap, "idle", 4.0)
     if cpu:
@@ -410,7 +419,11 @@ FIGURES = [
     Figure("group_first_record_ms", "subscribe → first record, ms", "≤ 3,000", lambda v, r: v <= 3_000),
     Figure("latency_p50_ms", "e2e latency p50 at 2,000 msg/s, ms", "≤ 2", lambda v, r: v <= 2),
     Figure("latency_p99_ms", "e2e latency p99 at 2,000 msg/s, ms", "≤ 10", lambda v, r: v <= 10),
-    Figure("latency_cpu_percent", "broker CPU in the latency phase, % of a core", "≤ 25", lambda v, r: v <= 25),
+    Figure("latency_cpu_percent", "broker CPU in the latency phase, % of a core"),
+    Figure("latency_defaults_p50_ms", "e2e latency p50, librdkafka defaults, ms"),
+    Figure("latency_defaults_p99_ms", "e2e latency p99, librdkafka defaults, ms"),
+    Figure("latency_defaults_cpu_percent", "broker CPU, latency phase with librdkafka defaults, % of a core",
+           "≤ 25", lambda v, r: v <= 25),
     Figure("idle_fetches_per_s", "idle consumer, fetches/s", "< 20", lambda v, r: v < 20),
     Figure("idle_cpu_percent", "broker CPU with a consumer idle, %"),
     Figure("rss_idle_mib", "broker RSS idle, MiB", "≤ 60", lambda v, r: v <= 60),
