@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from kcli.broker.config import BrokerConfig
@@ -89,15 +91,32 @@ def test_every_tool_reaches_the_secured_listeners_and_scram_users_outlive_a_rest
         running.stop()
 
 
-def test_a_wrong_password_is_one_line_and_exit_1(setup, tmp_path):
+TOOLS_WITH_A_CONFIG = {  # every tool that logs in with a properties file, as the tool names the file's option
+    "topics": ("--command-config", "--list"),
+    "consumer-groups": ("--command-config", "--list"),
+    "configs": ("--command-config", "--describe", "--entity-type", "topics", "--entity-name", "t"),
+    "console-producer": ("--producer.config", "--topic", "t"),
+    "console-consumer": ("--consumer.config", "--topic", "t", "--from-beginning", "--timeout-ms", "60000"),
+}
+
+
+def test_a_wrong_password_fails_every_tool_at_the_first_refused_login_in_one_line(setup, tmp_path, caplog):
+    """Kafka's clients stop at the first SaslAuthenticationException; kafka-python alone would retry until its timeout."""
     config, admin, _ = setup
     wrong = tmp_path / "wrong.properties"
-    wrong.write_text(admin.read_text().replace("admin-secret", "nope"), encoding="utf-8")
+    wrong.write_text(admin.read_text().replace("admin-secret", "nope") + "default.api.timeout.ms=120000\n", encoding="utf-8")
+    caplog.set_level(logging.INFO, logger="kcli.broker")
     running = run_in_thread(config)
+    results = {}
     try:
-        result = kcli("topics", "--bootstrap-server", _address(running, "SASL_PLAINTEXT"), "--command-config", wrong, "--list", timeout=60)
+        bootstrap = _address(running, "SASL_PLAINTEXT")
+        for tool, (option, *args) in TOOLS_WITH_A_CONFIG.items():
+            caplog.clear()
+            result = kcli(tool, "--bootstrap-server", bootstrap, option, wrong, *args, input="hello\n", timeout=60)
+            refused = [r for r in caplog.records if r.getMessage().startswith("Failed authentication")]
+            results[tool] = (result.returncode, result.stderr.strip().splitlines(), len(refused))
     finally:
         running.stop()
-    assert result.returncode == 1
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Authentication failed: Invalid username or password" in lines[0], result.stderr
+    for tool, (returncode, lines, refused) in results.items():
+        assert returncode == 1 and refused == 1, (tool, returncode, lines, refused)
+        assert len(lines) == 1 and lines[0].endswith("Authentication failed: Invalid username or password"), (tool, lines)
