@@ -233,17 +233,10 @@ def test_aiokafka_reports_a_wrong_password_and_an_untrusted_certificate(tls_brok
         asyncio.run(start(**untrusted))
 
 
-def test_large_fetches_are_the_same_over_tls_copied_and_over_plaintext_sent_with_sendfile(tls_broker, certs, monkeypatch):
+def test_large_fetches_are_the_same_over_tls_copied_and_over_plaintext_sent_with_sendfile(tls_broker, certs, sendfile_sizes):
     from kcli.broker import sendfile_writer
 
-    sent = []
-    original = sendfile_writer._sendfile
-
-    async def counted(writer, part, on_wait):
-        sent.append(part.size)
-        return await original(writer, part, on_wait)
-
-    monkeypatch.setattr(sendfile_writer, "_sendfile", counted)
+    sent = sendfile_sizes
     values = [bytes([65 + i]) * 300_000 for i in range(4)]  # each batch well over sendfile_writer.COPY_BELOW
     producer = KafkaProducer(bootstrap_servers=tls_broker.bootstrap, max_request_size=1 << 21)
     for value in values:
