@@ -19,6 +19,7 @@ from kcli.broker.server import run_in_thread
 from kcli.protocol.kafka.errors import ErrorCode
 from tests.e2e.test_acls import acl_config, confluent, properties
 from tests.processes import kcli
+from tests.secured import kafka_python
 from tests.wire_requests import exchange, sample, transactional_batch
 
 TXN_AUTH, GROUP_AUTH = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ErrorCode.GROUP_AUTHORIZATION_FAILED
@@ -39,8 +40,7 @@ def acl_broker(tmp_path):
 
 
 def _admin(running, user):
-    return KafkaAdminClient(bootstrap_servers=running.bootstrap, security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN",
-                            sasl_plain_username=user, sasl_plain_password=f"{user}-secret")
+    return KafkaAdminClient(**kafka_python(running, "SASL_PLAINTEXT", mechanism="PLAIN", user=user, password=f"{user}-secret"))
 
 
 def _allow(running, resource_type, name, operation, principal="User:alice"):

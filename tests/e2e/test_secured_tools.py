@@ -7,63 +7,34 @@ import logging
 
 import pytest
 
-from kcli.broker.config import BrokerConfig
 from kcli.broker.server import run_in_thread
-from kcli.tools import certs as dev_certs
 from tests.processes import kcli
+from tests.secured import address, make_certs, plain_jaas, properties_file, secured_config
 
-ADMIN_JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret";'
+ADMIN_JAAS = plain_jaas({"admin": "admin-secret"}, login=("admin", "admin-secret"))
 
 
 @pytest.fixture
 def setup(tmp_path):
-    certs = dev_certs.make(tmp_path / "certs", ["localhost", "127.0.0.1"])
-    config = BrokerConfig.from_properties({
-        "listeners": "SASL_PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0",
-        "log.dirs": str(tmp_path / "logs"),
-        "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
-        "listener.name.sasl_plaintext.plain.sasl.jaas.config": ADMIN_JAAS,
-        "listener.name.sasl_ssl.plain.sasl.jaas.config": ADMIN_JAAS,
-        "connection.failed.authentication.delay.ms": "0",
-        **certs.broker_properties(),
-    })
-    admin = tmp_path / "admin.properties"
-    admin.write_text(
-        "security.protocol=SASL_PLAINTEXT\n"
-        "sasl.mechanism=PLAIN\n"
-        f"sasl.jaas.config={ADMIN_JAAS.split(' user_')[0]};\n",
-        encoding="utf-8",
-    )
-    alice = tmp_path / "alice.properties"
-    alice.write_text(
-        "security.protocol=SASL_SSL\n"
-        "sasl.mechanism=SCRAM-SHA-256\n"
-        'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required \\\n'
-        '    username="alice" \\\n'
-        '    password="alice-secret";\n'
-        "ssl.truststore.type=PEM\n"
-        f"ssl.truststore.location={certs.ca.as_posix()}\n",
-        encoding="utf-8",
-    )
+    certs = make_certs(tmp_path / "certs")
+    config = secured_config(tmp_path / "logs", "SASL_PLAINTEXT,SASL_SSL", certs, jaas=ADMIN_JAAS)
+    admin = properties_file(tmp_path / "admin.properties", "SASL_PLAINTEXT", "PLAIN", "admin", "admin-secret")
+    alice = properties_file(tmp_path / "alice.properties", "SASL_SSL", "SCRAM-SHA-256", "alice", "alice-secret", certs)
     return config, admin, alice
-
-
-def _address(running, listener):
-    return "localhost:%d" % running.broker.addresses[listener][1]
 
 
 def test_every_tool_reaches_the_secured_listeners_and_scram_users_outlive_a_restart(setup, tmp_path):
     config, admin, alice = setup
     running = run_in_thread(config)
     try:
-        plain = _address(running, "SASL_PLAINTEXT")
+        plain = address(running, "SASL_PLAINTEXT")
         created = kcli("configs", "--bootstrap-server", plain, "--command-config", admin, "--alter",
                        "--add-config", "SCRAM-SHA-256=[iterations=8192,password=alice-secret]", "--entity-type", "users", "--entity-name", "alice")
         assert created.returncode == 0, created.stderr
         assert created.stdout.strip() == "Completed updating config for user alice."
         described = kcli("configs", "--bootstrap-server", plain, "--command-config", admin, "--describe", "--entity-type", "users")
         assert described.stdout.strip() == "SCRAM credential configs for user-principal 'alice' are SCRAM-SHA-256=iterations=8192"
-        secure = _address(running, "SASL_SSL")
+        secure = address(running, "SASL_SSL")
         topics = kcli("topics", "--bootstrap-server", secure, "--command-config", alice, "--create", "--topic", "coffee")
         assert topics.returncode == 0, topics.stderr
         produced = kcli("console-producer", "--bootstrap-server", secure, "--producer.config", alice, "--topic", "coffee", input="flat white\n")
@@ -85,7 +56,7 @@ def test_every_tool_reaches_the_secured_listeners_and_scram_users_outlive_a_rest
     assert "alice-secret" not in (tmp_path / "logs" / "scram-credentials.json").read_text()
     running = run_in_thread(config)
     try:
-        listed = kcli("topics", "--bootstrap-server", _address(running, "SASL_SSL"), "--command-config", alice, "--list")
+        listed = kcli("topics", "--bootstrap-server", address(running, "SASL_SSL"), "--command-config", alice, "--list")
         assert "coffee" in listed.stdout.split(), listed.stderr
     finally:
         running.stop()
@@ -109,7 +80,7 @@ def test_a_wrong_password_fails_every_tool_at_the_first_refused_login_in_one_lin
     running = run_in_thread(config)
     results = {}
     try:
-        bootstrap = _address(running, "SASL_PLAINTEXT")
+        bootstrap = address(running, "SASL_PLAINTEXT")
         for tool, (option, *args) in TOOLS_WITH_A_CONFIG.items():
             caplog.clear()
             result = kcli(tool, "--bootstrap-server", bootstrap, option, wrong, *args, input="hello\n", timeout=60)
