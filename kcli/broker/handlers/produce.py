@@ -12,9 +12,11 @@ acks=0 gets no response at all. Internal topics (``__consumer_offsets``)
 are written by the broker only, as in Kafka. A transactional batch is appended only to a
 partition of the producer's open transaction (kcli/broker/txn/produce_check.py); one in a
 request without a transactional id refuses the whole request with
-TRANSACTIONAL_ID_AUTHORIZATION_FAILED, authorizer or not, as KafkaApis does (checked
-when a partition's batch is transactional, so a request mixing a plain batch before
-it has that plain batch appended, where Kafka refuses it too).
+TRANSACTIONAL_ID_AUTHORIZATION_FAILED, authorizer or not, as KafkaApis does. The check
+reads the header the transaction check reads anyway, so plain batches cost nothing more;
+it comes at the partition's turn, where Kafka checks first: a plain batch of an earlier
+partition is then already appended (that partition alone is refused), and a partition
+refused earlier (unknown topic, bad acks, a batch log_validator refuses) keeps that error.
 
 When a partition's ``flush.messages`` is reached, the response waits for the
 fsync (shared with concurrent requests, run off the event loop); a failed
