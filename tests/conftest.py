@@ -27,6 +27,22 @@ def broker(tmp_path):
 
 
 @pytest.fixture
+def sendfile_sizes(monkeypatch) -> list[int]:
+    """The size of each file range the broker sends with sendfile while the test runs (kcli/broker/sendfile_writer.py)."""
+    from kcli.broker import sendfile_writer
+
+    sent: list[int] = []
+    original = sendfile_writer._sendfile
+
+    async def counted(writer, part, *rest):
+        sent.append(part.size)
+        return await original(writer, part, *rest)
+
+    monkeypatch.setattr(sendfile_writer, "_sendfile", counted)
+    return sent
+
+
+@pytest.fixture
 def kcat():
     path = shutil.which("kcat") or shutil.which("kafkacat")
     if path is None:

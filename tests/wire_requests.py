@@ -35,6 +35,14 @@ def record_batch(values: list[bytes], compression: int = NONE, timestamp_ms: int
     return bytes(builder.build())
 
 
+def transactional_batch(producer_id: int = 1, producer_epoch: int = 0) -> bytes:
+    """A one-record v2 batch with the transactional attribute set, as a transactional producer sends it."""
+    builder = DefaultRecordBatchBuilder(magic=2, compression_type=NONE, is_transactional=True, producer_id=producer_id,
+                                        producer_epoch=producer_epoch, base_sequence=0, batch_size=1 << 20)
+    builder.append(0, timestamp=1_700_000_000_000, key=None, value=b"v", headers=[])
+    return with_crc(bytes(builder.build()))
+
+
 def message_set(values: list[bytes], magic: int, compression: int = NONE, timestamp_ms: int = 1_700_000_000_000) -> bytes:
     """A message set of ``magic`` 0 or 1 holding ``values`` (keys ``k<i>``), as a pre-0.11 producer sends it."""
     builder = LegacyRecordBatchBuilder(magic=magic, compression_type=compression, batch_size=1 << 20)

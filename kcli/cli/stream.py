@@ -34,7 +34,7 @@ def _config(config: Optional[Path], app: Optional[str]) -> Optional[Path]:
 
 
 def _load(app: Optional[str], config: Optional[Path], sets: list[str]):
-    from kcli.cli import stream_render as render
+    from kcli.cli.render import stream as render
     from kcli.stream.application import load
     from kcli.stream.properties import parse_set
 
@@ -58,7 +58,7 @@ def run(
     import signal
     import sys
 
-    from kcli.cli import stream_render as render
+    from kcli.cli.render import stream as render
     from kcli.stream.errors import StreamError
     from kcli.stream.runner import StreamRunner
 
@@ -98,7 +98,7 @@ def bindings(
 
     Example: kcli stream bindings orders.py --config application.properties
     """
-    from kcli.cli import stream_render as render
+    from kcli.cli.render import stream as render
     from kcli.stream.application import binding_rows
     from kcli.stream.errors import StreamError
 
@@ -121,7 +121,7 @@ def send(
 
     Example: kcli stream send orders '{"coffee": "latte"}' --config application.properties
     """
-    from kcli.cli import stream_render as render
+    from kcli.cli.render import stream as render
     from kcli.stream.application import send as send_one
     from kcli.stream.errors import StreamError
     from kcli.stream.properties import parse_set

@@ -4,9 +4,10 @@ kafka-python treats a failed SASL login or TLS handshake during bootstrap like
 an unreachable broker: it logs the cause and retries until its timeout. Kafka's
 clients stop at once with SaslAuthenticationException or
 SslAuthenticationException. ``watch()`` listens to kafka-python's connection
-log for the first such failure, so when the client then times out the tool
-reports the cause (``Authentication failed: Invalid username or password``)
-instead of a timeout.
+log for the first such failure and then ends the bootstrap: the next record its
+bootstrap loop logs raises KafkaConnectionError there, which the client's
+constructor raises at once, so the tool reports the cause (``Authentication
+failed: Invalid username or password``) without waiting out its timeout.
 """
 
 from __future__ import annotations
@@ -18,15 +19,20 @@ import re
 _SASL = re.compile(r"SaslAuthenticationFailedError: (?:SaslAuthenticationFailedError: )?([^)\n]+)")
 _TLS = re.compile(r"(CERTIFICATE_VERIFY_FAILED|certificate verify failed|WRONG_VERSION_NUMBER|tlsv1 alert[^)\]\n]*|SSL(?:Error)?[:\]][^)\n]*)")
 _LOGGERS = ("kafka.net.connection", "kafka.net.transport", "kafka.net.manager", "kafka.conn")
+_BOOTSTRAP_LOOP = "_do_bootstrap"  # kafka-python's KafkaConnectionManager coroutine that retries the bootstrap servers
 
 
 class AuthenticationWatch(logging.Handler):
     def __init__(self):
-        super().__init__(logging.ERROR)
+        super().__init__(logging.WARNING)
         self.failure: tuple[str, str] | None = None  # (Kafka's exception name, message)
 
     def emit(self, record: logging.LogRecord) -> None:
         if self.failure is not None:
+            if record.funcName == _BOOTSTRAP_LOOP:
+                from kafka.errors import KafkaConnectionError
+
+                raise KafkaConnectionError(self.failure[1])  # out of the bootstrap loop: no retry after a refused login
             return
         text = record.getMessage()
         sasl = _SASL.search(text)
@@ -51,7 +57,7 @@ def watch():
     loggers = [logging.getLogger(name) for name in _LOGGERS]
     saved = [(lg.level, lg.propagate) for lg in loggers]
     for lg in loggers:
-        lg.setLevel(logging.ERROR)
+        lg.setLevel(logging.WARNING)
         lg.propagate = False  # the tools keep kafka-python's own log quiet
         lg.addHandler(handler)
     try:

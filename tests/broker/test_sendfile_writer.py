@@ -17,15 +17,8 @@ from tests.wire_requests import encode, recv_exactly
 TOPIC = "doppio"
 
 
-def test_one_response_splices_ranges_sent_with_sendfile_and_copied(broker, monkeypatch):
-    sent = []
-    original = sendfile_writer._sendfile
-
-    async def counted(writer, part, on_wait):
-        sent.append(part.size)
-        return await original(writer, part, on_wait)
-
-    monkeypatch.setattr(sendfile_writer, "_sendfile", counted)
+def test_one_response_splices_ranges_sent_with_sendfile_and_copied(broker, sendfile_sizes):
+    sent = sendfile_sizes
     admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
     admin.create_topics([NewTopic(TOPIC, 3, 1)])
     admin.close()
@@ -93,13 +86,12 @@ def test_a_range_larger_than_the_socket_takes_goes_on_with_loop_sendfile(broker,
 def test_a_range_copied_over_tls_to_a_slow_reader_is_read_a_piece_at_a_time(tmp_path, monkeypatch):
     import ssl
 
-    from kcli.broker.config import BrokerConfig
     from kcli.broker.log.file_slice import FileSlice
     from kcli.broker.server import run_in_thread
-    from kcli.tools import certs as dev_certs
+    from tests.secured import make_certs, secured_config
     from tests.waiting import wait_for
 
-    certs = dev_certs.make(tmp_path / "certs", ["localhost", "127.0.0.1"])
+    certs = make_certs(tmp_path / "certs")
     copied = []  # bytes of the ranges the broker has read into memory to send them
     original = FileSlice.read
 
@@ -109,8 +101,7 @@ def test_a_range_copied_over_tls_to_a_slow_reader_is_read_a_piece_at_a_time(tmp_
         return data
 
     monkeypatch.setattr(FileSlice, "read", counted)
-    running = run_in_thread(BrokerConfig.from_properties({
-        "listeners": "PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0", "log.dirs": str(tmp_path / "logs"), **certs.broker_properties()}))
+    running = run_in_thread(secured_config(tmp_path / "logs", "PLAINTEXT,SSL", certs))
     try:
         producer = KafkaProducer(bootstrap_servers=running.bootstrap, max_request_size=1 << 21, linger_ms=0)
         for i in range(20):  # 18 MB in one range, copied (TLS encrypts in user space): more than socket buffers hold

@@ -10,7 +10,10 @@ from kcli.broker.txn.metadata import TxnConfig, TxnState
 from kcli.protocol.kafka import record_batch, transaction_log
 from kcli.protocol.kafka.errors import ErrorCode
 from tests.broker.test_init_producer_id import init
-from tests.broker.test_wire import Wire, create
+from tests.broker.test_wire import Wire, create, records
+from tests.wire_requests import transactional_batch
+
+TXN_AUTH = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
 
 
 def coordinator(**config):
@@ -100,6 +103,25 @@ def test_a_transactional_batch_for_a_partition_outside_the_transaction_is_invali
         T(name="lonely-topic", partition_data=[T.PartitionProduceData(index=0, records=bytes(builder.build()))])])
     answer = wire.call(request, ProduceResponse, version)
     assert answer.responses[0].partition_responses[0].error_code == ErrorCode.INVALID_TXN_STATE
+
+
+@pytest.mark.parametrize("version", [2, 3, 8])
+def test_a_transactional_batch_without_a_transactional_id_refuses_the_whole_produce_without_an_authorizer(broker, version):
+    """KafkaApis.handleProduceRequest: TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every partition, authorizer or not."""
+    wire = Wire(broker)
+    create(wire, "no-tid", partitions=2)
+    T, P = ProduceRequest.TopicProduceData, ProduceRequest.TopicProduceData.PartitionProduceData
+    request = ProduceRequest(transactional_id=None, acks=-1, timeout_ms=5000, topic_data=[
+        T(name="absent-topic", partition_data=[P(index=0, records=records(b"a"))]),
+        T(name="no-tid", partition_data=[P(index=0, records=transactional_batch()), P(index=1, records=records(b"plain"))])])
+    answer = wire.call(request, ProduceResponse, version)
+    codes = {(t.name, p.index): p.error_code for t in answer.responses for p in t.partition_responses}
+    assert codes == {("absent-topic", 0): TXN_AUTH, ("no-tid", 0): TXN_AUTH, ("no-tid", 1): TXN_AUTH}
+    for index in (0, 1):  # nothing was appended: the next plain batch of each partition is its first
+        plain = ProduceRequest(transactional_id=None, acks=-1, timeout_ms=5000, topic_data=[
+            T(name="no-tid", partition_data=[P(index=index, records=records(b"after"))])])
+        first = wire.call(plain, ProduceResponse, version).responses[0].partition_responses[0]
+        assert (first.error_code, first.base_offset) == (ErrorCode.NONE, 0)
 
 
 def test_a_clean_close_leaves_a_snapshot_the_next_open_takes_the_open_transactions_from(tmp_path):

@@ -192,7 +192,7 @@ def test_e2e_latency_refuses_bad_arguments_in_kafkas_words(kcli, args, message):
 
 
 def test_java_doubles_print_as_java_prints_them():
-    from kcli.cli.render import _java_double
+    from kcli.cli.render.perf import _java_double
 
     assert [_java_double(v) for v in (1.5, 2.0, 0.0, 0.0005, 12345678.0)] == ["1.5", "2.0", "0.0", "5.0E-4", "1.2345678E7"]
 

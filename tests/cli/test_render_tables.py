@@ -12,6 +12,8 @@ from kafka.structs import TopicPartition
 from rich.console import Console
 
 from kcli.cli import render
+from kcli.cli.render import consumer_groups as render_groups
+from kcli.cli.render import tables as render_tables
 from kcli.tools.consumer_groups import (
     GroupDescription,
     GroupListing,
@@ -43,7 +45,7 @@ def _tables():
     """Each table: (name, the render call taking terminal= and console=, its headers, the long values it shows)."""
     yield "list --state", lambda **kw: render.group_list([GroupListing(GROUP, "Stable"), GroupListing("g", "Empty")], True, **kw), \
         ("GROUP", "STATE"), [GROUP]
-    yield "describe", lambda **kw: render.group_offsets([DESCRIBED], **kw), render._OFFSET_HEADERS, [CONSUMER_ID, "1234567"]
+    yield "describe", lambda **kw: render.group_offsets([DESCRIBED], **kw), render_groups._OFFSET_HEADERS, [CONSUMER_ID, "1234567"]
     yield "describe --members", lambda **kw: render.group_members([DESCRIBED], False, **kw), \
         ("GROUP", "CONSUMER-ID", "HOST", "CLIENT-ID", "#PARTITIONS"), [CONSUMER_ID, OTHER_ID]
     yield "describe --members --verbose", lambda **kw: render.group_members([DESCRIBED], True, **kw), \
@@ -115,6 +117,6 @@ def test_a_terminal_too_narrow_for_the_table_gets_kafkas_layout(name, call, head
 
 
 def test_ids_shortened_keep_their_start_and_end():
-    assert render._shortened(CONSUMER_ID, 20, "…") == "console-co…41a669d6"[:10] + "…" + CONSUMER_ID[-9:]
-    assert len(render._shortened(CONSUMER_ID, 20, "…")) == 20
-    assert render._shortened("short", 20, "…") == "short"
+    assert render_tables._shortened(CONSUMER_ID, 20, "…") == "console-co…41a669d6"[:10] + "…" + CONSUMER_ID[-9:]
+    assert len(render_tables._shortened(CONSUMER_ID, 20, "…")) == 20
+    assert render_tables._shortened("short", 20, "…") == "short"

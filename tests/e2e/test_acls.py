@@ -6,36 +6,25 @@ from __future__ import annotations
 import pytest
 from kafka import KafkaAdminClient
 
-from kcli.broker.config import BrokerConfig
 from kcli.broker.server import run_in_thread
+from tests import secured
 from tests.processes import kcli
+from tests.secured import make_certs, plain_jaas, properties_file, secured_config
 
-JAAS = ('org.apache.kafka.common.security.plain.PlainLoginModule required '
-        'user_admin="admin-secret" user_alice="alice-secret" user_mallory="mallory-secret";')
+JAAS = plain_jaas({"admin": "admin-secret", "alice": "alice-secret", "mallory": "mallory-secret"})
+AUTHORIZER = {"authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer", "super.users": "User:admin"}
 
 
 def acl_config(log_dir):
-    return BrokerConfig.from_properties({
-        "listeners": "SASL_PLAINTEXT://127.0.0.1:0",
-        "log.dirs": str(log_dir),
-        "sasl.enabled.mechanisms": "PLAIN",
-        "listener.name.sasl_plaintext.plain.sasl.jaas.config": JAAS,
-        "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-        "super.users": "User:admin",
-        "connection.failed.authentication.delay.ms": "0",
-    })
+    return secured_config(log_dir, "SASL_PLAINTEXT", jaas=JAAS, mechanisms="PLAIN", props=AUTHORIZER)
 
 
 def properties(path, user):
-    path.write_text("security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n"
-                    "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required "
-                    f'username="{user}" password="{user}-secret";\n', encoding="utf-8")
-    return path
+    return properties_file(path, "SASL_PLAINTEXT", "PLAIN", user, f"{user}-secret")
 
 
 def confluent(running, user, **extra):
-    return {"bootstrap.servers": running.bootstrap, "security.protocol": "SASL_PLAINTEXT", "sasl.mechanism": "PLAIN",
-            "sasl.username": user, "sasl.password": f"{user}-secret", **extra}
+    return {**secured.confluent(running, "SASL_PLAINTEXT", mechanism="PLAIN", user=user, password=f"{user}-secret"), **extra}
 
 
 def test_read_only_principal_consumes_cannot_produce_and_sees_only_its_topics(tmp_path):
@@ -114,23 +103,17 @@ def test_only_super_users_and_granted_principals_administer(tmp_path):
 
 def test_the_certificate_principal_of_an_mtls_client_is_what_acls_name(tmp_path):
     confluent_kafka = pytest.importorskip("confluent_kafka")
-    from kcli.tools import certs as dev_certs
-
-    certs = dev_certs.make(tmp_path / "certs", ["localhost", "127.0.0.1"])
-    running = run_in_thread(BrokerConfig.from_properties({
-        "listeners": "SASL_PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0", "log.dirs": str(tmp_path / "logs"),
-        "sasl.enabled.mechanisms": "PLAIN", "listener.name.sasl_plaintext.plain.sasl.jaas.config": JAAS,
+    certs = make_certs(tmp_path / "certs")
+    running = run_in_thread(secured_config(tmp_path / "logs", "SASL_PLAINTEXT,SSL", certs, jaas=JAAS, mechanisms="PLAIN", props={
         "authorizer.class.name": "kafka.security.authorizer.AclAuthorizer", "super.users": "User:admin",
         "ssl.client.auth": "required", "ssl.principal.mapping.rules": "RULE:^CN=([^,]*),.*$/$1/,DEFAULT",
-        **certs.broker_properties(),
     }))
     try:
         admin = properties(tmp_path / "admin.properties", "admin")
         added = kcli("acls", "--bootstrap-server", running.bootstrap, "--command-config", admin, "--add", "--allow-principal", "User:client",
                      "--producer", "--topic", "mtls")
         assert added.returncode == 0, added.stderr
-        tls = {"bootstrap.servers": "localhost:%d" % running.broker.addresses["SSL"][1], "security.protocol": "SSL",
-               "ssl.ca.location": str(certs.ca), "ssl.certificate.location": str(certs.client_keystore),
+        tls = {**secured.confluent(running, "SSL", certs), "ssl.certificate.location": str(certs.client_keystore),
                "ssl.key.location": str(certs.client_keystore)}
         delivered = []
         producer = confluent_kafka.Producer(tls)

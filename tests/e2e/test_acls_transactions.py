@@ -19,7 +19,8 @@ from kcli.broker.server import run_in_thread
 from kcli.protocol.kafka.errors import ErrorCode
 from tests.e2e.test_acls import acl_config, confluent, properties
 from tests.processes import kcli
-from tests.wire_requests import exchange, sample, with_crc
+from tests.secured import kafka_python
+from tests.wire_requests import exchange, sample, transactional_batch
 
 TXN_AUTH, GROUP_AUTH = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, ErrorCode.GROUP_AUTHORIZATION_FAILED
 TOPIC_AUTH, CLUSTER_AUTH = ErrorCode.TOPIC_AUTHORIZATION_FAILED, ErrorCode.CLUSTER_AUTHORIZATION_FAILED
@@ -39,8 +40,7 @@ def acl_broker(tmp_path):
 
 
 def _admin(running, user):
-    return KafkaAdminClient(bootstrap_servers=running.bootstrap, security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN",
-                            sasl_plain_username=user, sasl_plain_password=f"{user}-secret")
+    return KafkaAdminClient(**kafka_python(running, "SASL_PLAINTEXT", mechanism="PLAIN", user=user, password=f"{user}-secret"))
 
 
 def _allow(running, resource_type, name, operation, principal="User:alice"):
@@ -56,16 +56,6 @@ def _sasl_socket(running, user):
     answer = exchange(sock, SaslAuthenticateRequest(version=2, auth_bytes=f"\0{user}\0{user}-secret".encode()))
     assert answer.error_code == 0
     return sock
-
-
-def _transactional_batch() -> bytes:
-    """A one-record v2 batch with the transactional attribute set (producer 1, epoch 0)."""
-    from kafka.record.default_records import DefaultRecordBatchBuilder
-
-    builder = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=True, producer_id=1, producer_epoch=0,
-                                        base_sequence=0, batch_size=1 << 20)
-    builder.append(0, timestamp=1_700_000_000_000, key=None, value=b"v", headers=[])
-    return with_crc(bytes(builder.build()))
 
 
 def _codes(response) -> set[int]:
@@ -179,7 +169,7 @@ def test_each_transaction_api_refuses_a_transactional_id_without_write(acl_broke
                 request = sample(22, version)
                 request.transactional_id = "fuzz-tx"
             elif api_key == 0:
-                request = sample(0, version, records=_transactional_batch())
+                request = sample(0, version, records=transactional_batch())
                 request.transactional_id = "fuzz-tx"
             else:
                 request = sample(api_key, version)
@@ -189,7 +179,7 @@ def test_each_transaction_api_refuses_a_transactional_id_without_write(acl_broke
 def test_a_transactional_batch_without_a_transactional_id_is_refused(acl_broker):
     _allow(acl_broker, ResourceType.TOPIC, "fuzz", ACLOperation.ALL)
     with _sasl_socket(acl_broker, "alice") as sock:
-        request = sample(0, 8, records=_transactional_batch())
+        request = sample(0, 8, records=transactional_batch())
         request.transactional_id = None
         assert _codes(exchange(sock, request)) == {TXN_AUTH}
         assert _codes(exchange(sock, sample(0, 8))) == {0}  # a plain batch only needs WRITE on the topic

@@ -10,55 +10,35 @@ import struct
 
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
-from kafka.admin import UserScramCredentialUpsertion
 from kafka.protocol.metadata import ApiVersionsRequest, MetadataRequest
 from kafka.protocol.sasl import SaslAuthenticateRequest, SaslAuthenticateResponse, SaslHandshakeRequest, SaslHandshakeResponse
 
-from kcli.broker.config import BrokerConfig
 from kcli.broker.sasl.credentials import FILE_NAME
 from kcli.broker.server import run_in_thread
+from tests.secured import add_scram_users, confluent, kafka_python, kcat_arguments, plain_jaas, secured_config
 
-PLAIN_JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";'
+PLAIN_JAAS = plain_jaas({"admin": "admin-secret", "alice": "alice-secret"}, login=("admin", "admin-secret"))
 
 
 def sasl_config(log_dir, **extra):
-    return BrokerConfig.from_properties({
-        "listeners": "PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0",
-        "log.dirs": str(log_dir),
-        "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
-        "listener.name.sasl_plaintext.plain.sasl.jaas.config": PLAIN_JAAS,
-        "connection.failed.authentication.delay.ms": "0",
-        **extra,
-    })
+    return secured_config(log_dir, "PLAINTEXT,SASL_PLAINTEXT", jaas=PLAIN_JAAS, props=extra)
 
 
 @pytest.fixture
 def sasl_broker(tmp_path):
     running = run_in_thread(sasl_config(tmp_path / "logs"))
-    admin = KafkaAdminClient(bootstrap_servers=running.bootstrap)
     try:
-        errors = admin.alter_user_scram_credentials([
-            UserScramCredentialUpsertion("bob", "SCRAM-SHA-512", "bob-secret", iterations=8192),
-            UserScramCredentialUpsertion("carol", "SCRAM-SHA-256", "carol-secret"),
-        ])
-        assert errors == {"bob": None, "carol": None}
+        add_scram_users(running, {"bob": ("SCRAM-SHA-512", "bob-secret"), "carol": ("SCRAM-SHA-256", "carol-secret")}, iterations=8192)
+        yield running
     finally:
-        admin.close()
-    yield running
-    running.stop()
-
-
-def sasl_address(running) -> str:
-    host, port = running.broker.addresses["SASL_PLAINTEXT"]
-    return f"{host}:{port}"
+        running.stop()
 
 
 @pytest.mark.parametrize("mechanism,user,password", [("PLAIN", "alice", "alice-secret"), ("SCRAM-SHA-512", "bob", "bob-secret"),
                                                      ("SCRAM-SHA-256", "carol", "carol-secret")])
 def test_confluent_kafka_produces_and_consumes_over_sasl_plaintext(sasl_broker, mechanism, user, password):
     confluent_kafka = pytest.importorskip("confluent_kafka")
-    common = {"bootstrap.servers": sasl_address(sasl_broker), "security.protocol": "SASL_PLAINTEXT",
-              "sasl.mechanism": mechanism, "sasl.username": user, "sasl.password": password}
+    common = confluent(sasl_broker, "SASL_PLAINTEXT", mechanism=mechanism, user=user, password=password)
     producer = confluent_kafka.Producer(common)
     producer.produce("coffee", b"espresso")
     assert producer.flush(20) == 0
@@ -77,8 +57,7 @@ def test_confluent_kafka_produces_and_consumes_over_sasl_plaintext(sasl_broker, 
 
 @pytest.mark.parametrize("mechanism,user,password", [("PLAIN", "alice", "alice-secret"), ("SCRAM-SHA-512", "bob", "bob-secret")])
 def test_kafka_python_produces_and_consumes_over_sasl_plaintext(sasl_broker, mechanism, user, password):
-    common = {"bootstrap_servers": sasl_address(sasl_broker), "security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": mechanism,
-              "sasl_plain_username": user, "sasl_plain_password": password}
+    common = kafka_python(sasl_broker, "SASL_PLAINTEXT", mechanism=mechanism, user=user, password=password)
     producer = KafkaProducer(**common)
     producer.send("tea", b"sencha").get(timeout=20)
     producer.close()
@@ -115,8 +94,7 @@ def test_a_wrong_password_gets_sasl_authentication_failed_with_kafkas_message(sa
 def test_confluent_kafka_with_a_wrong_password_reports_an_authentication_error(sasl_broker):
     confluent_kafka = pytest.importorskip("confluent_kafka")
     errors = []
-    producer = confluent_kafka.Producer({"bootstrap.servers": sasl_address(sasl_broker), "security.protocol": "SASL_PLAINTEXT",
-                                         "sasl.mechanism": "SCRAM-SHA-512", "sasl.username": "bob", "sasl.password": "wrong",
+    producer = confluent_kafka.Producer({**confluent(sasl_broker, "SASL_PLAINTEXT", mechanism="SCRAM-SHA-512", user="bob", password="wrong"),
                                          "error_cb": errors.append})
     for _ in range(40):
         producer.poll(0.25)
@@ -177,17 +155,15 @@ def test_metadata_advertises_the_listener_the_client_came_in_on(tmp_path):
 def test_scram_credentials_survive_a_restart_and_hold_no_password(tmp_path):
     config = sasl_config(tmp_path / "logs")
     running = run_in_thread(config)
-    admin = KafkaAdminClient(bootstrap_servers=running.bootstrap)
-    admin.alter_user_scram_credentials([UserScramCredentialUpsertion("dave", "SCRAM-SHA-512", "dave-secret", iterations=8192)])
-    admin.close()
-    running.stop()
+    try:
+        add_scram_users(running, {"dave": ("SCRAM-SHA-512", "dave-secret")}, iterations=8192)
+    finally:
+        running.stop()
     stored = (tmp_path / "logs" / FILE_NAME).read_text()
     assert "dave-secret" not in stored and json.loads(stored)["dave"]["SCRAM-SHA-512"]["iterations"] == 8192
     running = run_in_thread(config)
     try:
-        host, port = running.broker.addresses["SASL_PLAINTEXT"]
-        producer = KafkaProducer(bootstrap_servers=f"{host}:{port}", security_protocol="SASL_PLAINTEXT", sasl_mechanism="SCRAM-SHA-512",
-                                 sasl_plain_username="dave", sasl_plain_password="dave-secret")
+        producer = KafkaProducer(**kafka_python(running, "SASL_PLAINTEXT", mechanism="SCRAM-SHA-512", user="dave", password="dave-secret"))
         producer.send("restarted", b"ok").get(timeout=20)
         producer.close()
     finally:
@@ -226,8 +202,7 @@ def _call(sock, request, response_class, version: int, raw: bool = False):
 def test_kcat_produces_and_consumes_over_sasl_plaintext(kcat, sasl_broker, mechanism, user, password):
     import subprocess
 
-    flags = ["-b", sasl_address(sasl_broker), "-X", "security.protocol=SASL_PLAINTEXT", "-X", f"sasl.mechanism={mechanism}",
-             "-X", f"sasl.username={user}", "-X", f"sasl.password={password}"]
+    flags = kcat_arguments(confluent(sasl_broker, "SASL_PLAINTEXT", mechanism=mechanism, user=user, password=password))
     subprocess.run([kcat, *flags, "-P", "-t", "kcat-sasl"], input="mocha\n", text=True, capture_output=True, timeout=60, check=True)
     out = subprocess.run([kcat, *flags, "-C", "-t", "kcat-sasl", "-e", "-c", "1"], text=True, capture_output=True, timeout=60, check=True)
     assert out.stdout.strip() == "mocha"
@@ -240,8 +215,7 @@ def test_aiokafka_produces_and_consumes_over_sasl_plaintext(sasl_broker, mechani
     aiokafka = pytest.importorskip("aiokafka")
 
     async def main():
-        common = {"bootstrap_servers": sasl_address(sasl_broker), "security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": mechanism,
-                  "sasl_plain_username": user, "sasl_plain_password": password}
+        common = kafka_python(sasl_broker, "SASL_PLAINTEXT", mechanism=mechanism, user=user, password=password)
         producer = aiokafka.AIOKafkaProducer(**common)
         await producer.start()
         try:

@@ -14,6 +14,7 @@ from kafka.protocol.sasl import SaslAuthenticateRequest, SaslHandshakeRequest
 
 from kcli.broker.server import run_in_thread
 from tests.e2e.test_sasl import sasl_config
+from tests.secured import kafka_python
 
 SEED = 1414
 ROUNDS = 150
@@ -96,8 +97,7 @@ def test_the_sasl_exchange_survives_garbage_and_never_authenticates_it(tmp_path)
         rng = random.Random(SEED)
         outcomes = [_one_round(rng, address) for _ in range(ROUNDS)]
         assert {"closed", "illegal state"} <= set(outcomes)  # the pass reached both refusals
-        producer = KafkaProducer(bootstrap_servers="%s:%d" % address, security_protocol="SASL_PLAINTEXT", sasl_mechanism="PLAIN",
-                                 sasl_plain_username="alice", sasl_plain_password="alice-secret")
+        producer = KafkaProducer(**kafka_python(running, "SASL_PLAINTEXT", mechanism="PLAIN", user="alice", password="alice-secret"))
         producer.send("after-fuzz", b"still here").get(timeout=20)
         producer.close()
     finally:

@@ -3,65 +3,38 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
-from kcli.broker.config import BrokerConfig
 from kcli.broker.server import run_in_thread
-from kcli.tools import certs as dev_certs
 from tests.processes import kcli
+from tests.secured import address, make_certs, plain_jaas, properties_file, secured_config
 
-ADMIN_JAAS = 'org.apache.kafka.common.security.plain.PlainLoginModule required username="admin" password="admin-secret" user_admin="admin-secret";'
+ADMIN_JAAS = plain_jaas({"admin": "admin-secret"}, login=("admin", "admin-secret"))
 
 
 @pytest.fixture
 def setup(tmp_path):
-    certs = dev_certs.make(tmp_path / "certs", ["localhost", "127.0.0.1"])
-    config = BrokerConfig.from_properties({
-        "listeners": "SASL_PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0",
-        "log.dirs": str(tmp_path / "logs"),
-        "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
-        "listener.name.sasl_plaintext.plain.sasl.jaas.config": ADMIN_JAAS,
-        "listener.name.sasl_ssl.plain.sasl.jaas.config": ADMIN_JAAS,
-        "connection.failed.authentication.delay.ms": "0",
-        **certs.broker_properties(),
-    })
-    admin = tmp_path / "admin.properties"
-    admin.write_text(
-        "security.protocol=SASL_PLAINTEXT\n"
-        "sasl.mechanism=PLAIN\n"
-        f"sasl.jaas.config={ADMIN_JAAS.split(' user_')[0]};\n",
-        encoding="utf-8",
-    )
-    alice = tmp_path / "alice.properties"
-    alice.write_text(
-        "security.protocol=SASL_SSL\n"
-        "sasl.mechanism=SCRAM-SHA-256\n"
-        'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required \\\n'
-        '    username="alice" \\\n'
-        '    password="alice-secret";\n'
-        "ssl.truststore.type=PEM\n"
-        f"ssl.truststore.location={certs.ca.as_posix()}\n",
-        encoding="utf-8",
-    )
+    certs = make_certs(tmp_path / "certs")
+    config = secured_config(tmp_path / "logs", "SASL_PLAINTEXT,SASL_SSL", certs, jaas=ADMIN_JAAS)
+    admin = properties_file(tmp_path / "admin.properties", "SASL_PLAINTEXT", "PLAIN", "admin", "admin-secret")
+    alice = properties_file(tmp_path / "alice.properties", "SASL_SSL", "SCRAM-SHA-256", "alice", "alice-secret", certs)
     return config, admin, alice
-
-
-def _address(running, listener):
-    return "localhost:%d" % running.broker.addresses[listener][1]
 
 
 def test_every_tool_reaches_the_secured_listeners_and_scram_users_outlive_a_restart(setup, tmp_path):
     config, admin, alice = setup
     running = run_in_thread(config)
     try:
-        plain = _address(running, "SASL_PLAINTEXT")
+        plain = address(running, "SASL_PLAINTEXT")
         created = kcli("configs", "--bootstrap-server", plain, "--command-config", admin, "--alter",
                        "--add-config", "SCRAM-SHA-256=[iterations=8192,password=alice-secret]", "--entity-type", "users", "--entity-name", "alice")
         assert created.returncode == 0, created.stderr
         assert created.stdout.strip() == "Completed updating config for user alice."
         described = kcli("configs", "--bootstrap-server", plain, "--command-config", admin, "--describe", "--entity-type", "users")
         assert described.stdout.strip() == "SCRAM credential configs for user-principal 'alice' are SCRAM-SHA-256=iterations=8192"
-        secure = _address(running, "SASL_SSL")
+        secure = address(running, "SASL_SSL")
         topics = kcli("topics", "--bootstrap-server", secure, "--command-config", alice, "--create", "--topic", "coffee")
         assert topics.returncode == 0, topics.stderr
         produced = kcli("console-producer", "--bootstrap-server", secure, "--producer.config", alice, "--topic", "coffee", input="flat white\n")
@@ -83,21 +56,38 @@ def test_every_tool_reaches_the_secured_listeners_and_scram_users_outlive_a_rest
     assert "alice-secret" not in (tmp_path / "logs" / "scram-credentials.json").read_text()
     running = run_in_thread(config)
     try:
-        listed = kcli("topics", "--bootstrap-server", _address(running, "SASL_SSL"), "--command-config", alice, "--list")
+        listed = kcli("topics", "--bootstrap-server", address(running, "SASL_SSL"), "--command-config", alice, "--list")
         assert "coffee" in listed.stdout.split(), listed.stderr
     finally:
         running.stop()
 
 
-def test_a_wrong_password_is_one_line_and_exit_1(setup, tmp_path):
+TOOLS_WITH_A_CONFIG = {  # every tool that logs in with a properties file, as the tool names the file's option
+    "topics": ("--command-config", "--list"),
+    "consumer-groups": ("--command-config", "--list"),
+    "configs": ("--command-config", "--describe", "--entity-type", "topics", "--entity-name", "t"),
+    "console-producer": ("--producer.config", "--topic", "t"),
+    "console-consumer": ("--consumer.config", "--topic", "t", "--from-beginning", "--timeout-ms", "60000"),
+}
+
+
+def test_a_wrong_password_fails_every_tool_at_the_first_refused_login_in_one_line(setup, tmp_path, caplog):
+    """Kafka's clients stop at the first SaslAuthenticationException; kafka-python alone would retry until its timeout."""
     config, admin, _ = setup
     wrong = tmp_path / "wrong.properties"
-    wrong.write_text(admin.read_text().replace("admin-secret", "nope"), encoding="utf-8")
+    wrong.write_text(admin.read_text().replace("admin-secret", "nope") + "default.api.timeout.ms=120000\n", encoding="utf-8")
+    caplog.set_level(logging.INFO, logger="kcli.broker")
     running = run_in_thread(config)
+    results = {}
     try:
-        result = kcli("topics", "--bootstrap-server", _address(running, "SASL_PLAINTEXT"), "--command-config", wrong, "--list", timeout=60)
+        bootstrap = address(running, "SASL_PLAINTEXT")
+        for tool, (option, *args) in TOOLS_WITH_A_CONFIG.items():
+            caplog.clear()
+            result = kcli(tool, "--bootstrap-server", bootstrap, option, wrong, *args, input="hello\n", timeout=60)
+            refused = [r for r in caplog.records if r.getMessage().startswith("Failed authentication")]
+            results[tool] = (result.returncode, result.stderr.strip().splitlines(), len(refused))
     finally:
         running.stop()
-    assert result.returncode == 1
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Authentication failed: Invalid username or password" in lines[0], result.stderr
+    for tool, (returncode, lines, refused) in results.items():
+        assert returncode == 1 and refused == 1, (tool, returncode, lines, refused)
+        assert len(lines) == 1 and lines[0].endswith("Authentication failed: Invalid username or password"), (tool, lines)

@@ -9,47 +9,40 @@ import ssl
 import subprocess
 
 import pytest
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
-from kafka.admin import UserScramCredentialUpsertion
+from kafka import KafkaConsumer, KafkaProducer
 
-from kcli.broker.config import BrokerConfig
 from kcli.broker.connection import certificate_principal
 from kcli.broker.server import run_in_thread
 from kcli.tools import certs as dev_certs
+from tests.secured import add_scram_users, address, confluent, kafka_python, kcat_arguments, make_certs, secured_config
+from tests.secured import aiokafka as aiokafka_settings
 
 
 @pytest.fixture(scope="module")
 def certs(tmp_path_factory):
-    return dev_certs.make(tmp_path_factory.mktemp("certs"), ["localhost", "127.0.0.1"])
+    return make_certs(tmp_path_factory.mktemp("certs"))
 
 
 @pytest.fixture
 def tls_broker(tmp_path, certs):
-    running = run_in_thread(BrokerConfig.from_properties({
-        "listeners": "PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,SASL_SSL://127.0.0.1:0",
-        "log.dirs": str(tmp_path / "logs"),
-        **certs.broker_properties(),
-        "sasl.enabled.mechanisms": "SCRAM-SHA-256",
-        "connection.failed.authentication.delay.ms": "0",
-    }))
-    admin = KafkaAdminClient(bootstrap_servers=running.bootstrap)
+    running = run_in_thread(secured_config(tmp_path / "logs", "PLAINTEXT,SSL,SASL_SSL", certs, mechanisms="SCRAM-SHA-256"))
     try:
-        admin.alter_user_scram_credentials([UserScramCredentialUpsertion("carol", "SCRAM-SHA-256", "carol-secret", iterations=8192)])
+        add_scram_users(running, {"carol": ("SCRAM-SHA-256", "carol-secret")}, iterations=8192)
+        yield running
     finally:
-        admin.close()
-    yield running
-    running.stop()
+        running.stop()
 
 
-def address(running, listener: str) -> str:
-    return "localhost:%d" % running.broker.addresses[listener][1]
+CAROL = {"mechanism": "SCRAM-SHA-256", "user": "carol", "password": "carol-secret"}
+
+
+def login(protocol: str) -> dict:
+    """Carol's SCRAM login on SASL_SSL; none on SSL."""
+    return CAROL if protocol == "SASL_SSL" else {}
 
 
 def confluent_settings(running, certs, protocol: str) -> dict:
-    settings = {"bootstrap.servers": address(running, protocol), "security.protocol": protocol, "ssl.ca.location": str(certs.ca)}
-    if protocol == "SASL_SSL":
-        settings.update({"sasl.mechanism": "SCRAM-SHA-256", "sasl.username": "carol", "sasl.password": "carol-secret"})
-    return settings
+    return confluent(running, protocol, certs, **login(protocol))
 
 
 @pytest.mark.parametrize("protocol", ["SSL", "SASL_SSL"])
@@ -74,9 +67,7 @@ def test_confluent_kafka_over_tls(tls_broker, certs, protocol):
 
 @pytest.mark.parametrize("protocol", ["SSL", "SASL_SSL"])
 def test_kafka_python_over_tls(tls_broker, certs, protocol):
-    common = {"bootstrap_servers": address(tls_broker, protocol), "security_protocol": protocol, "ssl_cafile": str(certs.ca)}
-    if protocol == "SASL_SSL":
-        common.update(sasl_mechanism="SCRAM-SHA-256", sasl_plain_username="carol", sasl_plain_password="carol-secret")
+    common = kafka_python(tls_broker, protocol, certs, **login(protocol))
     producer = KafkaProducer(**common)
     producer.send("secure-kp", b"lungo").get(timeout=20)
     producer.close()
@@ -90,13 +81,9 @@ def test_kafka_python_over_tls(tls_broker, certs, protocol):
 @pytest.mark.parametrize("protocol", ["SSL", "SASL_SSL"])
 def test_aiokafka_over_tls(tls_broker, certs, protocol):
     aiokafka = pytest.importorskip("aiokafka")
-    from aiokafka.helpers import create_ssl_context
 
     async def main():
-        common = {"bootstrap_servers": address(tls_broker, protocol), "security_protocol": protocol,
-                  "ssl_context": create_ssl_context(cafile=str(certs.ca))}
-        if protocol == "SASL_SSL":
-            common.update(sasl_mechanism="SCRAM-SHA-256", sasl_plain_username="carol", sasl_plain_password="carol-secret")
+        common = aiokafka_settings(tls_broker, protocol, certs, **login(protocol))
         producer = aiokafka.AIOKafkaProducer(**common)
         await producer.start()
         try:
@@ -115,9 +102,8 @@ def test_aiokafka_over_tls(tls_broker, certs, protocol):
 
 @pytest.mark.parametrize("protocol", ["SSL", "SASL_SSL"])
 def test_kcat_over_tls(kcat, tls_broker, certs, protocol):
-    settings = confluent_settings(tls_broker, certs, protocol)
-    flags = [arg for key, value in settings.items() if key != "bootstrap.servers" for arg in ("-X", f"{key}={value}")]
-    run = lambda *args, stdin=None: subprocess.run([kcat, "-b", settings["bootstrap.servers"], *flags, *args], input=stdin,  # noqa: E731
+    flags = kcat_arguments(confluent_settings(tls_broker, certs, protocol))
+    run = lambda *args, stdin=None: subprocess.run([kcat, *flags, *args], input=stdin,  # noqa: E731
                                                    capture_output=True, text=True, timeout=60, check=True)
     run("-P", "-t", "secure-kcat", stdin="doppio\n")
     assert run("-C", "-t", "secure-kcat", "-e", "-c", "1").stdout.strip() == "doppio"
@@ -151,13 +137,10 @@ def test_a_wrong_password_over_sasl_ssl_fails_with_an_authentication_error(tls_b
 
 
 def test_client_certificates_are_required_when_ssl_client_auth_is_required(tmp_path, certs):
-    running = run_in_thread(BrokerConfig.from_properties({
-        "listeners": "SSL://127.0.0.1:0", "log.dirs": str(tmp_path / "logs"), **certs.broker_properties(), "ssl.client.auth": "required",
-    }))
+    running = run_in_thread(secured_config(tmp_path / "logs", "SSL", certs, props={"ssl.client.auth": "required"}))
     try:
         port = running.broker.addresses["SSL"][1]
-        with_cert = KafkaProducer(bootstrap_servers=f"localhost:{port}", security_protocol="SSL", ssl_cafile=str(certs.ca),
-                                  ssl_certfile=str(certs.client_keystore))
+        with_cert = KafkaProducer(**kafka_python(running, "SSL", certs), ssl_certfile=str(certs.client_keystore))
         with_cert.send("mtls", b"ok").get(timeout=20)
         with_cert.close()
         context = ssl.create_default_context(cafile=str(certs.ca))
@@ -195,10 +178,9 @@ def test_kcat_reports_a_wrong_password_and_an_untrusted_certificate(kcat, tls_br
         ({**confluent_settings(tls_broker, certs, "SASL_SSL"), "sasl.password": "wrong"}, "Authentication failed"),
         ({**confluent_settings(tls_broker, certs, "SSL"), "ssl.ca.location": str(other.ca)}, "certificate verify failed"),
     ]:
-        flags = [arg for key, value in settings.items() if key != "bootstrap.servers" for arg in ("-X", f"{key}={value}")]
         # kcat retries until its metadata timeout (-m) whatever the error; the error comes with the first
         # attempt, so a short timeout, waited out by both together.
-        runs.append((subprocess.Popen([kcat, "-b", settings["bootstrap.servers"], *flags, "-L", "-m", "4"],
+        runs.append((subprocess.Popen([kcat, *kcat_arguments(settings), "-L", "-m", "4"],
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True), expected))
     for proc, expected in runs:
         _, stderr = proc.communicate(timeout=60)
@@ -219,9 +201,7 @@ def test_aiokafka_reports_a_wrong_password_and_an_untrusted_certificate(tls_brok
         finally:
             await producer.stop()
 
-    wrong = {"bootstrap_servers": address(tls_broker, "SASL_SSL"), "security_protocol": "SASL_SSL",
-             "ssl_context": create_ssl_context(cafile=str(certs.ca)), "sasl_mechanism": "SCRAM-SHA-256",
-             "sasl_plain_username": "carol", "sasl_plain_password": "wrong"}
+    wrong = aiokafka_settings(tls_broker, "SASL_SSL", certs, **{**CAROL, "password": "wrong"})
     with pytest.raises(KafkaError):
         asyncio.run(start(**wrong))
     # aiokafka logs the broker's answer and raises a connection error
@@ -233,17 +213,10 @@ def test_aiokafka_reports_a_wrong_password_and_an_untrusted_certificate(tls_brok
         asyncio.run(start(**untrusted))
 
 
-def test_large_fetches_are_the_same_over_tls_copied_and_over_plaintext_sent_with_sendfile(tls_broker, certs, monkeypatch):
+def test_large_fetches_are_the_same_over_tls_copied_and_over_plaintext_sent_with_sendfile(tls_broker, certs, sendfile_sizes):
     from kcli.broker import sendfile_writer
 
-    sent = []
-    original = sendfile_writer._sendfile
-
-    async def counted(writer, part, on_wait):
-        sent.append(part.size)
-        return await original(writer, part, on_wait)
-
-    monkeypatch.setattr(sendfile_writer, "_sendfile", counted)
+    sent = sendfile_sizes
     values = [bytes([65 + i]) * 300_000 for i in range(4)]  # each batch well over sendfile_writer.COPY_BELOW
     producer = KafkaProducer(bootstrap_servers=tls_broker.bootstrap, max_request_size=1 << 21)
     for value in values:

@@ -4,15 +4,12 @@ security settings reach a SASL_SSL listener, and the binder's ``configuration.*`
 from __future__ import annotations
 
 import pytest
-from kafka import KafkaAdminClient
-from kafka.admin import UserScramCredentialUpsertion
 
-from kcli.broker.config import BrokerConfig
 from kcli.broker.server import run_in_thread
 from kcli.stream.kafka_binder import client_properties
 from kcli.stream.properties import StreamProperties
-from kcli.tools import certs as dev_certs
 from tests.stream.apps import start
+from tests.secured import add_scram_users, make_certs, secured_config
 from tests.stream.test_binders import UPPERCASE, _kafka_records, _produce
 
 SCRAM_JAAS = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="carol" password="carol-secret";'
@@ -38,20 +35,13 @@ def test_spring_boot_settings_merge_under_the_binders_as_in_spring():
 
 @pytest.fixture
 def sasl_ssl_broker(tmp_path):
-    certs = dev_certs.make(tmp_path / "certs", ["localhost", "127.0.0.1"])
-    running = run_in_thread(BrokerConfig.from_properties({
-        "listeners": "PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0",
-        "log.dirs": str(tmp_path / "logs"),
-        **certs.broker_properties(),
-        "sasl.enabled.mechanisms": "SCRAM-SHA-256",
-    }))
-    admin = KafkaAdminClient(bootstrap_servers=running.bootstrap)
+    certs = make_certs(tmp_path / "certs")
+    running = run_in_thread(secured_config(tmp_path / "logs", "PLAINTEXT,SASL_SSL", certs, mechanisms="SCRAM-SHA-256"))
     try:
-        admin.alter_user_scram_credentials([UserScramCredentialUpsertion("carol", "SCRAM-SHA-256", "carol-secret", iterations=4096)])
+        add_scram_users(running, {"carol": ("SCRAM-SHA-256", "carol-secret")})
+        yield running, certs
     finally:
-        admin.close()
-    yield running, certs
-    running.stop()
+        running.stop()
 
 
 def test_a_processor_binds_over_sasl_ssl_with_spring_boots_properties(sasl_ssl_broker, tmp_path):

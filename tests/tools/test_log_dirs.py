@@ -9,7 +9,7 @@ import pytest
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 
-from kcli.cli.render import _java_hash_order
+from kcli.cli.render.logs import _java_hash_order
 from kcli.tools import log_dirs as tool
 from kcli.tools.errors import ToolError
 

@@ -10,7 +10,13 @@ log_start_offset; v4, v6 and v7 change only error semantics; v8 adds
 record_errors and error_message (KIP-467), filled when log_validator refuses a batch. v9 is the first flexible version, left out.
 acks=0 gets no response at all. Internal topics (``__consumer_offsets``)
 are written by the broker only, as in Kafka. A transactional batch is appended only to a
-partition of the producer's open transaction (kcli/broker/txn/produce_check.py).
+partition of the producer's open transaction (kcli/broker/txn/produce_check.py); one in a
+request without a transactional id refuses the whole request with
+TRANSACTIONAL_ID_AUTHORIZATION_FAILED, authorizer or not, as KafkaApis does. The check
+reads the header the transaction check reads anyway, so plain batches cost nothing more;
+it comes at the partition's turn, where Kafka checks first: a plain batch of an earlier
+partition is then already appended (that partition alone is refused), and a partition
+refused earlier (unknown topic, bad acks, a batch log_validator refuses) keeps that error.
 
 When a partition's ``flush.messages`` is reached, the response waits for the
 fsync (shared with concurrent requests, run off the event loop); a failed
@@ -69,12 +75,14 @@ async def handle(request, ctx):
                 code = ErrorCode.CORRUPT_MESSAGE
             else:
                 try:
-                    result = _append(partition, p.records, ctx)
+                    result = _append(partition, p.records, ctx, request.transactional_id)
                     base, append_time = result.base_offset, result.log_append_time
                     appended.append((t.name, p.index))
                     if partition.flush_due():
                         durable.append((results, len(results), partition))
                 except AppendError as exc:
+                    if exc.code == ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED and not appended:
+                        return error_response(request, ctx, exc.code)
                     code, error_message = exc.code, exc.message or None
                     record_errors = list(exc.record_errors)
                 start = partition.log_start_offset
@@ -95,25 +103,28 @@ async def handle(request, ctx):
     return produce_codec.ProduceResponse(ctx.api_version, topics)
 
 
-def _append(partition, records, ctx):
+def _append(partition, records, ctx, transactional_id):
     """Kafka's per-request checks of one partition's records, then the partition's own append."""
     if ctx.api_version < 3:
-        return partition.append(_up_converted(records), ctx.now_ms)
+        return partition.append(_up_converted(records, partition), ctx.now_ms)
     try:
         log_validator.validate_produce_records(records, ctx.api_version)
     except log_validator.RecordValidationError as exc:
         raise AppendError(exc.code, exc.message) from None
     txns = ctx.state.txns
-    code = produce_check.check(records, partition.topic, partition.index, txns.coordinator if txns else None)
+    code = produce_check.check(records, partition.topic, partition.index, txns.coordinator if txns else None, transactional_id)
     if code != ErrorCode.NONE:
         raise AppendError(code)
     return partition.append(records, ctx.now_ms)
 
 
-def _up_converted(records):
+def _up_converted(records, partition):
     """Produce v0–v2: a message set of magic 0/1 as the magic-2 batch the log stores."""
     try:
         if legacy_records.magic_of(records) >= 2:
+            code = produce_check.check(records, partition.topic, partition.index, None, None)  # no transactional id below v3
+            if code != ErrorCode.NONE:
+                raise AppendError(code)
             return records
         return legacy_records.to_record_batch(records)
     except legacy_records.LegacyFormatError as exc:

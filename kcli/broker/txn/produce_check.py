@@ -1,4 +1,8 @@
-"""The check Produce makes of a transactional batch: its partition must be in the producer's open transaction.
+"""The checks Produce makes of a transactional batch: a transactional id, and its partition in the producer's open transaction.
+
+A request carrying a transactional batch without a transactional id (or below
+v3, which has none) is TRANSACTIONAL_ID_AUTHORIZATION_FAILED, with or without
+an authorizer, as KafkaApis.handleProduceRequest answers it.
 
 Kafka 3.9 verifies this with the coordinator before appending (KIP-890 part 1,
 ``transaction.partition.verification.enable``); a producer whose epoch was
@@ -12,9 +16,13 @@ from kcli.protocol.kafka import record_batch
 from kcli.protocol.kafka.errors import ErrorCode
 
 
-def check(records, topic: str, partition: int, coordinator) -> ErrorCode:
+def check(records, topic: str, partition: int, coordinator, transactional_id: str | None) -> ErrorCode:
     header = record_batch.unpack_header(records)
-    if header is None or not header.is_transactional or header.producer_id < 0:
+    if header is None or not header.is_transactional:
+        return ErrorCode.NONE
+    if transactional_id is None:
+        return ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+    if header.producer_id < 0:
         return ErrorCode.NONE
     if coordinator is None:
         return ErrorCode.INVALID_TXN_STATE

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kcli.cli.render import err, fail, out, warn
+from kcli.cli.render.output import err, fail, out, warn
 
 __all__ = ["binding_table", "fail", "live_status", "sent", "started", "stopped", "warn"]
 
