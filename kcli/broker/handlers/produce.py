@@ -28,7 +28,7 @@ from kafka.protocol.producer import ProduceResponse as Response
 from kcli.broker.log.partition import AppendError
 from kcli.broker.acl.bindings import TOPIC, WRITE
 from kcli.broker.txn import produce_check
-from kcli.protocol.kafka import legacy_records, log_validator, produce_codec
+from kcli.protocol.kafka import legacy_records, log_validator, produce_codec, record_batch
 from kcli.protocol.kafka.errors import ErrorCode
 
 ADVERTISED = (0, 8)
@@ -99,15 +99,17 @@ def _append(partition, records, ctx):
     """Kafka's per-request checks of one partition's records, then the partition's own append."""
     if ctx.api_version < 3:
         return partition.append(_up_converted(records), ctx.now_ms)
+    header = record_batch.unpack_header(records)  # parsed once: the checks and the append take it
     try:
-        log_validator.validate_produce_records(records, ctx.api_version)
+        log_validator.validate_produce_records(records, ctx.api_version, header)
     except log_validator.RecordValidationError as exc:
         raise AppendError(exc.code, exc.message) from None
-    txns = ctx.state.txns
-    code = produce_check.check(records, partition.topic, partition.index, txns.coordinator if txns else None)
-    if code != ErrorCode.NONE:
-        raise AppendError(code)
-    return partition.append(records, ctx.now_ms)
+    if header is not None and header.producer_id >= 0 and header.attributes & record_batch.ATTR_TRANSACTIONAL:
+        txns = ctx.state.txns
+        code = produce_check.check(records, partition.topic, partition.index, txns.coordinator if txns else None, header)
+        if code != ErrorCode.NONE:
+            raise AppendError(code)
+    return partition.append(records, ctx.now_ms, header=header)
 
 
 def _up_converted(records):

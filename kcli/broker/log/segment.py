@@ -393,7 +393,9 @@ class LogSegment:
             if self._index_due(header.last_offset, header.size):
                 entries.append((header.last_offset, position + header.position, self.max_timestamp, self.offset_of_max_timestamp))
         try:
-            write_all(self._writer, data)
+            written = self._writer.write(data)
+            if written != len(data):  # a short write: the rest, or ENOSPC
+                write_all(self._writer, memoryview(data)[written or 0 :])
             for offset, at, timestamp, offset_of_timestamp in entries:
                 self.index.append(offset, at)
                 self.time_index.maybe_append(timestamp, offset_of_timestamp)

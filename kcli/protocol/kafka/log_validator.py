@@ -82,11 +82,12 @@ class _BadRecord(Exception):
     """Raised inside the walk; carries the message of the record being read."""
 
 
-def validate_produce_records(records, version: int) -> None:
+def validate_produce_records(records, version: int, first: BatchHeader | None = None) -> None:
     """Kafka's ProduceRequest.validateRecords, for one partition of a Produce request (v3+): a single
     RecordBatch of magic 2, and zstd only from v7. Batches cut short are left to the append, which
-    refuses them whole."""
-    first = unpack_header(records)
+    refuses them whole. ``first`` is ``unpack_header(records)`` when the caller has it."""
+    if first is None:
+        first = unpack_header(records)
     if first is None:
         return
     if first.magic != 2:
