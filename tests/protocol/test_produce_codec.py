@@ -90,6 +90,10 @@ def _responses(version: int):
         ("s\u00e9cond", []),
         ("", [R(-1, 3, error_message=None)]),
     ], throttle_time_ms=17)
+    # an error message without record errors (v8), and a topic named twice (its encoded name is remembered)
+    yield produce_codec.ProduceResponse(version, [
+        ("t", [R(2, 4, error_message="Cannot append to internal topic")]), ("t", [R(1, 0, 7, -1, 3)]),
+    ])
     yield produce_codec.ProduceResponse(version, [])
 
 

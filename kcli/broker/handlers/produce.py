@@ -36,6 +36,7 @@ ADVERTISED = (0, 8)
 _Topic = Response.TopicProduceResponse
 _Partition = _Topic.PartitionProduceResponse
 _Answer = produce_codec.PartitionProduceResponse
+_NONE = ErrorCode.NONE
 
 
 def decode_body(frame, head):
@@ -43,19 +44,25 @@ def decode_body(frame, head):
     return produce_codec.decode_request(frame, head.end, head.api_version)
 
 
-async def handle(request, ctx):
-    acks_ok = request.acks in (-1, 0, 1)
+def handle(request, ctx):
+    """The response, or None for acks=0; when an answer must wait for an fsync (flush.messages), a coroutine
+    that gives it once the fsync is done (so a request that waits for nothing runs no coroutine of its own)."""
+    acks = request.acks
+    acks_ok = acks in (-1, 0, 1)
+    state = ctx.state
+    catalog = state.catalog
     appended = []  # (topic, partition) keys of the partitions that grew
     durable = []  # (results, i, partition): answers that wait for an fsync
     topics = []
     for t in request.topic_data:
-        topic = ctx.catalog.topics.get(t.name)
+        name = t.name
+        topic = catalog.topics.get(name)
         internal = topic is not None and topic.internal
-        allowed = ctx.authorized(WRITE, TOPIC, t.name)
+        allowed = ctx.authorized(WRITE, TOPIC, name)
         results = []
         for p in t.partition_data:
-            partition = ctx.catalog.partition(t.name, p.index)
-            code, base, append_time, start = ErrorCode.NONE, -1, -1, -1
+            partition = catalog.partition(name, p.index)
+            code, base, append_time, start = _NONE, -1, -1, -1
             record_errors, error_message = [], None
             if not acks_ok:
                 code = ErrorCode.INVALID_REQUIRED_ACKS
@@ -71,7 +78,7 @@ async def handle(request, ctx):
                 try:
                     result = _append(partition, p.records, ctx)
                     base, append_time = result.base_offset, result.log_append_time
-                    appended.append((t.name, p.index))
+                    appended.append((name, p.index))
                     if partition.flush_due():
                         durable.append((results, len(results), partition))
                 except AppendError as exc:
@@ -79,20 +86,26 @@ async def handle(request, ctx):
                     record_errors = list(exc.record_errors)
                 start = partition.log_start_offset
             results.append(_Answer(p.index, code, base, append_time, start, record_errors, error_message))
-        topics.append((t.name, results))
+        topics.append((name, results))
     for key in appended:
-        ctx.state.appends.notify(key)  # wakes the fetches waiting on that partition only
+        state.appends.notify(key)  # wakes the fetches waiting on that partition only
     if durable:
-        flushed = ctx.state.flusher.flush(p for _, _, p in durable)
-        if request.acks == 0:
+        flushed = state.flusher.flush(p for _, _, p in durable)
+        if acks == 0:
             return None
-        failed = await flushed
-        for results, i, partition in durable:
-            if partition in failed:
-                results[i] = _Answer(results[i].index, ErrorCode.KAFKA_STORAGE_ERROR, log_start_offset=partition.log_start_offset)
-    if request.acks == 0:
+        return _after_fsync(flushed, durable, produce_codec.ProduceResponse(ctx.api_version, topics))
+    if acks == 0:
         return None
     return produce_codec.ProduceResponse(ctx.api_version, topics)
+
+
+async def _after_fsync(flushed, durable, response):
+    """``response`` once the fsync round ``flushed`` is done: KAFKA_STORAGE_ERROR for the partitions it failed."""
+    failed = await flushed
+    for results, i, partition in durable:
+        if partition in failed:
+            results[i] = _Answer(results[i].index, ErrorCode.KAFKA_STORAGE_ERROR, log_start_offset=partition.log_start_offset)
+    return response
 
 
 def _append(partition, records, ctx):

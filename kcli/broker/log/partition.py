@@ -576,7 +576,7 @@ class Partition:
 
     def flush_due(self) -> bool:
         """Whether ``flush.messages`` asks for an fsync before the last append is acknowledged."""
-        return flush_policy.due_by_count(self.unflushed_messages, self.config.flush_messages)
+        return flush_policy.due_by_count(self.segments[-1].next_offset - self.recovery_point, self.config.flush_messages)
 
     def flush_job(self) -> FlushJob | None:
         """What an fsync up to the log end covers now, or None when nothing is unflushed.

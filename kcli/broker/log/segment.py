@@ -384,26 +384,31 @@ class LogSegment:
         positions relative to ``data``); ``max_timestamp`` is the largest of them.
         """
         position = self.size
-        time_entries = len(self.time_index)
         saved = self.max_timestamp, self.offset_of_max_timestamp, self._bytes_since_index
-        entries = []
+        entries = None
         for header in record_batch.iter_headers(data) if headers is None else headers:
             if header.max_timestamp > self.max_timestamp:
                 self.max_timestamp, self.offset_of_max_timestamp = header.max_timestamp, header.last_offset
-            if self._index_due(header.last_offset, header.size):
+            if self._bytes_since_index <= self.index_interval_bytes:
+                self._bytes_since_index += header.size  # no entry due: what _index_due would count
+            elif self._index_due(header.last_offset, header.size):
+                if entries is None:
+                    entries = []
                 entries.append((header.last_offset, position + header.position, self.max_timestamp, self.offset_of_max_timestamp))
+        time_entries = len(self.time_index)
         try:
             written = self._writer.write(data)
             if written != len(data):  # a short write: the rest, or ENOSPC
                 write_all(self._writer, memoryview(data)[written or 0 :])
-            for offset, at, timestamp, offset_of_timestamp in entries:
-                self.index.append(offset, at)
-                self.time_index.maybe_append(timestamp, offset_of_timestamp)
+            if entries is not None:
+                for offset, at, timestamp, offset_of_timestamp in entries:
+                    self.index.append(offset, at)
+                    self.time_index.maybe_append(timestamp, offset_of_timestamp)
         except OSError:
             self.max_timestamp, self.offset_of_max_timestamp, self._bytes_since_index = saved
             self._cut(position, time_entries)
             raise
-        self.size += len(data)
+        self.size = position + len(data)
         self.next_offset = last_offset + 1
         return position
 
