@@ -90,6 +90,7 @@ def _responses(version: int):
         ("s\u00e9cond", []),
         ("", [R(-1, 3, error_message=None)]),
     ], throttle_time_ms=17)
+    yield produce_codec.ProduceResponse(version, [("\u00e9t\u00e9", [R(5, 3)])], throttle_time_ms=250)  # one partition, an error
     # an error message without record errors (v8), and a topic named twice (its encoded name is remembered)
     yield produce_codec.ProduceResponse(version, [
         ("t", [R(2, 4, error_message="Cannot append to internal topic")]), ("t", [R(1, 0, 7, -1, 3)]),

@@ -59,7 +59,7 @@ class AppendError(Exception):
         self.record_errors = record_errors or []  # (batch_index, message): Produce v8+ reports them
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass costs more to build, once per produced partition
 class AppendResult:
     base_offset: int
     log_append_time: int  # -1 unless the topic uses LogAppendTime

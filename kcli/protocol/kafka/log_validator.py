@@ -117,7 +117,8 @@ def validate_batch(buf, header: BatchHeader, topic_partition: str, compacted: bo
         start, end = 0, len(records)
     null_keys: list[int] | range = []
     try:
-        key_length = _fast_walk(records, start, end, header.records_count)
+        count = header.records_count
+        key_length = _fast_walk(records, start, end, count) if _FAST_MIN_RECORDS <= count <= _FAST_MAX_RECORDS else None
         if key_length is None:
             null_keys = _walk(records, start, end, header.records_count, compacted)
         elif compacted and key_length < 0:

@@ -42,6 +42,14 @@ _PARTITION_V0 = struct.Struct(">ihq")  # index, error_code, base_offset
 _PARTITION_V2 = struct.Struct(">ihqq")  # + log_append_time_ms
 _PARTITION_V5 = struct.Struct(">ihqqq")  # + log_start_offset
 _NO_RECORD_ERRORS = b"\x00\x00\x00\x00"
+# a response of one topic with one partition and no error message: frame size, correlation id, topic count 1, the
+# name, then partition count 1, the partition, (v8+) no record_errors and a null error_message, (v1+) throttle_time_ms
+_FRAME_HEAD_COUNT = struct.Struct(">iii")
+_ONE_V0 = struct.Struct(">iihq")
+_ONE_V1 = struct.Struct(">iihqi")
+_ONE_V2 = struct.Struct(">iihqqi")
+_ONE_V5 = struct.Struct(">iihqqqi")
+_ONE_V8 = struct.Struct(">iihqqqihi")
 _NO_ERRORS = _NO_RECORD_ERRORS + b"\xff\xff"  # no record_errors, a null error_message (v8+)
 _TOPIC_NAMES: dict[str, bytes] = {}
 _TOPIC_NAMES_KEPT = 4096
@@ -136,8 +144,26 @@ def decode_request(frame: bytes | memoryview, start: int, version: int) -> Produ
 def encode_response(response: ProduceResponse, correlation_id: int) -> bytes:
     """The framed response: int32 size, correlation id, then the body of ``response.version``."""
     version = response.version
+    responses = response.responses
+    if len(responses) == 1 and len(responses[0][1]) == 1:  # one partition, a producer's usual request: two packs
+        name, (p,) = responses[0]
+        if not p.record_errors and p.error_message is None:
+            if version >= 8:
+                tail = _ONE_V8.pack(1, p.index, p.error_code, p.base_offset, p.log_append_time_ms, p.log_start_offset, 0, -1,
+                                    response.throttle_time_ms)
+            elif version >= 5:
+                tail = _ONE_V5.pack(1, p.index, p.error_code, p.base_offset, p.log_append_time_ms, p.log_start_offset,
+                                    response.throttle_time_ms)
+            elif version >= 2:
+                tail = _ONE_V2.pack(1, p.index, p.error_code, p.base_offset, p.log_append_time_ms, response.throttle_time_ms)
+            elif version == 1:
+                tail = _ONE_V1.pack(1, p.index, p.error_code, p.base_offset, response.throttle_time_ms)
+            else:
+                tail = _ONE_V0.pack(1, p.index, p.error_code, p.base_offset)
+            encoded = _topic_name(name)
+            return b"".join((_FRAME_HEAD_COUNT.pack(8 + len(encoded) + len(tail), correlation_id, 1), encoded, tail))
     out = bytearray(8)
-    out += _I32.pack(len(response.responses))
+    out += _I32.pack(len(responses))
     for name, partitions in response.responses:
         out += _topic_name(name)
         out += _I32.pack(len(partitions))
