@@ -339,7 +339,7 @@ class Partition:
         a request of exactly that one batch is not parsed again.
         """
         data = bytearray(records)
-        if header is not None and header.position == 0 and header.size == len(data):
+        if header is not None and header.position == 0 and record_batch.LOG_OVERHEAD + header.batch_length == len(data):
             headers = [header]
         else:
             headers = list(record_batch.iter_headers(data))
@@ -372,7 +372,7 @@ class Partition:
             if duplicate is not None:
                 return AppendResult(duplicate.first_offset, -1)
 
-        next_offset = self.log_end_offset
+        next_offset = self.segments[-1].next_offset  # the log end offset
         base_offset = next_offset
         max_timestamp = -1
         append_time = now_ms if config.log_append_time else -1

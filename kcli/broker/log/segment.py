@@ -395,7 +395,7 @@ class LogSegment:
                 if entries is None:
                     entries = []
                 entries.append((header.last_offset, position + header.position, self.max_timestamp, self.offset_of_max_timestamp))
-        time_entries = len(self.time_index)
+        time_entries = len(self.time_index) if entries is not None else -1  # -1: the time index is not touched
         try:
             written = self._writer.write(data)
             if written != len(data):  # a short write: the rest, or ENOSPC
@@ -406,7 +406,7 @@ class LogSegment:
                     self.time_index.maybe_append(timestamp, offset_of_timestamp)
         except OSError:
             self.max_timestamp, self.offset_of_max_timestamp, self._bytes_since_index = saved
-            self._cut(position, time_entries)
+            self._cut(position, time_entries if time_entries >= 0 else len(self.time_index))
             raise
         self.size = position + len(data)
         self.next_offset = last_offset + 1
