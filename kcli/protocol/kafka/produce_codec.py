@@ -37,6 +37,7 @@ MAX_VERSION = 8
 _I16 = struct.Struct(">h")
 _I32 = struct.Struct(">i")
 _ACKS_TIMEOUT_COUNT = struct.Struct(">hii")  # acks, timeout_ms, the topic_data count
+_ONE_PARTITION_HEAD = struct.Struct(">iii")  # partition_data count, index, records size
 _FRAME_HEAD = struct.Struct(">ii")  # frame size, correlation id
 _PARTITION_V0 = struct.Struct(">ihq")  # index, error_code, base_offset
 _PARTITION_V2 = struct.Struct(">ihqq")  # + log_append_time_ms
@@ -113,6 +114,15 @@ def decode_request(frame: bytes | memoryview, start: int, version: int) -> Produ
                 transactional_id, pos = read_nullable_string(view, pos, "ProduceRequest", "transactional_id")
         acks, timeout_ms, topic_count = _ACKS_TIMEOUT_COUNT.unpack_from(view, pos)
         pos += 10
+        if topic_count == 1:  # a producer's usual request: one topic, one partition, the records to the end
+            (n,) = _I16.unpack_from(view, pos)
+            at = pos + 2 + n + 12  # where the records begin
+            if n >= 0 and at <= len(view):
+                partition_count, index, size = _ONE_PARTITION_HEAD.unpack_from(view, at - 12)
+                if partition_count == 1 and size >= 0 and at + size == len(view):
+                    name = str(view[pos + 2 : pos + 2 + n], "utf-8")
+                    topic = TopicProduceData(name, [PartitionProduceData(index, view[at:])])
+                    return ProduceRequest(transactional_id, acks, timeout_ms, [topic])
         if topic_count < 0:
             raise MalformedFrame("cannot decode ProduceRequest: non-nullable field topic_data was serialized as null")
         topics = []
@@ -138,6 +148,8 @@ def decode_request(frame: bytes | memoryview, start: int, version: int) -> Produ
             topics.append(TopicProduceData(name, partitions))
     except (struct.error, IndexError) as exc:
         raise MalformedFrame(f"cannot decode ProduceRequest v{version}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise MalformedFrame(f"cannot decode ProduceRequest: {exc}") from None
     return ProduceRequest(transactional_id, acks, timeout_ms, topics)
 
 
