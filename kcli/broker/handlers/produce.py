@@ -19,7 +19,11 @@ write or fsync answers KAFKA_STORAGE_ERROR for that partition.
 Hot path: the request body is decoded by produce_codec, its records left as views
 into the received frame, and the response is encoded by hand there (both checked
 byte for byte against kafka-python's classes); only ``error_response`` uses
-kafka-python's Response.
+kafka-python's Response. ``handle`` is a plain function: only an answer that
+waits for an fsync goes on as a coroutine, so a request that waits for nothing
+is served without one (the channel answers it without a Task). Each batch
+header is parsed once, and the request checks, the transaction check and the
+append all read that one.
 """
 
 from kafka.protocol.producer import ProduceRequest as Request
