@@ -120,3 +120,16 @@ def test_an_older_segment_recovered_on_first_use_keeps_no_index_file_open(tmp_pa
     assert segment.open_files() == 1  # the reader the read keeps; the rebuilt indexes' files are closed
     assert _held_paths(tmp_path / "t-0") in (None, {p.active.log_path.name, segment.log_path.name})
     p.close()
+
+
+def test_only_a_lazily_opened_segment_has_a_class_with_getattr(tmp_path):
+    # a class with __getattr__ makes every attribute read of its instances slow: the active segment, appended to
+    # on every produce, must not have one
+    _filled(tmp_path)
+    p = _open(tmp_path)
+    assert not hasattr(type(p.active), "__getattr__")
+    assert all(hasattr(type(s), "__getattr__") for s in p.segments[:-1])
+    assert p.segments[0].max_timestamp == 1_000 + p.segments[1].base_offset - 1  # loaded on first use, as before
+    p.append(record_batch([b"more"], timestamp_ms=5_000), now_ms=0)
+    assert not hasattr(type(p.active), "__getattr__")
+    p.close()

@@ -58,14 +58,36 @@ def test_records_are_views_into_the_received_frame(version):
 
 
 @pytest.mark.parametrize("version", VERSIONS)
-def test_every_truncation_is_malformed(version):
+@pytest.mark.parametrize("which", [0, 1])  # one topic with one partition (read by the shortcut), and several
+def test_every_truncation_is_malformed(version, which):
     # Kafka's generated reader refuses a body cut anywhere; kafka-python reads some cuts as shorter strings or records.
-    data = _frame(list(_requests(version))[1])
+    data = _frame(list(_requests(version))[which])
     head = frame.peek_head(data)
     for end in range(head.end, len(data)):
         cut = data[:end]
         with pytest.raises(frame.MalformedFrame):
             produce.decode_body(cut, head)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_one_partition_followed_by_more_bytes_decodes_as_kafka_python_decodes_it(version):
+    # the one-partition shortcut takes only records that end the request; anything else is read the long way
+    data = _frame(next(_requests(version))) + b"\x00\x01"
+    theirs = ProduceRequest.decode(data, version=version, header=True)
+    ours = produce.decode_body(data, frame.peek_head(data))
+    expected = _as_dict(theirs)
+    if version < 3:
+        expected["transactional_id"] = None
+    assert _as_dict(ours) == expected
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_a_topic_name_that_is_not_utf8_is_malformed(version):
+    data = bytearray(_frame(ProduceRequest(version=version, transactional_id=None, acks=1, timeout_ms=1,
+                                           topic_data=[T(name="\u00e9", partition_data=[P(index=0, records=b"x")])])))
+    data[data.index("\u00e9".encode())] = 0xFF
+    with pytest.raises(frame.MalformedFrame, match="utf-8"):
+        produce.decode_body(bytes(data), frame.peek_head(data))
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -90,6 +112,11 @@ def _responses(version: int):
         ("s\u00e9cond", []),
         ("", [R(-1, 3, error_message=None)]),
     ], throttle_time_ms=17)
+    yield produce_codec.ProduceResponse(version, [("\u00e9t\u00e9", [R(5, 3)])], throttle_time_ms=250)  # one partition, an error
+    # an error message without record errors (v8), and a topic named twice (its encoded name is remembered)
+    yield produce_codec.ProduceResponse(version, [
+        ("t", [R(2, 4, error_message="Cannot append to internal topic")]), ("t", [R(1, 0, 7, -1, 3)]),
+    ])
     yield produce_codec.ProduceResponse(version, [])
 
 

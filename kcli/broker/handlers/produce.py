@@ -25,7 +25,11 @@ write or fsync answers KAFKA_STORAGE_ERROR for that partition.
 Hot path: the request body is decoded by produce_codec, its records left as views
 into the received frame, and the response is encoded by hand there (both checked
 byte for byte against kafka-python's classes); only ``error_response`` uses
-kafka-python's Response.
+kafka-python's Response. ``handle`` is a plain function: only an answer that
+waits for an fsync goes on as a coroutine, so a request that waits for nothing
+is served without one (the channel answers it without a Task). Each batch
+header is parsed once, and the request checks, the transaction check and the
+append all read that one.
 """
 
 from kafka.protocol.producer import ProduceRequest as Request
@@ -34,7 +38,7 @@ from kafka.protocol.producer import ProduceResponse as Response
 from kcli.broker.log.partition import AppendError
 from kcli.broker.acl.bindings import TOPIC, WRITE
 from kcli.broker.txn import produce_check
-from kcli.protocol.kafka import legacy_records, log_validator, produce_codec
+from kcli.protocol.kafka import legacy_records, log_validator, produce_codec, record_batch
 from kcli.protocol.kafka.errors import ErrorCode
 
 ADVERTISED = (0, 8)
@@ -42,6 +46,7 @@ ADVERTISED = (0, 8)
 _Topic = Response.TopicProduceResponse
 _Partition = _Topic.PartitionProduceResponse
 _Answer = produce_codec.PartitionProduceResponse
+_NONE = ErrorCode.NONE
 
 
 def decode_body(frame, head):
@@ -49,19 +54,25 @@ def decode_body(frame, head):
     return produce_codec.decode_request(frame, head.end, head.api_version)
 
 
-async def handle(request, ctx):
-    acks_ok = request.acks in (-1, 0, 1)
+def handle(request, ctx):
+    """The response, or None for acks=0; when an answer must wait for an fsync (flush.messages), a coroutine
+    that gives it once the fsync is done (so a request that waits for nothing runs no coroutine of its own)."""
+    acks = request.acks
+    acks_ok = acks in (-1, 0, 1)
+    state = ctx.state
+    catalog = state.catalog
     appended = []  # (topic, partition) keys of the partitions that grew
     durable = []  # (results, i, partition): answers that wait for an fsync
     topics = []
     for t in request.topic_data:
-        topic = ctx.catalog.topics.get(t.name)
+        name = t.name
+        topic = catalog.topics.get(name)
         internal = topic is not None and topic.internal
-        allowed = ctx.authorized(WRITE, TOPIC, t.name)
+        allowed = state.authorizer is None or ctx.authorized(WRITE, TOPIC, name)
         results = []
         for p in t.partition_data:
-            partition = ctx.catalog.partition(t.name, p.index)
-            code, base, append_time, start = ErrorCode.NONE, -1, -1, -1
+            partition = catalog.partition(name, p.index)
+            code, base, append_time, start = _NONE, -1, -1, -1
             record_errors, error_message = [], None
             if not acks_ok:
                 code = ErrorCode.INVALID_REQUIRED_ACKS
@@ -77,7 +88,7 @@ async def handle(request, ctx):
                 try:
                     result = _append(partition, p.records, ctx, request.transactional_id)
                     base, append_time = result.base_offset, result.log_append_time
-                    appended.append((t.name, p.index))
+                    appended.append((name, p.index))
                     if partition.flush_due():
                         durable.append((results, len(results), partition))
                 except AppendError as exc:
@@ -87,35 +98,44 @@ async def handle(request, ctx):
                     record_errors = list(exc.record_errors)
                 start = partition.log_start_offset
             results.append(_Answer(p.index, code, base, append_time, start, record_errors, error_message))
-        topics.append((t.name, results))
+        topics.append((name, results))
     for key in appended:
-        ctx.state.appends.notify(key)  # wakes the fetches waiting on that partition only
+        state.appends.notify(key)  # wakes the fetches waiting on that partition only
     if durable:
-        flushed = ctx.state.flusher.flush(p for _, _, p in durable)
-        if request.acks == 0:
+        flushed = state.flusher.flush(p for _, _, p in durable)
+        if acks == 0:
             return None
-        failed = await flushed
-        for results, i, partition in durable:
-            if partition in failed:
-                results[i] = _Answer(results[i].index, ErrorCode.KAFKA_STORAGE_ERROR, log_start_offset=partition.log_start_offset)
-    if request.acks == 0:
+        return _after_fsync(flushed, durable, produce_codec.ProduceResponse(ctx.api_version, topics))
+    if acks == 0:
         return None
     return produce_codec.ProduceResponse(ctx.api_version, topics)
+
+
+async def _after_fsync(flushed, durable, response):
+    """``response`` once the fsync round ``flushed`` is done: KAFKA_STORAGE_ERROR for the partitions it failed."""
+    failed = await flushed
+    for results, i, partition in durable:
+        if partition in failed:
+            results[i] = _Answer(results[i].index, ErrorCode.KAFKA_STORAGE_ERROR, log_start_offset=partition.log_start_offset)
+    return response
 
 
 def _append(partition, records, ctx, transactional_id):
     """Kafka's per-request checks of one partition's records, then the partition's own append."""
     if ctx.api_version < 3:
         return partition.append(_up_converted(records, partition), ctx.now_ms)
+    header = record_batch.unpack_header(records)  # parsed once: the checks and the append take it
     try:
-        log_validator.validate_produce_records(records, ctx.api_version)
+        log_validator.validate_produce_records(records, ctx.api_version, header)
     except log_validator.RecordValidationError as exc:
         raise AppendError(exc.code, exc.message) from None
-    txns = ctx.state.txns
-    code = produce_check.check(records, partition.topic, partition.index, txns.coordinator if txns else None, transactional_id)
-    if code != ErrorCode.NONE:
-        raise AppendError(code)
-    return partition.append(records, ctx.now_ms)
+    if header is not None and header.attributes & record_batch.ATTR_TRANSACTIONAL:
+        txns = ctx.state.txns
+        code = produce_check.check(records, partition.topic, partition.index, txns.coordinator if txns else None,
+                                   transactional_id, header)
+        if code != ErrorCode.NONE:
+            raise AppendError(code)
+    return partition.append(records, ctx.now_ms, header=header)
 
 
 def _up_converted(records, partition):

@@ -59,7 +59,7 @@ class AppendError(Exception):
         self.record_errors = record_errors or []  # (batch_index, message): Produce v8+ reports them
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass costs more to build, once per produced partition
 class AppendResult:
     base_offset: int
     log_append_time: int  # -1 unless the topic uses LogAppendTime
@@ -125,6 +125,7 @@ class Partition:
         self.directory = directory
         self.topic = topic
         self.index = index
+        self._name = f"{topic}-{index}"  # as Kafka's messages name a topic-partition
         self.config = config
         self.segments: list[LogSegment] = []
         self._bases: list[int] = []
@@ -329,21 +330,27 @@ class Partition:
 
     # -- produce -------------------------------------------------------------
 
-    def append(self, records, now_ms: int, from_client: bool = True) -> AppendResult:
+    def append(self, records, now_ms: int, from_client: bool = True, header: record_batch.BatchHeader | None = None) -> AppendResult:
         """Validate, assign offsets and write the batches of one produce request.
 
         A coordinator's own batch (``from_client=False``, Kafka's AppendOrigin.COORDINATOR) skips the
         client rules and sequence checks: transactional offset commits carry a producer id and no sequence.
+        ``header`` is the first batch's header when the caller has parsed it already (Produce's checks do):
+        a request of exactly that one batch is not parsed again.
         """
         data = bytearray(records)
-        headers = list(record_batch.iter_headers(data))
-        if not headers or headers[-1].position + headers[-1].size != len(data):
-            raise AppendError(ErrorCode.CORRUPT_MESSAGE, "record set is not a whole number of record batches")
+        if header is not None and header.position == 0 and record_batch.LOG_OVERHEAD + header.batch_length == len(data):
+            headers = [header]
+        else:
+            headers = list(record_batch.iter_headers(data))
+            if not headers or headers[-1].position + headers[-1].size != len(data):
+                raise AppendError(ErrorCode.CORRUPT_MESSAGE, "record set is not a whole number of record batches")
+        config = self.config
         for header in headers:
-            if header.size > self.config.max_message_bytes:
+            if header.size > config.max_message_bytes:
                 raise AppendError(
                     ErrorCode.MESSAGE_TOO_LARGE,
-                    f"The record batch size {header.size} bytes exceeds the maximum allowed {self.config.max_message_bytes}",
+                    f"The record batch size {header.size} bytes exceeds the maximum allowed {config.max_message_bytes}",
                 )
             try:
                 record_batch.validate(data, header)
@@ -352,7 +359,7 @@ class Partition:
             if not from_client:
                 continue
             try:
-                log_validator.validate_batch(data, header, f"{self.topic}-{self.index}", self.config.compact)
+                log_validator.validate_batch(data, header, self._name, config.compact)
             except log_validator.RecordValidationError as exc:
                 raise AppendError(exc.code, exc.message, exc.record_errors) from None
 
@@ -365,56 +372,58 @@ class Partition:
             if duplicate is not None:
                 return AppendResult(duplicate.first_offset, -1)
 
-        next_offset = self.log_end_offset
+        next_offset = self.segments[-1].next_offset  # the log end offset
         base_offset = next_offset
         max_timestamp = -1
-        append_time = now_ms if self.config.log_append_time else -1
+        append_time = now_ms if config.log_append_time else -1
         for header in headers:
             record_batch.set_base_offset(data, header.position, next_offset)
             header.base_offset = next_offset
             if append_time >= 0:
                 record_batch.set_log_append_time(data, header, append_time)
                 header.max_timestamp = append_time
-            max_timestamp = max(max_timestamp, header.max_timestamp)
-            next_offset = header.next_offset
+            if header.max_timestamp > max_timestamp:
+                max_timestamp = header.max_timestamp
+            next_offset = next_offset + header.last_offset_delta + 1
 
         self._write(data, next_offset - 1, max_timestamp, now_ms, headers)
 
         for header in headers:
-            self._remember(header)
+            if header.producer_id >= 0:  # (the rest of _remember's conditions ask for a producer id too)
+                self._remember(header)
         return AppendResult(base_offset, append_time)
 
     def _write(self, data, last_offset: int, max_timestamp: int, now_ms: int, headers=None) -> None:
         """Roll if the segment is full, then write; a storage error takes the partition offline."""
         if self.offline is not None:
             raise AppendError(ErrorCode.KAFKA_STORAGE_ERROR, self.offline)
+        active = self.segments[-1]
         try:
-            if self._roll_due(len(data), last_offset, max_timestamp, now_ms):
+            if active.size and self._roll_due(active, len(data), last_offset, max_timestamp, now_ms):
                 self.roll(now_ms)  # as Kafka, also before an offset would overflow the segment's int32 index entries
-            self.active.append(data, last_offset, max_timestamp, headers)
+                active = self.segments[-1]
+            active.append(data, last_offset, max_timestamp, headers)
         except OSError as exc:
             self._go_offline(exc, f"append to {self.active.log_path}")
             raise AppendError(ErrorCode.KAFKA_STORAGE_ERROR, self.offline or "") from None
         if self.last_flush_ms is None:
             self.last_flush_ms = now_ms
-        if self.active.size == len(data):
+        if active.size == len(data):
             self._rolling_based_timestamp = max_timestamp  # the first append's (Kafka's LogSegment.append)
 
-    def _roll_due(self, messages_size: int, last_offset: int, max_timestamp: int, now_ms: int) -> bool:
-        """Kafka's LogSegment.shouldRoll for the active segment (roll.py)."""
-        active = self.active
-        if active.size == 0:
-            return False
+    def _roll_due(self, active: LogSegment, messages_size: int, last_offset: int, max_timestamp: int, now_ms: int) -> bool:
+        """Kafka's LogSegment.shouldRoll for the ``active`` segment, which holds something (roll.py)."""
         if self._active_created_ms is None:
             self._active_created_ms = now_ms  # kcli: a reopened segment's clock starts at its first append
         if self._rolling_based_timestamp is None:
             first = record_batch.unpack_header(active.read(active.base_offset, 0, min_one_batch=True))
             self._rolling_based_timestamp = first.max_timestamp if first is not None else -1
-        params = segment_roll.RollParams(self.config.segment_ms, self.config.segment_bytes, max_timestamp, messages_size, now_ms)
-        return segment_roll.should_roll(
-            params, active.size, len(active.index), segment_roll.max_index_entries(self.config.segment_index_bytes),
-            active.can_convert_to_relative_offset(last_offset), self._rolling_based_timestamp, self._active_created_ms,
-            self._roll_jitter_ms,
+        config = self.config
+        return segment_roll.roll_due(
+            active.size, messages_size, config.segment_bytes,
+            segment_roll.time_waited_for_roll(now_ms, max_timestamp, self._rolling_based_timestamp, self._active_created_ms),
+            config.segment_ms - self._roll_jitter_ms, len(active.index), segment_roll.max_index_entries(config.segment_index_bytes),
+            active.can_convert_to_relative_offset(last_offset),
         )
 
     def _go_offline(self, exc: OSError, doing: str) -> None:
@@ -567,7 +576,7 @@ class Partition:
 
     def flush_due(self) -> bool:
         """Whether ``flush.messages`` asks for an fsync before the last append is acknowledged."""
-        return flush_policy.due_by_count(self.unflushed_messages, self.config.flush_messages)
+        return flush_policy.due_by_count(self.segments[-1].next_offset - self.recovery_point, self.config.flush_messages)
 
     def flush_job(self) -> FlushJob | None:
         """What an fsync up to the log end covers now, or None when nothing is unflushed.

@@ -57,9 +57,18 @@ def should_roll(params: RollParams, size: int, index_entries: int, index_max_ent
     if size == 0:
         return False  # kcli: an empty segment is never rolled (its base offset already is the log end offset)
     waited = time_waited_for_roll(params.now, params.max_timestamp_in_messages, rolling_based_timestamp, created_ms)
+    return roll_due(size, params.messages_size, params.max_segment_bytes, waited, params.max_segment_ms - jitter_ms,
+                    index_entries, index_max_entries, offset_fits)
+
+
+def roll_due(size: int, messages_size: int, max_segment_bytes: int, waited: int, max_wait_ms: int, index_entries: int,
+             index_max_entries: int, offset_fits: bool) -> bool:
+    """The rule of ``should_roll`` for a segment holding ``size`` > 0 bytes, from plain numbers (the append
+    path's: no RollParams per append): ``waited`` is time_waited_for_roll's, ``max_wait_ms`` segment.ms minus
+    the segment's jitter."""
     return (
-        size > params.max_segment_bytes - params.messages_size
-        or waited > params.max_segment_ms - jitter_ms
+        size > max_segment_bytes - messages_size
+        or waited > max_wait_ms
         or index_entries >= index_max_entries
         or not offset_fits
     )

@@ -65,7 +65,7 @@ _SCAN_CHUNK = 64 * 1024
 _BAD_INDEX = object()  # _scan_for's answer when an index entry or a header on the way is impossible
 _SCAN = struct.Struct(">qi4xb6xi")  # a batch header's base_offset, batch_length, magic, last_offset_delta
 _PREAD = hasattr(os, "pread")  # not on Windows: seek and read there
-# what a segment opened lazily loads on first use (LogSegment.__getattr__)
+# what a segment opened lazily loads on first use (_LazyLogSegment.__getattr__)
 _LOADED_ON_FIRST_USE = frozenset(("index", "time_index", "next_offset", "max_timestamp", "offset_of_max_timestamp", "_bytes_since_index"))
 
 log = logging.getLogger("kcli.broker.log")
@@ -127,7 +127,7 @@ class LogSegment:
         Without ``recover`` the index and the tail are checked (see the module
         docstring) and the segment recovered if they fail. With ``lazy`` (an
         inactive segment needing no recovery) only the log's size is read now;
-        the rest waits for the segment's first use (``__getattr__``). Returns how
+        the rest waits for the segment's first use (``_LazyLogSegment``). Returns how
         many bytes were cut.
         """
         if lazy and not recover:
@@ -136,6 +136,7 @@ class LogSegment:
                 for name in (*_LOADED_ON_FIRST_USE, "_reader"):
                     delattr(self, name)
                 self._unloaded = True
+                self.__class__ = _LazyLogSegment
                 return 0
         try:
             self._reader = open(self.log_path, "rb")
@@ -153,23 +154,6 @@ class LogSegment:
         self._reader = open(self.log_path, "rb")
         self.index.reset()
         self.time_index.reset()
-
-    def __getattr__(self, name: str) -> Any:
-        """The state of a segment opened ``lazy``, on first use (Python asks only for attributes not set).
-
-        Its indexes, offsets and largest timestamp are loaded, checked as ``open`` checks
-        them (and the segment recovered if that fails), on the first read of any of them;
-        its reader is opened when a read needs it and then kept. The check's own reader
-        is closed after it, so a look at the largest timestamp (retention) holds no file.
-        """
-        state = self.__dict__
-        if state.get("_unloaded") and name in _LOADED_ON_FIRST_USE:
-            self._load()
-            return state[name]
-        if name == "_reader" and "_unloaded" in state:
-            reader = state["_reader"] = open(self.log_path, "rb")
-            return reader
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _load(self) -> None:
         state = self.__dict__
@@ -384,24 +368,31 @@ class LogSegment:
         positions relative to ``data``); ``max_timestamp`` is the largest of them.
         """
         position = self.size
-        time_entries = len(self.time_index)
         saved = self.max_timestamp, self.offset_of_max_timestamp, self._bytes_since_index
-        entries = []
+        entries = None
         for header in record_batch.iter_headers(data) if headers is None else headers:
             if header.max_timestamp > self.max_timestamp:
                 self.max_timestamp, self.offset_of_max_timestamp = header.max_timestamp, header.last_offset
-            if self._index_due(header.last_offset, header.size):
+            if self._bytes_since_index <= self.index_interval_bytes:
+                self._bytes_since_index += header.size  # no entry due: what _index_due would count
+            elif self._index_due(header.last_offset, header.size):
+                if entries is None:
+                    entries = []
                 entries.append((header.last_offset, position + header.position, self.max_timestamp, self.offset_of_max_timestamp))
+        time_entries = len(self.time_index) if entries is not None else -1  # -1: the time index is not touched
         try:
-            write_all(self._writer, data)
-            for offset, at, timestamp, offset_of_timestamp in entries:
-                self.index.append(offset, at)
-                self.time_index.maybe_append(timestamp, offset_of_timestamp)
+            written = self._writer.write(data)
+            if written != len(data):  # a short write: the rest, or ENOSPC
+                write_all(self._writer, memoryview(data)[written or 0 :])
+            if entries is not None:
+                for offset, at, timestamp, offset_of_timestamp in entries:
+                    self.index.append(offset, at)
+                    self.time_index.maybe_append(timestamp, offset_of_timestamp)
         except OSError:
             self.max_timestamp, self.offset_of_max_timestamp, self._bytes_since_index = saved
-            self._cut(position, time_entries)
+            self._cut(position, time_entries if time_entries >= 0 else len(self.time_index))
             raise
-        self.size += len(data)
+        self.size = position + len(data)
         self.next_offset = last_offset + 1
         return position
 
@@ -631,6 +622,32 @@ class LogSegment:
         self.log_path.unlink(missing_ok=True)
         self.log_path.with_suffix(".index").unlink(missing_ok=True)
         self.log_path.with_suffix(".timeindex").unlink(missing_ok=True)
+
+
+class _LazyLogSegment(LogSegment):
+    """A LogSegment opened ``lazy``: its missing state is loaded by ``__getattr__`` on first use.
+
+    A class of its own, set by ``open`` (and kept), because a class with ``__getattr__`` makes
+    every attribute read of its instances take CPython's slow, unspecialized path: the other
+    segments, the active one (appended to on every produce) among them, keep the fast one.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        """The state of a segment opened ``lazy``, on first use (Python asks only for attributes not set).
+
+        Its indexes, offsets and largest timestamp are loaded, checked as ``open`` checks
+        them (and the segment recovered if that fails), on the first read of any of them;
+        its reader is opened when a read needs it and then kept. The check's own reader
+        is closed after it, so a look at the largest timestamp (retention) holds no file.
+        """
+        state = self.__dict__
+        if state.get("_unloaded") and name in _LOADED_ON_FIRST_USE:
+            self._load()
+            return state[name]
+        if name == "_reader" and "_unloaded" in state:
+            reader = state["_reader"] = open(self.log_path, "rb")
+            return reader
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
 
 def _file_size(path: Path) -> int | None:

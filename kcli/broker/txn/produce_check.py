@@ -16,8 +16,11 @@ from kcli.protocol.kafka import record_batch
 from kcli.protocol.kafka.errors import ErrorCode
 
 
-def check(records, topic: str, partition: int, coordinator, transactional_id: str | None) -> ErrorCode:
-    header = record_batch.unpack_header(records)
+def check(records, topic: str, partition: int, coordinator, transactional_id: str | None,
+          header: record_batch.BatchHeader | None = None) -> ErrorCode:
+    """``header``: the records' first batch header (record_batch.unpack_header) when the caller has it."""
+    if header is None:
+        header = record_batch.unpack_header(records)
     if header is None or not header.is_transactional:
         return ErrorCode.NONE
     if transactional_id is None:

@@ -82,11 +82,12 @@ class _BadRecord(Exception):
     """Raised inside the walk; carries the message of the record being read."""
 
 
-def validate_produce_records(records, version: int) -> None:
+def validate_produce_records(records, version: int, first: BatchHeader | None = None) -> None:
     """Kafka's ProduceRequest.validateRecords, for one partition of a Produce request (v3+): a single
     RecordBatch of magic 2, and zstd only from v7. Batches cut short are left to the append, which
-    refuses them whole."""
-    first = unpack_header(records)
+    refuses them whole. ``first`` is ``unpack_header(records)`` when the caller has it."""
+    if first is None:
+        first = unpack_header(records)
     if first is None:
         return
     if first.magic != 2:
@@ -116,7 +117,8 @@ def validate_batch(buf, header: BatchHeader, topic_partition: str, compacted: bo
         start, end = 0, len(records)
     null_keys: list[int] | range = []
     try:
-        key_length = _fast_walk(records, start, end, header.records_count)
+        count = header.records_count
+        key_length = _fast_walk(records, start, end, count) if _FAST_MIN_RECORDS <= count <= _FAST_MAX_RECORDS else None
         if key_length is None:
             null_keys = _walk(records, start, end, header.records_count, compacted)
         elif compacted and key_length < 0:

@@ -36,12 +36,24 @@ MAX_VERSION = 8
 
 _I16 = struct.Struct(">h")
 _I32 = struct.Struct(">i")
-_ACKS_TIMEOUT = struct.Struct(">hi")
+_ACKS_TIMEOUT_COUNT = struct.Struct(">hii")  # acks, timeout_ms, the topic_data count
+_ONE_PARTITION_HEAD = struct.Struct(">iii")  # partition_data count, index, records size
 _FRAME_HEAD = struct.Struct(">ii")  # frame size, correlation id
 _PARTITION_V0 = struct.Struct(">ihq")  # index, error_code, base_offset
 _PARTITION_V2 = struct.Struct(">ihqq")  # + log_append_time_ms
 _PARTITION_V5 = struct.Struct(">ihqqq")  # + log_start_offset
 _NO_RECORD_ERRORS = b"\x00\x00\x00\x00"
+# a response of one topic with one partition and no error message: frame size, correlation id, topic count 1, the
+# name, then partition count 1, the partition, (v8+) no record_errors and a null error_message, (v1+) throttle_time_ms
+_FRAME_HEAD_COUNT = struct.Struct(">iii")
+_ONE_V0 = struct.Struct(">iihq")
+_ONE_V1 = struct.Struct(">iihqi")
+_ONE_V2 = struct.Struct(">iihqqi")
+_ONE_V5 = struct.Struct(">iihqqqi")
+_ONE_V8 = struct.Struct(">iihqqqihi")
+_NO_ERRORS = _NO_RECORD_ERRORS + b"\xff\xff"  # no record_errors, a null error_message (v8+)
+_TOPIC_NAMES: dict[str, bytes] = {}
+_TOPIC_NAMES_KEPT = 4096
 
 
 @dataclass(slots=True)
@@ -91,16 +103,26 @@ class ProduceResponse:
 
 def decode_request(frame: bytes | memoryview, start: int, version: int) -> ProduceRequest:
     """The body of a Produce request of ``version`` that begins at ``start`` of ``frame``; MalformedFrame when it does not parse."""
-    view = frame if isinstance(frame, memoryview) else memoryview(frame)
+    view = frame if type(frame) is memoryview else memoryview(frame)
     try:
         pos = start
         transactional_id = None
         if version >= 3:
-            transactional_id, pos = read_nullable_string(view, pos, "ProduceRequest", "transactional_id")
-        acks, timeout_ms = _ACKS_TIMEOUT.unpack_from(view, pos)
-        pos += 6
-        (topic_count,) = _I32.unpack_from(view, pos)
-        pos += 4
+            if view[pos] == 0xFF and view[pos + 1] == 0xFF:  # null, as a producer outside a transaction sends it
+                pos += 2
+            else:
+                transactional_id, pos = read_nullable_string(view, pos, "ProduceRequest", "transactional_id")
+        acks, timeout_ms, topic_count = _ACKS_TIMEOUT_COUNT.unpack_from(view, pos)
+        pos += 10
+        if topic_count == 1:  # a producer's usual request: one topic, one partition, the records to the end
+            (n,) = _I16.unpack_from(view, pos)
+            at = pos + 2 + n + 12  # where the records begin
+            if n >= 0 and at <= len(view):
+                partition_count, index, size = _ONE_PARTITION_HEAD.unpack_from(view, at - 12)
+                if partition_count == 1 and size >= 0 and at + size == len(view):
+                    name = str(view[pos + 2 : pos + 2 + n], "utf-8")
+                    topic = TopicProduceData(name, [PartitionProduceData(index, view[at:])])
+                    return ProduceRequest(transactional_id, acks, timeout_ms, [topic])
         if topic_count < 0:
             raise MalformedFrame("cannot decode ProduceRequest: non-nullable field topic_data was serialized as null")
         topics = []
@@ -124,18 +146,38 @@ def decode_request(frame: bytes | memoryview, start: int, version: int) -> Produ
                     pos = end
                 partitions.append(PartitionProduceData(index, records))
             topics.append(TopicProduceData(name, partitions))
-    except struct.error as exc:
+    except (struct.error, IndexError) as exc:
         raise MalformedFrame(f"cannot decode ProduceRequest v{version}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise MalformedFrame(f"cannot decode ProduceRequest: {exc}") from None
     return ProduceRequest(transactional_id, acks, timeout_ms, topics)
 
 
 def encode_response(response: ProduceResponse, correlation_id: int) -> bytes:
     """The framed response: int32 size, correlation id, then the body of ``response.version``."""
     version = response.version
+    responses = response.responses
+    if len(responses) == 1 and len(responses[0][1]) == 1:  # one partition, a producer's usual request: two packs
+        name, (p,) = responses[0]
+        if not p.record_errors and p.error_message is None:
+            if version >= 8:
+                tail = _ONE_V8.pack(1, p.index, p.error_code, p.base_offset, p.log_append_time_ms, p.log_start_offset, 0, -1,
+                                    response.throttle_time_ms)
+            elif version >= 5:
+                tail = _ONE_V5.pack(1, p.index, p.error_code, p.base_offset, p.log_append_time_ms, p.log_start_offset,
+                                    response.throttle_time_ms)
+            elif version >= 2:
+                tail = _ONE_V2.pack(1, p.index, p.error_code, p.base_offset, p.log_append_time_ms, response.throttle_time_ms)
+            elif version == 1:
+                tail = _ONE_V1.pack(1, p.index, p.error_code, p.base_offset, response.throttle_time_ms)
+            else:
+                tail = _ONE_V0.pack(1, p.index, p.error_code, p.base_offset)
+            encoded = _topic_name(name)
+            return b"".join((_FRAME_HEAD_COUNT.pack(8 + len(encoded) + len(tail), correlation_id, 1), encoded, tail))
     out = bytearray(8)
-    out += _I32.pack(len(response.responses))
+    out += _I32.pack(len(responses))
     for name, partitions in response.responses:
-        out += string(name)
+        out += _topic_name(name)
         out += _I32.pack(len(partitions))
         for p in partitions:
             if version >= 5:
@@ -150,10 +192,23 @@ def encode_response(response: ProduceResponse, correlation_id: int) -> bytes:
                     for batch_index, message in p.record_errors:
                         out += _I32.pack(batch_index)
                         out += string(message)
+                    out += string(p.error_message)
+                elif p.error_message is None:
+                    out += _NO_ERRORS
                 else:
                     out += _NO_RECORD_ERRORS
-                out += string(p.error_message)
+                    out += string(p.error_message)
     if version >= 1:
         out += _I32.pack(response.throttle_time_ms)
     _FRAME_HEAD.pack_into(out, 0, len(out) - 4, correlation_id)
     return bytes(out)
+
+
+def _topic_name(name: str) -> bytes:
+    """``string(name)``, remembered: a producer names the same topics request after request."""
+    encoded = _TOPIC_NAMES.get(name)
+    if encoded is None:
+        if len(_TOPIC_NAMES) >= _TOPIC_NAMES_KEPT:
+            _TOPIC_NAMES.clear()
+        encoded = _TOPIC_NAMES[name] = string(name)
+    return encoded
