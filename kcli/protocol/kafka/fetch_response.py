@@ -30,16 +30,20 @@ from typing import Any
 
 MAX_VERSION = 10
 
-_INT16 = struct.Struct(">h")
 _INT32 = struct.Struct(">i")
 _HEAD_V0 = struct.Struct(">ii")  # size, correlation_id
 _HEAD_V1 = struct.Struct(">iii")  # + throttle_time_ms
 _HEAD_V7 = struct.Struct(">iiihi")  # + error_code, session_id
-_PARTITION_V0 = struct.Struct(">ihq")
-_PARTITION_V4 = struct.Struct(">ihqq")
-_PARTITION_V5 = struct.Struct(">ihqqq")
+# a partition up to its aborted transactions (v4+), and with "null" and the records' length after them: the
+# usual partition (no aborted transactions, or before v4 none at all) is one pack
+_PARTITION_V4 = struct.Struct(">ihqqi")
+_PARTITION_V5 = struct.Struct(">ihqqqi")
+_PLAIN_V0 = struct.Struct(">ihqi")
+_PLAIN_V4 = struct.Struct(">ihqqii")
+_PLAIN_V5 = struct.Struct(">ihqqqii")
 _ABORTED = struct.Struct(">qq")
-_NULL_ARRAY = _INT32.pack(-1)
+_TOPIC_NAMES: dict[str, bytes] = {}  # name -> its int16 length and UTF-8 bytes (a response names its topics every time)
+_TOPIC_NAMES_KEPT = 10_000
 
 
 @dataclass(slots=True)
@@ -74,48 +78,52 @@ def encode(response: FetchResponse, correlation_id: int) -> list:
     version = response.version
     if not 0 <= version <= MAX_VERSION:
         raise ValueError(f"Fetch v{version} is not written by hand")
+    head_size = 22 if version >= 7 else 16 if version >= 1 else 12  # size, correlation id, top-level fields, topic count
+    plain = _PLAIN_V5 if version >= 5 else _PLAIN_V4 if version >= 4 else _PLAIN_V0
     parts: list = []
-    buf = bytearray(_head_size(version))
+    buf = bytearray(head_size)
     size = 0
     for name, partitions in response.topics:
-        encoded = name.encode("utf-8")
-        buf += _INT16.pack(len(encoded))
+        encoded = _TOPIC_NAMES.get(name)
+        if encoded is None:
+            encoded = _topic_name(name)
         buf += encoded
         buf += _INT32.pack(len(partitions))
         for p in partitions:
-            if version >= 5:
-                buf += _PARTITION_V5.pack(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset, p.log_start_offset)
-            elif version >= 4:
-                buf += _PARTITION_V4.pack(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset)
-            else:
-                buf += _PARTITION_V0.pack(p.partition_index, p.error_code, p.high_watermark)
-            if version >= 4:
-                aborted = p.aborted_transactions
-                if aborted is None:
-                    buf += _NULL_ARRAY
-                else:
-                    buf += _INT32.pack(len(aborted))
-                    for producer_id, first_offset in aborted:
-                        buf += _ABORTED.pack(producer_id, first_offset)
             records = p.records
-            if records is None:
-                buf += _NULL_ARRAY
-                continue
-            length = len(records)
-            buf += _INT32.pack(length)
-            if isinstance(records, (bytes, bytearray, memoryview)):
-                buf += records
-            elif length:
-                size += len(buf)
-                parts.append(buf)
-                parts.append(records)
-                size += length
-                buf = bytearray()
+            length = -1 if records is None else len(records)
+            aborted = p.aborted_transactions
+            if aborted is None or version < 4:
+                if version >= 5:
+                    buf += plain.pack(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset,
+                                      p.log_start_offset, -1, length)
+                elif version >= 4:
+                    buf += plain.pack(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset, -1, length)
+                else:
+                    buf += plain.pack(p.partition_index, p.error_code, p.high_watermark, length)
+            else:
+                if version >= 5:
+                    buf += _PARTITION_V5.pack(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset,
+                                              p.log_start_offset, len(aborted))
+                else:
+                    buf += _PARTITION_V4.pack(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset,
+                                              len(aborted))
+                for producer_id, first_offset in aborted:
+                    buf += _ABORTED.pack(producer_id, first_offset)
+                buf += _INT32.pack(length)
+            if length > 0:
+                if isinstance(records, (bytes, bytearray, memoryview)):
+                    buf += records
+                else:
+                    size += len(buf)
+                    parts.append(buf)
+                    parts.append(records)
+                    size += length
+                    buf = bytearray()
     size += len(buf)
     parts.append(buf)
     first = parts[0]
-    count_at = _head_size(version) - 4
-    _INT32.pack_into(first, count_at, len(response.topics))
+    _INT32.pack_into(first, head_size - 4, len(response.topics))
     total = size - 4
     if version >= 7:
         _HEAD_V7.pack_into(first, 0, total, correlation_id, response.throttle_time_ms, response.error_code, response.session_id)
@@ -126,6 +134,11 @@ def encode(response: FetchResponse, correlation_id: int) -> list:
     return parts
 
 
-def _head_size(version: int) -> int:
-    """Bytes before the first topic: size, correlation id, the top-level fields, the topic count."""
-    return (18 if version >= 7 else 12 if version >= 1 else 8) + 4
+def _topic_name(name: str) -> bytes:
+    """``name`` as the response writes it (int16 length, UTF-8), remembered for the next response."""
+    data = name.encode("utf-8")
+    encoded = struct.pack(">h", len(data)) + data
+    if len(_TOPIC_NAMES) >= _TOPIC_NAMES_KEPT:  # topics come and go: never an unbounded cache
+        _TOPIC_NAMES.clear()
+    _TOPIC_NAMES[name] = encoded
+    return encoded
