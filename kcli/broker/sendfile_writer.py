@@ -14,6 +14,12 @@ between slices are written as one chunk.
 Every slice's descriptor is released once the response is written or failed.
 ``on_wait`` is called when a slice must wait for the peer to read (back-pressure,
 which the server counts as it counts its own drains).
+
+The slices come unpinned from the handler: nothing runs on the event loop
+between the handler's return and the write, so a slice the socket takes at
+once is sent from its segment's own descriptor (no duplicate to make and
+close). Before the write first waits, every slice of the response is pinned
+(file_slice.py): only then could a segment close under it.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from kcli.broker.log.file_slice import SENDFILE
 COPY_BELOW = 64 * 1024
 COPY_PIECE = 256 * 1024
 COPY_UNSENT = 1 << 20  # a copied slice's next piece waits while more than this is unsent
+_BYTES = (bytes, bytearray, memoryview)
 
 
 class _Descriptor:
@@ -62,35 +69,41 @@ class Writer(Protocol):
 
 async def write(writer: Writer, parts: list, on_wait: Callable[[], None] = lambda: None) -> None:
     native = SENDFILE and writer.get_extra_info("ssl_object") is None
+
+    def waiting() -> None:
+        for slice_ in parts:
+            if not isinstance(slice_, _BYTES):
+                slice_.pin()  # idempotent: a slice already written is released with the others
+        on_wait()
+
     try:
-        chunk = bytearray()
+        pending: list = []  # bytes not written yet, written as one chunk before the next slice sent on its own
         for part in parts:
-            if isinstance(part, (bytes, bytearray, memoryview)):
-                chunk += part
+            if isinstance(part, _BYTES):
+                if part:
+                    pending.append(part)
             elif part.size < COPY_BELOW:
-                chunk += part.read()
-            elif not native or part.fd is None:
-                if chunk:
-                    writer.write(chunk)
-                    chunk = bytearray()
-                await _copy(writer, part, 0, on_wait)
+                pending.append(part.read())
             else:
-                if chunk:
-                    writer.write(chunk)
-                    chunk = bytearray()
-                native = await _sendfile(writer, part, on_wait)
-        if chunk:
-            writer.write(chunk)
+                if pending:
+                    writer.write(pending[0] if len(pending) == 1 else b"".join(pending))
+                    pending = []
+                if native:
+                    native = await _sendfile(writer, part, waiting)
+                else:
+                    await _copy(writer, part, 0, waiting)
+        if pending:
+            writer.write(pending[0] if len(pending) == 1 else b"".join(pending))
     finally:
         for part in parts:
-            if not isinstance(part, (bytes, bytearray, memoryview)):
+            if not isinstance(part, _BYTES):
                 part.release()
 
 
 def discard(parts: list) -> None:
     """Release the slices of a response that will not be written (its connection is gone)."""
     for part in parts:
-        if not isinstance(part, (bytes, bytearray, memoryview)):
+        if not isinstance(part, _BYTES):
             part.release()
 
 
@@ -138,7 +151,7 @@ def _sendfile_now(transport: asyncio.BaseTransport, part) -> int:
     if sock is None or cast(asyncio.WriteTransport, transport).get_write_buffer_size():
         return 0
     try:
-        return os.sendfile(sock.fileno(), part.fd, part.position, part.size)
+        return os.sendfile(sock.fileno(), part.source_fd(), part.position, part.size)
     except (BlockingIOError, InterruptedError):
         return 0
     except ConnectionError:

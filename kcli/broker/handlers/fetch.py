@@ -70,35 +70,25 @@ def decode_body(frame, head):
 
 
 async def handle(request, ctx):
-    slices: list = []  # the file ranges of the response, pinned before anything waits
+    # the file ranges returned are sent, or pinned, before anything else runs (kcli/broker/sendfile_writer.py)
     if request.max_wait_ms <= 0:
-        topics, _ = _read(request, ctx, slices)
+        topics, _ = _read(request, ctx)
     else:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + request.max_wait_ms / 1000
         while True:
-            topics, total = _read(request, ctx, slices)
+            topics, total = _read(request, ctx)
             remaining = deadline - loop.time()
             if total >= max(request.min_bytes, 1) or remaining <= 0:
                 break
             if not await ctx.state.appends.wait(remaining, [(t.topic, p.partition) for t in request.topics for p in t.partitions]):
-                slices.clear()
-                topics, total = _read(request, ctx, slices)
+                topics, total = _read(request, ctx)
                 break
-            slices.clear()
-    if slices:
-        try:
-            for records in slices:
-                records.pin()  # before anything waits: the segment may close while the response is written
-        except OSError:
-            for records in slices:
-                records.release()
-            raise
     return FetchResponse(ctx.api_version, topics)
 
 
-def _read(request, ctx, slices: list):
-    """The response's topics and their record bytes in all; each FileSlice returned is added to ``slices``."""
+def _read(request, ctx):
+    """The response's topics, and their record bytes in all."""
     version = ctx.api_version
     budget = request.max_bytes if version >= 3 else _NO_LIMIT
     committed = version >= 4 and request.isolation_level == READ_COMMITTED
@@ -128,11 +118,8 @@ def _read(request, ctx, slices: list):
                     try:
                         bound = last_stable_offset if committed else high_watermark
                         records = partition.read_slice(fetch_offset, max(limit, 0), bound, min_one_batch=total == 0)
-                        if records is not None:
-                            if version < 4:
-                                records = _down_converted(records.read(), version, fetch_offset)
-                            else:
-                                slices.append(records)
+                        if version < 4 and records is not None:
+                            records = _down_converted(records.read(), version, fetch_offset)
                     except AppendError as exc:
                         code, records = exc.code, None
             aborted = None
