@@ -30,6 +30,7 @@ import time
 import traceback
 from functools import partial
 from pathlib import Path, PurePath
+from types import CoroutineType
 
 from kcli import accept_errors
 from kcli.broker import dynamic_config, idle_expiry, meta_properties, partition_bounds, security
@@ -292,7 +293,9 @@ class Broker:
                 answer = route.error_response(request, ctx, refused)
                 return frame.encode_response(answer, head.correlation_id) if answer is not None else None
         try:
-            response = await route.handle(request, ctx) if route.is_async else route.handle(request, ctx)
+            response = route.handle(request, ctx)
+            if type(response) is CoroutineType:  # an async handler, or one that has to wait this time (Produce's fsync)
+                response = await response
             if response is None:  # acks=0 produce
                 return None
             return frame.encode_response_parts(response, head.correlation_id)

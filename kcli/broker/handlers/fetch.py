@@ -39,6 +39,7 @@ from kcli.protocol.kafka.fetch_response import FetchResponse, PartitionData
 ADVERTISED = (0, 10)
 READ_COMMITTED = 1
 _NO_LIMIT = 0x7FFFFFFF
+_NONE = ErrorCode.NONE
 
 _Topic = Response.FetchableTopicResponse
 _Partition = _Topic.PartitionData
@@ -69,21 +70,32 @@ def decode_body(frame, head):
     return request
 
 
-async def handle(request, ctx):
-    # the file ranges returned are sent, or pinned, before anything else runs (kcli/broker/sendfile_writer.py)
-    if request.max_wait_ms <= 0:
-        topics, _ = _read(request, ctx)
-    else:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + request.max_wait_ms / 1000
-        while True:
-            topics, total = _read(request, ctx)
-            remaining = deadline - loop.time()
-            if total >= max(request.min_bytes, 1) or remaining <= 0:
-                break
-            if not await ctx.state.appends.wait(remaining, [(t.topic, p.partition) for t in request.topics for p in t.partitions]):
-                topics, total = _read(request, ctx)
-                break
+def handle(request, ctx):
+    """The response, or (a long poll: less than ``min_bytes`` ready and ``max_wait_ms`` to wait) a coroutine
+    giving it. The file ranges returned are sent, or pinned, before anything else runs
+    (kcli/broker/sendfile_writer.py)."""
+    topics, total = _read(request, ctx)
+    if request.max_wait_ms <= 0 or total >= max(request.min_bytes, 1):
+        return FetchResponse(ctx.api_version, topics)
+    return _long_poll(request, ctx, topics)
+
+
+async def _long_poll(request, ctx, topics):
+    """Wait for appends to the partitions asked for until ``min_bytes`` are ready or ``max_wait_ms`` has passed."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + request.max_wait_ms / 1000
+    wanted = max(request.min_bytes, 1)
+    keys = [(t.topic, p.partition) for t in request.topics for p in t.partitions]
+    while True:
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            break
+        if not await ctx.state.appends.wait(remaining, keys):
+            topics, _ = _read(request, ctx)
+            break
+        topics, total = _read(request, ctx)
+        if total >= wanted:
+            break
     return FetchResponse(ctx.api_version, topics)
 
 
@@ -94,19 +106,22 @@ def _read(request, ctx):
     committed = version >= 4 and request.isolation_level == READ_COMMITTED
     total = 0
     topics = []
-    catalog = ctx.catalog
+    state = ctx.state
+    known = state.catalog.topics
     for t in request.topics:
-        if not ctx.authorized(READ, TOPIC, t.topic):
+        if state.authorizer is not None and not ctx.authorized(READ, TOPIC, t.topic):
             topics.append((t.topic, [_empty(p.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED) for p in t.partitions]))
             continue
+        topic = known.get(t.topic)
+        logs = topic.partitions if topic is not None else ()
         results = []
         for p in t.partitions:
-            partition = catalog.partition(t.topic, p.partition)
-            if partition is None:
+            if not 0 <= p.partition < len(logs):  # as Catalog.partition
                 results.append(_empty(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION))
                 continue
+            partition = logs[p.partition]
             records = None
-            code = ErrorCode.NONE
+            code = _NONE
             fetch_offset = p.fetch_offset
             high_watermark, last_stable_offset, log_start_offset = partition.fetch_offsets()
             log_end_offset = high_watermark
@@ -123,7 +138,7 @@ def _read(request, ctx):
                     except AppendError as exc:
                         code, records = exc.code, None
             aborted = None
-            if committed and code == ErrorCode.NONE:
+            if committed and code == _NONE:
                 aborted = read_committed.aborted_transactions(partition, fetch_offset, records)
             if records is None:
                 records = b""

@@ -31,9 +31,9 @@ from typing import Any
 MAX_VERSION = 10
 
 _INT32 = struct.Struct(">i")
-_HEAD_V0 = struct.Struct(">ii")  # size, correlation_id
-_HEAD_V1 = struct.Struct(">iii")  # + throttle_time_ms
-_HEAD_V7 = struct.Struct(">iiihi")  # + error_code, session_id
+_HEAD_V0 = struct.Struct(">iii")  # size, correlation_id, the topic count
+_HEAD_V1 = struct.Struct(">iiii")  # size, correlation_id, throttle_time_ms, the topic count
+_HEAD_V7 = struct.Struct(">iiihii")  # size, correlation_id, throttle_time_ms, error_code, session_id, the topic count
 # a partition up to its aborted transactions (v4+), and with "null" and the records' length after them: the
 # usual partition (no aborted transactions, or before v4 none at all) is one pack
 _PARTITION_V4 = struct.Struct(">ihqqi")
@@ -78,60 +78,57 @@ def encode(response: FetchResponse, correlation_id: int) -> list:
     version = response.version
     if not 0 <= version <= MAX_VERSION:
         raise ValueError(f"Fetch v{version} is not written by hand")
-    head_size = 22 if version >= 7 else 16 if version >= 1 else 12  # size, correlation id, top-level fields, topic count
-    plain = _PLAIN_V5 if version >= 5 else _PLAIN_V4 if version >= 4 else _PLAIN_V0
+    usual = _PLAIN_V5.pack if version >= 5 else None  # the partition of today's clients, in one pack
     parts: list = []
-    buf = bytearray(head_size)
+    buf = bytearray(22 if version >= 7 else 16 if version >= 1 else 12)  # the head, filled in last
     size = 0
     for name, partitions in response.topics:
-        encoded = _TOPIC_NAMES.get(name)
-        if encoded is None:
-            encoded = _topic_name(name)
-        buf += encoded
+        buf += _TOPIC_NAMES.get(name) or _topic_name(name)
         buf += _INT32.pack(len(partitions))
         for p in partitions:
             records = p.records
             length = -1 if records is None else len(records)
-            aborted = p.aborted_transactions
-            if aborted is None or version < 4:
-                if version >= 5:
-                    buf += plain.pack(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset,
-                                      p.log_start_offset, -1, length)
-                elif version >= 4:
-                    buf += plain.pack(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset, -1, length)
-                else:
-                    buf += plain.pack(p.partition_index, p.error_code, p.high_watermark, length)
+            if usual is not None and p.aborted_transactions is None:
+                buf += usual(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset, p.log_start_offset,
+                             -1, length)
             else:
-                if version >= 5:
-                    buf += _PARTITION_V5.pack(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset,
-                                              p.log_start_offset, len(aborted))
-                else:
-                    buf += _PARTITION_V4.pack(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset,
-                                              len(aborted))
-                for producer_id, first_offset in aborted:
-                    buf += _ABORTED.pack(producer_id, first_offset)
-                buf += _INT32.pack(length)
+                buf += _partition(p, version, length)
             if length > 0:
                 if isinstance(records, (bytes, bytearray, memoryview)):
                     buf += records
                 else:
-                    size += len(buf)
+                    size += len(buf) + length
                     parts.append(buf)
                     parts.append(records)
-                    size += length
                     buf = bytearray()
-    size += len(buf)
     parts.append(buf)
-    first = parts[0]
-    _INT32.pack_into(first, head_size - 4, len(response.topics))
-    total = size - 4
+    first, total, count = parts[0], size + len(buf) - 4, len(response.topics)
     if version >= 7:
-        _HEAD_V7.pack_into(first, 0, total, correlation_id, response.throttle_time_ms, response.error_code, response.session_id)
+        _HEAD_V7.pack_into(first, 0, total, correlation_id, response.throttle_time_ms, response.error_code, response.session_id,
+                           count)
     elif version >= 1:
-        _HEAD_V1.pack_into(first, 0, total, correlation_id, response.throttle_time_ms)
+        _HEAD_V1.pack_into(first, 0, total, correlation_id, response.throttle_time_ms, count)
     else:
-        _HEAD_V0.pack_into(first, 0, total, correlation_id)
+        _HEAD_V0.pack_into(first, 0, total, correlation_id, count)
     return parts
+
+
+def _partition(p: PartitionData, version: int, length: int) -> bytes:
+    """A partition up to its records' bytes, at any version (``encode`` packs the usual one itself)."""
+    aborted = p.aborted_transactions
+    if version < 4:
+        return _PLAIN_V0.pack(p.partition_index, p.error_code, p.high_watermark, length)
+    if aborted is None:
+        if version >= 5:
+            return _PLAIN_V5.pack(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset,
+                                  p.log_start_offset, -1, length)
+        return _PLAIN_V4.pack(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset, -1, length)
+    if version >= 5:
+        out = _PARTITION_V5.pack(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset,
+                                 p.log_start_offset, len(aborted))
+    else:
+        out = _PARTITION_V4.pack(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset, len(aborted))
+    return out + b"".join(_ABORTED.pack(producer_id, first_offset) for producer_id, first_offset in aborted) + _INT32.pack(length)
 
 
 def _topic_name(name: str) -> bytes:
