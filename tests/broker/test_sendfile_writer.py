@@ -151,7 +151,7 @@ def _fetch_everything(topic: str, max_bytes: int):
                                         partition_max_bytes=max_bytes)])])
 
 
-def test_a_range_the_socket_takes_at_once_is_sent_from_the_segments_own_descriptor(broker, monkeypatch):
+def test_a_range_the_socket_takes_at_once_is_sent_from_the_segments_own_descriptor_after_its_envelope_held_for_it(broker, monkeypatch):
     from kcli.broker.log.segment import LogSegment
 
     duplicated = []
@@ -162,6 +162,15 @@ def test_a_range_the_socket_takes_at_once_is_sent_from_the_segments_own_descript
         return original(self)
 
     monkeypatch.setattr(LogSegment, "duplicate_reader_fd", counted)
+    envelopes = []  # (bytes taken with MSG_MORE, envelope bytes)
+    send_more = sendfile_writer._send_more
+
+    def observed(transport, data):
+        taken = send_more(transport, data)
+        envelopes.append((taken, len(data)))
+        return taken
+
+    monkeypatch.setattr(sendfile_writer, "_send_more", observed)
     producer = KafkaProducer(bootstrap_servers=broker.bootstrap, max_request_size=1 << 21, linger_ms=0)
     producer.send("at-once", b"z" * 200_000, partition=0).get(timeout=20)  # over COPY_BELOW, under a socket's buffer
     producer.close()
@@ -173,6 +182,8 @@ def test_a_range_the_socket_takes_at_once_is_sent_from_the_segments_own_descript
     assert len(log) > sendfile_writer.COPY_BELOW
     assert bytes(response.responses[0].partitions[0].records) == log
     assert duplicated == [] or not sendfile_writer.SENDFILE  # nothing waited: no descriptor of its own was needed
+    if sendfile_writer.SENDFILE and sendfile_writer._MSG_MORE:  # the envelope left with the range, not before it
+        assert len(envelopes) == 1 and envelopes[0][0] == envelopes[0][1] > 0
 
 
 def test_a_range_that_waits_for_its_reader_survives_its_topic_being_deleted(broker):
