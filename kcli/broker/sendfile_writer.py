@@ -164,7 +164,8 @@ def _send_more(transport: asyncio.BaseTransport, data) -> int:
     if not _MSG_MORE or sock is None or cast(asyncio.WriteTransport, transport).get_write_buffer_size():
         return 0
     # asyncio's socket wrapper has no send(): a socket object over the same descriptor, let go of after the call
-    raw = socket.socket(sock.family, sock.type, sock.proto, sock.fileno())
+    # (send() uses neither its family nor its type: constants spare reading them back as enums each time)
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0, sock.fileno())
     try:
         return raw.send(data, _MSG_MORE)
     except OSError:  # would block, or a failing connection: the transport writes them, and reports the failure
