@@ -45,7 +45,7 @@ _Topic = Response.FetchableTopicResponse
 _Partition = _Topic.PartitionData
 
 
-_RECENT_BODIES = 1024  # decoded requests kept per version, by their body's bytes
+_RECENT_BODIES = 256  # decoded requests kept per version, by their body's bytes (a few hundred KiB at most)
 _RECENT_BODY_BYTES = 1024  # a longer body (many partitions) is decoded every time
 _recent: list[dict[bytes, fetch_request.FetchRequest]] = [{} for _ in range(fetch_request.MAX_VERSION + 1)]
 
