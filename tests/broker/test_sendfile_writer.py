@@ -131,3 +131,73 @@ def test_a_range_copied_over_tls_to_a_slow_reader_is_read_a_piece_at_a_time(tmp_
         assert max(copied) <= sendfile_writer.COPY_PIECE and sum(copied) == log.stat().st_size
     finally:
         running.stop()
+
+
+def _fetch_everything(topic: str, max_bytes: int):
+    Request = ROUTES[1].request
+    T = Request.FetchTopic
+    return Request(version=10, replica_id=-1, max_wait_ms=0, min_bytes=1, max_bytes=max_bytes, isolation_level=0,
+                   session_id=0, session_epoch=-1, forgotten_topics_data=[], topics=[T(topic=topic, partitions=[
+                       T.FetchPartition(partition=0, current_leader_epoch=-1, fetch_offset=0, log_start_offset=-1,
+                                        partition_max_bytes=max_bytes)])])
+
+
+def test_a_range_the_socket_takes_at_once_is_sent_from_the_segments_own_descriptor_after_its_envelope_held_for_it(broker, monkeypatch):
+    from kcli.broker.log.segment import LogSegment
+
+    duplicated = []
+    original = LogSegment.duplicate_reader_fd
+
+    def counted(self):
+        duplicated.append(self.log_path)
+        return original(self)
+
+    monkeypatch.setattr(LogSegment, "duplicate_reader_fd", counted)
+    envelopes = []  # (bytes taken with MSG_MORE, envelope bytes)
+    send_more = sendfile_writer._send_more
+
+    def observed(transport, data):
+        taken = send_more(transport, data)
+        envelopes.append((taken, len(data)))
+        return taken
+
+    monkeypatch.setattr(sendfile_writer, "_send_more", observed)
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, max_request_size=1 << 21, linger_ms=0)
+    producer.send("at-once", b"z" * 200_000, partition=0).get(timeout=20)  # over COPY_BELOW, under a socket's buffer
+    producer.close()
+    with socket.create_connection((broker.host, broker.port), timeout=10) as sock:
+        sock.sendall(encode(_fetch_everything("at-once", 1 << 20), 1, client_id="at-once"))
+        size = struct.unpack(">i", recv_exactly(sock, 4))[0]
+        response = ROUTES[1].response.decode(recv_exactly(sock, size), version=10, header=True)
+    log = (broker.log_dir / "at-once-0" / "00000000000000000000.log").read_bytes()
+    assert len(log) > sendfile_writer.COPY_BELOW
+    assert bytes(response.responses[0].partitions[0].records) == log
+    assert duplicated == [] or not sendfile_writer.SENDFILE  # nothing waited: no descriptor of its own was needed
+    if sendfile_writer.SENDFILE and sendfile_writer._MSG_MORE:  # the envelope left with the range, not before it
+        assert len(envelopes) == 1 and envelopes[0][0] == envelopes[0][1] > 0
+
+
+def test_a_range_that_waits_for_its_reader_survives_its_topic_being_deleted(broker):
+    from kafka import KafkaAdminClient
+
+    from tests.waiting import wait_for
+
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, max_request_size=1 << 21, linger_ms=0)
+    for i in range(9):  # 8 MB: more than the socket buffers hold, so the response waits for its reader
+        producer.send("deleted-meanwhile", bytes([65 + i]) * 900_000, partition=0).get(timeout=20)
+    producer.close()
+    log = (broker.log_dir / "deleted-meanwhile-0" / "00000000000000000000.log").read_bytes()
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        sock.settimeout(10)
+        sock.connect((broker.host, broker.port))
+        waited = broker.broker.backpressured
+        sock.sendall(encode(_fetch_everything("deleted-meanwhile", 1 << 24), 1, client_id="slow"))
+        wait_for(lambda: broker.broker.backpressured > waited, what="the response to wait for its reader")
+        admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+        admin.delete_topics(["deleted-meanwhile"])  # its segments close while the response is still being written
+        admin.close()
+        wait_for(lambda: not (broker.log_dir / "deleted-meanwhile-0").exists(), what="the partition's directory to go")
+        size = struct.unpack(">i", recv_exactly(sock, 4))[0]
+        response = ROUTES[1].response.decode(recv_exactly(sock, size), version=10, header=True)
+    assert bytes(response.responses[0].partitions[0].records) == log

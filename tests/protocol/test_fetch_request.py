@@ -111,3 +111,28 @@ def test_the_handler_reads_the_body_from_where_the_header_ends(version):
     data = _frame(version, CASES[2])
     head = SimpleNamespace(end=16, api_version=version)  # what the dispatcher's parsed header gives
     assert fetch.decode_body(memoryview(data), head) == fetch_request.decode(data, 16, version)
+
+
+def test_a_body_asked_again_gives_the_request_decoded_then_and_another_body_or_version_its_own():
+    data = _frame(10, [("ristretto", [0])])
+    head = SimpleNamespace(end=16, api_version=10)
+    first = fetch.decode_body(memoryview(data), head)
+    assert fetch.decode_body(bytes(data), head) is first  # a consumer polling with nothing new: the same bytes
+    assert _fields(first, 10) == _fields(KafkaPythonFetchRequest.decode(data, version=10, header=True), 10)
+    moved = _frame(10, [("ristretto", [1])])  # another partition, another offset
+    assert fetch.decode_body(moved, head) == fetch_request.decode(moved, 16, 10) != first
+    v9 = fetch.decode_body(data, SimpleNamespace(end=16, api_version=9))  # v9's body is laid out as v10's
+    assert v9.version == 9 and v9 == fetch_request.decode(data, 16, 9)
+
+
+def test_recent_bodies_are_bounded_and_a_long_body_is_decoded_every_time(monkeypatch):
+    monkeypatch.setattr(fetch, "_RECENT_BODIES", 3)
+    monkeypatch.setattr(fetch, "_recent", [{} for _ in VERSIONS])
+    for p in range(10):
+        data = _frame(10, [("lungo", [p])])
+        assert fetch.decode_body(data, SimpleNamespace(end=16, api_version=10)) == fetch_request.decode(data, 16, 10)
+        assert len(fetch._recent[10]) <= 3
+    long = _frame(10, [("lungo", list(range(100)))])  # longer than _RECENT_BODY_BYTES
+    head = SimpleNamespace(end=16, api_version=10)
+    assert fetch.decode_body(long, head) == fetch.decode_body(long, head)
+    assert fetch.decode_body(long, head) is not fetch.decode_body(long, head)

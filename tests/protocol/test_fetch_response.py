@@ -88,3 +88,13 @@ def test_a_response_whose_records_are_all_bytes_is_one_frame():
     response = FetchResponse(10, [("t", [PartitionData(0, 0, 5, 5, 0, None, b"abc")])])
     assert response.encode_framed(3) == fetch_response.encode(response, 3)[0]
     assert isinstance(FetchResponse(10, [("t", [PartitionData(0, 0, 5, 5, 0, None, _Slice(b"abc"))])]).encode_framed(3), list)
+
+
+def test_the_remembered_topic_names_are_bounded_and_each_response_names_its_own(monkeypatch):
+    monkeypatch.setattr(fetch_response, "_TOPIC_NAMES_KEPT", 2)
+    monkeypatch.setattr(fetch_response, "_TOPIC_NAMES", {})
+    for i in range(5):
+        topics = [(f"topic-{i}", [PartitionData(0, 0, i, i, 0, None, b"")]), ("caf\u00e9", [])]
+        framed = fetch_response.encode(FetchResponse(10, topics, throttle_time_ms=7), i)[0]
+        assert bytes(framed) == _kafka_python(10, topics, i, 0, 0)
+        assert len(fetch_response._TOPIC_NAMES) <= 2

@@ -39,81 +39,112 @@ from kcli.protocol.kafka.fetch_response import FetchResponse, PartitionData
 ADVERTISED = (0, 10)
 READ_COMMITTED = 1
 _NO_LIMIT = 0x7FFFFFFF
+_NONE = ErrorCode.NONE
 
 _Topic = Response.FetchableTopicResponse
 _Partition = _Topic.PartitionData
 
 
+_RECENT_BODIES = 256  # decoded requests kept per version, by their body's bytes (a few hundred KiB at most)
+_RECENT_BODY_BYTES = 1024  # a longer body (many partitions) is decoded every time
+_recent: list[dict[bytes, fetch_request.FetchRequest]] = [{} for _ in range(fetch_request.MAX_VERSION + 1)]
+
+
 def decode_body(frame, head):
-    """The request's body, read by hand from where the parsed header ends (kcli/protocol/kafka/fetch_request.py)."""
-    return fetch_request.decode(frame, head.end, head.api_version)
+    """The request's body, read by hand from where the parsed header ends (kcli/protocol/kafka/fetch_request.py).
+
+    A consumer with nothing new to read asks again with the same bytes (same partitions, same offsets), request
+    after request: a body seen recently gives the request decoded then (handlers never change a request).
+    """
+    start, version = head.end, head.api_version
+    if len(frame) - start > _RECENT_BODY_BYTES:
+        return fetch_request.decode(frame, start, version)
+    body = bytes(frame[start:])
+    recent = _recent[version]
+    request = recent.get(body)
+    if request is None:
+        request = fetch_request.decode(body, 0, version)
+        if len(recent) >= _RECENT_BODIES:  # bounded: offsets move on, and old bodies are not asked again
+            recent.clear()
+        recent[body] = request
+    return request
 
 
-async def handle(request, ctx):
-    if request.max_wait_ms <= 0:
-        topics, _ = _read(request, ctx)
-    else:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + request.max_wait_ms / 1000
-        while True:
-            topics, total = _read(request, ctx)
-            remaining = deadline - loop.time()
-            if total >= max(request.min_bytes, 1) or remaining <= 0:
-                break
-            if not await ctx.state.appends.wait(remaining, [(t.topic, p.partition) for t in request.topics for p in t.partitions]):
-                topics, total = _read(request, ctx)
-                break
-    slices = [p.records for _, partitions in topics for p in partitions if p.records and not isinstance(p.records, bytes)]
-    try:
-        for records in slices:
-            records.pin()  # before anything waits: the segment may close while the response is written
-    except OSError:
-        for records in slices:
-            records.release()
-        raise
+def handle(request, ctx):
+    """The response, or (a long poll: less than ``min_bytes`` ready and ``max_wait_ms`` to wait) a coroutine
+    giving it. The file ranges returned are sent, or pinned, before anything else runs
+    (kcli/broker/sendfile_writer.py)."""
+    topics, total = _read(request, ctx)
+    if request.max_wait_ms <= 0 or total >= max(request.min_bytes, 1):
+        return FetchResponse(ctx.api_version, topics)
+    return _long_poll(request, ctx, topics)
+
+
+async def _long_poll(request, ctx, topics):
+    """Wait for appends to the partitions asked for until ``min_bytes`` are ready or ``max_wait_ms`` has passed."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + request.max_wait_ms / 1000
+    wanted = max(request.min_bytes, 1)
+    keys = [(t.topic, p.partition) for t in request.topics for p in t.partitions]
+    while True:
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            break
+        if not await ctx.state.appends.wait(remaining, keys):
+            topics, _ = _read(request, ctx)
+            break
+        topics, total = _read(request, ctx)
+        if total >= wanted:
+            break
     return FetchResponse(ctx.api_version, topics)
 
 
 def _read(request, ctx):
+    """The response's topics, and their record bytes in all."""
     version = ctx.api_version
     budget = request.max_bytes if version >= 3 else _NO_LIMIT
     committed = version >= 4 and request.isolation_level == READ_COMMITTED
     total = 0
     topics = []
-    catalog = ctx.catalog
+    state = ctx.state
+    known = state.catalog.topics
     for t in request.topics:
-        if not ctx.authorized(READ, TOPIC, t.topic):
+        if state.authorizer is not None and not ctx.authorized(READ, TOPIC, t.topic):
             topics.append((t.topic, [_empty(p.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED) for p in t.partitions]))
             continue
+        topic = known.get(t.topic)
+        logs = topic.partitions if topic is not None else ()
         results = []
         for p in t.partitions:
-            partition = catalog.partition(t.topic, p.partition)
-            if partition is None:
+            if not 0 <= p.partition < len(logs):  # as Catalog.partition
                 results.append(_empty(p.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION))
                 continue
+            partition = logs[p.partition]
             records = None
-            code = ErrorCode.NONE
-            limit = min(p.partition_max_bytes, budget - total)
+            code = _NONE
             fetch_offset = p.fetch_offset
-            high_watermark = partition.high_watermark
-            last_stable_offset = partition.last_stable_offset
-            try:
-                if fetch_offset > partition.log_end_offset:
-                    raise AppendError(ErrorCode.OFFSET_OUT_OF_RANGE)
-                if fetch_offset < partition.log_end_offset and (limit > 0 or total == 0):
-                    bound = last_stable_offset if committed else high_watermark
-                    records = partition.read_slice(fetch_offset, max(limit, 0), bound, min_one_batch=total == 0)
-                    if version < 4 and records is not None:
-                        records = _down_converted(records.read(), version, fetch_offset)
-            except AppendError as exc:
-                code, records = exc.code, None
+            high_watermark, last_stable_offset, log_start_offset = partition.fetch_offsets()
+            log_end_offset = high_watermark
+            if fetch_offset > log_end_offset:
+                code = ErrorCode.OFFSET_OUT_OF_RANGE
+            elif fetch_offset < log_end_offset:
+                limit = min(p.partition_max_bytes, budget - total)
+                if limit > 0 or total == 0:
+                    try:
+                        bound = last_stable_offset if committed else high_watermark
+                        records = partition.read_slice(fetch_offset, max(limit, 0), bound, min_one_batch=total == 0)
+                        if version < 4 and records is not None:
+                            records = _down_converted(records.read(), version, fetch_offset)
+                    except AppendError as exc:
+                        code, records = exc.code, None
             aborted = None
-            if committed and code == ErrorCode.NONE:
+            if committed and code == _NONE:
                 aborted = read_committed.aborted_transactions(partition, fetch_offset, records)
             if records is None:
                 records = b""
-            total += len(records)
-            results.append(PartitionData(p.partition, code, high_watermark, last_stable_offset, partition.log_start_offset,
+            else:
+                total += len(records)
+            results.append(PartitionData(p.partition, code, high_watermark, last_stable_offset, log_start_offset,
                                          aborted, records))
         topics.append((t.topic, results))
     return topics, total

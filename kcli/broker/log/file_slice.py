@@ -2,9 +2,12 @@
 
 A fetch answers with the file's bytes as they are, so the server can hand the
 range to ``sendfile`` instead of reading it into memory. The range is
-computed while the segment is open; ``pin`` then fixes it before anything
-waits, since the segment may be closed (retention, the cleaner) while the
-response is still being written:
+computed while the segment is open, and while nothing else has run on the
+event loop since, it is read through the segment's own descriptor
+(``source_fd``). ``pin`` fixes it before anything waits (the response
+writer pins a response's slices before it first waits: kcli/broker/
+sendfile_writer.py), since the segment may be closed (retention, the cleaner)
+while the response is still being written:
 
 - where the platform has ``os.sendfile``, the slice takes a duplicate of the
   file's descriptor (``fd``), so it keeps reading the same file even if the
@@ -44,6 +47,11 @@ class FileSlice:
                 self.fd = self.segment.duplicate_reader_fd()
             else:
                 self.data = self.segment.read_at(self.position, self.size)
+
+    def source_fd(self) -> int:
+        """The descriptor to send the range from: the pinned duplicate, or else (before anything waited since the
+        range was computed) the segment's own."""
+        return self.fd if self.fd is not None else self.segment.reader_fd()
 
     def read(self, start: int = 0, size: int | None = None) -> bytes:
         """The bytes of the range (or of its ``size`` bytes from ``start``, as far as the range goes), copied

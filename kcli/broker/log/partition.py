@@ -468,6 +468,13 @@ class Partition:
                 return data
         return b""
 
+    def fetch_offsets(self) -> tuple[int, int, int]:
+        """(high_watermark, last_stable_offset, log_start_offset), what a Fetch answers for every partition, in
+        one call: the same values as the properties (the high watermark is the log end offset here)."""
+        high_watermark = self.segments[-1].next_offset
+        first = self.transactions.first_unstable_offset()
+        return high_watermark, high_watermark if first is None or first > high_watermark else first, self._log_start_offset
+
     def read_slice(self, offset: int, max_bytes: int, max_offset: int, min_one_batch: bool) -> FileSlice | None:
         """The byte range of the log a fetch at ``offset`` returns, bounded by ``max_offset`` (the high watermark,
         or the last stable offset for read_committed), as Kafka's UnifiedLog.read; None when there is nothing.

@@ -458,6 +458,10 @@ class LogSegment:
         f.seek(position)
         return f.read(size)
 
+    def reader_fd(self) -> int:
+        """The log file's descriptor, for a read made before anything else runs (a FileSlice sent at once)."""
+        return self._reader.fileno()
+
     def duplicate_reader_fd(self) -> int:
         """A descriptor of the log file of the caller's own (a FileSlice sent with sendfile)."""
         return os.dup(self._reader.fileno())

@@ -90,16 +90,27 @@ def _decode(frame, pos: int, version: int) -> FetchRequest:
     top = _TOP[7 if version >= 7 else 4 if version >= 4 else 3 if version >= 3 else 0]
     request = FetchRequest(version, *top.unpack_from(frame, pos))
     pos += top.size
+    size = len(frame)
     count, pos = _count(frame, pos, "topics")
     partition = _PARTITION_V9 if version >= 9 else _PARTITION_V5 if version >= 5 else _PARTITION_V0
+    step = partition.size
+    unpack = partition.unpack_from
     topics = request.topics
     for _ in range(count):
-        name, pos = read_string(frame, pos, "FetchRequest", "topics.topic")
+        # the topic's name and its partition count, read in line (the usual request names one topic)
+        (n,) = _INT16.unpack_from(frame, pos)
+        end = pos + 2 + n
+        if n < 0 or end > size:
+            read_string(frame, pos, "FetchRequest", "topics.topic")  # raises the reader's MalformedFrame
+        name = str(frame[pos + 2 : end], "utf-8")
+        (n,) = _INT32.unpack_from(frame, end)
+        pos = end + 4
+        if not 0 <= n <= size - end:
+            _count(frame, end, "topics.partitions")  # raises
         partitions: list[FetchPartition] = []
-        n, pos = _count(frame, pos, "topics.partitions")
         for _ in range(n):
-            values = partition.unpack_from(frame, pos)
-            pos += partition.size
+            values = unpack(frame, pos)
+            pos += step
             if version >= 9:
                 index, epoch, offset, log_start, max_bytes = values
                 partitions.append(FetchPartition(index, offset, max_bytes, epoch, log_start))
@@ -111,13 +122,15 @@ def _decode(frame, pos: int, version: int) -> FetchRequest:
                 partitions.append(FetchPartition(index, offset, max_bytes))
         topics.append(FetchTopic(name, partitions))
     if version >= 7:
-        count, pos = _count(frame, pos, "forgotten_topics_data")
-        for _ in range(count):
-            name, pos = read_string(frame, pos, "FetchRequest", "forgotten_topics_data.topic")
-            n, pos = _count(frame, pos, "forgotten_topics_data.partitions")
-            indexes = list(struct.unpack_from(f">{n}i", frame, pos))
-            pos += 4 * n
-            request.forgotten_topics_data.append(ForgottenTopic(name, indexes))
+        (count,) = _INT32.unpack_from(frame, pos)
+        if count:
+            count, pos = _count(frame, pos, "forgotten_topics_data")
+            for _ in range(count):
+                name, pos = read_string(frame, pos, "FetchRequest", "forgotten_topics_data.topic")
+                n, pos = _count(frame, pos, "forgotten_topics_data.partitions")
+                indexes = list(struct.unpack_from(f">{n}i", frame, pos))
+                pos += 4 * n
+                request.forgotten_topics_data.append(ForgottenTopic(name, indexes))
     return request
 
 

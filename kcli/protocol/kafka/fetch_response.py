@@ -30,16 +30,20 @@ from typing import Any
 
 MAX_VERSION = 10
 
-_INT16 = struct.Struct(">h")
 _INT32 = struct.Struct(">i")
-_HEAD_V0 = struct.Struct(">ii")  # size, correlation_id
-_HEAD_V1 = struct.Struct(">iii")  # + throttle_time_ms
-_HEAD_V7 = struct.Struct(">iiihi")  # + error_code, session_id
-_PARTITION_V0 = struct.Struct(">ihq")
-_PARTITION_V4 = struct.Struct(">ihqq")
-_PARTITION_V5 = struct.Struct(">ihqqq")
+_HEAD_V0 = struct.Struct(">iii")  # size, correlation_id, the topic count
+_HEAD_V1 = struct.Struct(">iiii")  # size, correlation_id, throttle_time_ms, the topic count
+_HEAD_V7 = struct.Struct(">iiihii")  # size, correlation_id, throttle_time_ms, error_code, session_id, the topic count
+# a partition up to its aborted transactions (v4+), and with "null" and the records' length after them: the
+# usual partition (no aborted transactions, or before v4 none at all) is one pack
+_PARTITION_V4 = struct.Struct(">ihqqi")
+_PARTITION_V5 = struct.Struct(">ihqqqi")
+_PLAIN_V0 = struct.Struct(">ihqi")
+_PLAIN_V4 = struct.Struct(">ihqqii")
+_PLAIN_V5 = struct.Struct(">ihqqqii")
 _ABORTED = struct.Struct(">qq")
-_NULL_ARRAY = _INT32.pack(-1)
+_TOPIC_NAMES: dict[str, bytes] = {}  # name -> its int16 length and UTF-8 bytes (a response names its topics every time)
+_TOPIC_NAMES_KEPT = 10_000
 
 
 @dataclass(slots=True)
@@ -74,58 +78,64 @@ def encode(response: FetchResponse, correlation_id: int) -> list:
     version = response.version
     if not 0 <= version <= MAX_VERSION:
         raise ValueError(f"Fetch v{version} is not written by hand")
+    usual = _PLAIN_V5.pack if version >= 5 else None  # the partition of today's clients, in one pack
     parts: list = []
-    buf = bytearray(_head_size(version))
+    buf = bytearray(22 if version >= 7 else 16 if version >= 1 else 12)  # the head, filled in last
     size = 0
     for name, partitions in response.topics:
-        encoded = name.encode("utf-8")
-        buf += _INT16.pack(len(encoded))
-        buf += encoded
+        buf += _TOPIC_NAMES.get(name) or _topic_name(name)
         buf += _INT32.pack(len(partitions))
         for p in partitions:
-            if version >= 5:
-                buf += _PARTITION_V5.pack(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset, p.log_start_offset)
-            elif version >= 4:
-                buf += _PARTITION_V4.pack(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset)
-            else:
-                buf += _PARTITION_V0.pack(p.partition_index, p.error_code, p.high_watermark)
-            if version >= 4:
-                aborted = p.aborted_transactions
-                if aborted is None:
-                    buf += _NULL_ARRAY
-                else:
-                    buf += _INT32.pack(len(aborted))
-                    for producer_id, first_offset in aborted:
-                        buf += _ABORTED.pack(producer_id, first_offset)
             records = p.records
-            if records is None:
-                buf += _NULL_ARRAY
-                continue
-            length = len(records)
-            buf += _INT32.pack(length)
-            if isinstance(records, (bytes, bytearray, memoryview)):
-                buf += records
-            elif length:
-                size += len(buf)
-                parts.append(buf)
-                parts.append(records)
-                size += length
-                buf = bytearray()
-    size += len(buf)
+            length = -1 if records is None else len(records)
+            if usual is not None and p.aborted_transactions is None:
+                buf += usual(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset, p.log_start_offset,
+                             -1, length)
+            else:
+                buf += _partition(p, version, length)
+            if length > 0:
+                if isinstance(records, (bytes, bytearray, memoryview)):
+                    buf += records
+                else:
+                    size += len(buf) + length
+                    parts.append(buf)
+                    parts.append(records)
+                    buf = bytearray()
     parts.append(buf)
-    first = parts[0]
-    count_at = _head_size(version) - 4
-    _INT32.pack_into(first, count_at, len(response.topics))
-    total = size - 4
+    first, total, count = parts[0], size + len(buf) - 4, len(response.topics)
     if version >= 7:
-        _HEAD_V7.pack_into(first, 0, total, correlation_id, response.throttle_time_ms, response.error_code, response.session_id)
+        _HEAD_V7.pack_into(first, 0, total, correlation_id, response.throttle_time_ms, response.error_code, response.session_id,
+                           count)
     elif version >= 1:
-        _HEAD_V1.pack_into(first, 0, total, correlation_id, response.throttle_time_ms)
+        _HEAD_V1.pack_into(first, 0, total, correlation_id, response.throttle_time_ms, count)
     else:
-        _HEAD_V0.pack_into(first, 0, total, correlation_id)
+        _HEAD_V0.pack_into(first, 0, total, correlation_id, count)
     return parts
 
 
-def _head_size(version: int) -> int:
-    """Bytes before the first topic: size, correlation id, the top-level fields, the topic count."""
-    return (18 if version >= 7 else 12 if version >= 1 else 8) + 4
+def _partition(p: PartitionData, version: int, length: int) -> bytes:
+    """A partition up to its records' bytes, at any version (``encode`` packs the usual one itself)."""
+    aborted = p.aborted_transactions
+    if version < 4:
+        return _PLAIN_V0.pack(p.partition_index, p.error_code, p.high_watermark, length)
+    if aborted is None:
+        if version >= 5:
+            return _PLAIN_V5.pack(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset,
+                                  p.log_start_offset, -1, length)
+        return _PLAIN_V4.pack(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset, -1, length)
+    if version >= 5:
+        out = _PARTITION_V5.pack(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset,
+                                 p.log_start_offset, len(aborted))
+    else:
+        out = _PARTITION_V4.pack(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset, len(aborted))
+    return out + b"".join(_ABORTED.pack(producer_id, first_offset) for producer_id, first_offset in aborted) + _INT32.pack(length)
+
+
+def _topic_name(name: str) -> bytes:
+    """``name`` as the response writes it (int16 length, UTF-8), remembered for the next response."""
+    data = name.encode("utf-8")
+    encoded = struct.pack(">h", len(data)) + data
+    if len(_TOPIC_NAMES) >= _TOPIC_NAMES_KEPT:  # topics come and go: never an unbounded cache
+        _TOPIC_NAMES.clear()
+    _TOPIC_NAMES[name] = encoded
+    return encoded
