@@ -22,6 +22,12 @@ the log end offset never moves back: retention that would delete every segment
 rolls first (``delete_oldest``). On opening after an unclean stop, only the
 segments from the one holding the checkpointed recovery point on are
 recovered (Kafka's LogLoader); leftover ``.deleted`` files are removed.
+
+A partition never written to holds no file: ``pending`` makes it without its
+directory (a topic's existence is the catalog's record, catalog.py), it reads
+as an empty log, and its first append makes the directory and the first
+segment (``_make_directory``); ``open`` gives a missing directory the same
+state, so a restart needs nothing on disk for it either.
 """
 
 from __future__ import annotations
@@ -141,19 +147,38 @@ class Partition:
         self._active_created_ms: int | None = None  # when the active segment was created (set on first use)
         self._rolling_based_timestamp: int | None = None  # None: not read yet (roll.py)
         self._roll_jitter_ms = segment_roll.random_jitter(config.segment_jitter_ms, config.segment_ms)
+        self.on_disk = True  # False until the first append makes the directory (``pending``)
+
+    @classmethod
+    def pending(cls, directory: Path, topic: str, index: int, config: LogConfig, base_offset: int = 0) -> "Partition":
+        """A new, empty partition with nothing on disk yet: its directory (which must not exist) and first segment
+        are made by its first append. Until then it reads as an empty log at ``base_offset``."""
+        partition = cls(directory, topic, index, config)
+        partition._add(LogSegment(directory, base_offset, config.index_interval_bytes))  # no file opened or made
+        partition.recovery_point = partition._log_start_offset = base_offset
+        partition.on_disk = False
+        return partition
+
+    def _make_directory(self) -> None:
+        """The directory and the first segment's files of a ``pending`` partition (before its first append)."""
+        self.directory.mkdir()  # never adopt one left behind: the catalog removes those when the topic is created
+        self.active.create()
+        self.on_disk = True
 
     @classmethod
     def open(cls, directory: Path, topic: str, index: int, config: LogConfig, recover: bool,
              recovery_point: int | None = None, log_start_offset: int = 0) -> "Partition":
-        """Open (or create) the partition directory.
+        """Open the partition directory (a missing one gives a ``pending`` partition, made on its first append).
 
         With ``recover`` (an unclean stop), the segments from the one holding
         ``recovery_point`` (the checkpointed one; None: the last segment) on are
         recovered, the others checked; a recovered segment cut short takes the
         segments after it away. ``log_start_offset`` is the checkpointed one.
         """
-        directory.mkdir(parents=True, exist_ok=True)
-        names = os.listdir(directory)  # one listing, read again only if a deletion or a swap was left unfinished
+        try:
+            names = os.listdir(directory)  # one listing, read again only if a deletion or a swap was left unfinished
+        except FileNotFoundError:  # never written to (or its files lost): made again on its first append
+            return cls.pending(directory, topic, index, config, log_start_offset)
         if any(n.endswith((DELETED_SUFFIX, log_loader.CLEANED_SUFFIX, log_loader.SWAP_SUFFIX)) for n in names):
             _remove_deleted_files(directory)
             log_loader.complete_interrupted_swaps(directory)
@@ -389,6 +414,8 @@ class Partition:
         if self.offline is not None:
             raise AppendError(ErrorCode.KAFKA_STORAGE_ERROR, self.offline)
         try:
+            if not self.on_disk:
+                self._make_directory()
             if self._roll_due(len(data), last_offset, max_timestamp, now_ms):
                 self.roll(now_ms)  # as Kafka, also before an offset would overflow the segment's int32 index entries
             self.active.append(data, last_offset, max_timestamp, headers)
@@ -616,8 +643,9 @@ class Partition:
 
     # -- lifecycle -----------------------------------------------------------
 
-    def close(self) -> None:
-        if self.offline is None:
+    def close(self, snapshot: bool = True) -> None:
+        """Close every file; the producer snapshot is written first unless ``snapshot`` is False (a deletion)."""
+        if snapshot and self.offline is None and self.on_disk:
             try:
                 self._write_snapshot()
             except OSError as exc:  # the next open rereads the log instead
@@ -626,9 +654,10 @@ class Partition:
             segment.close()
 
     def delete(self) -> None:
-        """Close every file, then remove the directory (Windows cannot delete open files)."""
-        self.close()
-        shutil.rmtree(self.directory, ignore_errors=False)
+        """Close every file, then remove the directory if made (Windows cannot delete open files)."""
+        self.close(snapshot=False)
+        if self.on_disk:
+            shutil.rmtree(self.directory, ignore_errors=False)
 
 
 def _mtime_ms(path: Path) -> int:
