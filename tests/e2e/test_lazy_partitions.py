@@ -151,3 +151,52 @@ def test_a_topic_deleted_before_any_produce_leaves_nothing_and_after_one_its_dir
         assert kcli("server-stop", *overrides(tmp_path)[2:]).returncode == 0
         server.wait()
     assert "Traceback" not in server.output, server.output
+
+
+def test_deleting_a_topic_leaves_other_connections_served(broker, monkeypatch):
+    import os
+    import select
+    import threading
+
+    from kafka import KafkaAdminClient, KafkaProducer
+    from kafka.admin import NewTopic as KafkaNewTopic
+    from kafka.protocol.admin import DeleteTopicsRequest, DeleteTopicsResponse
+    from kafka.protocol.metadata import ApiVersionsRequest, ApiVersionsResponse
+
+    from tests.broker.test_wire import Wire
+
+    admin = KafkaAdminClient(bootstrap_servers=broker.bootstrap)
+    admin.create_topics([KafkaNewTopic("wide", 200, 1)])
+    admin.close()
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, linger_ms=5)
+    for p in range(200):
+        producer.send("wide", b"v", partition=p)
+    producer.flush(60)
+    producer.close()
+    assert len(_partition_dirs(broker.log_dir, "wide")) == 200
+
+    renaming, release = threading.Event(), threading.Event()
+    real_replace = os.replace
+
+    def held_replace(src, dst, *args, **kwargs):  # the deletion's first rename waits until the test lets it go
+        if str(dst).endswith("-delete"):
+            renaming.set()
+            release.wait(60)
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", held_replace)
+    deleter, other = Wire(broker), Wire(broker)
+    try:
+        deleter.send(DeleteTopicsRequest[1](topic_names=["wide"], timeout_ms=60000), 1)
+        wait_for(renaming.is_set, 30, "the deletion's renames to start")
+        versions = other.call(ApiVersionsRequest[0](), ApiVersionsResponse[0], 0)  # served while the renames wait
+        assert versions.error_code == 0 and not select.select([deleter.sock], [], [], 0)[0]
+        release.set()
+        result = deleter.receive(DeleteTopicsResponse[1], 1)
+        assert [(r.name, r.error_code) for r in result.responses] == [("wide", 0)]
+        assert not [n for n in _partition_dirs(broker.log_dir, "wide") if not n.endswith("-delete")]
+        wait_for(lambda: not _partition_dirs(broker.log_dir, "wide"), 30, "the renamed directories removed")
+    finally:
+        release.set()
+        deleter.sock.close()
+        other.sock.close()
