@@ -1,5 +1,6 @@
-"""A topic is recorded in kcli-topics.json; each partition's directory is made by its first append (Partition.pending),
-and a deleted topic's directories are renamed ``-delete`` and removed (Catalog.delete_async)."""
+"""A topic is recorded in kcli-topics.json; each partition's directory is made after the answer on a worker thread
+(Partition.prepare) or by its first append (Partition.pending), and a deleted topic's directories are renamed
+``-delete`` and removed (Catalog.delete_async)."""
 
 import asyncio
 import json
@@ -11,6 +12,7 @@ from kcli.broker.log.partition import LogConfig, Partition
 from tests.wire_requests import record_batch
 
 ONE = record_batch([b"a"])
+SEGMENT_FILES = ["00000000000000000000.index", "00000000000000000000.log", "00000000000000000000.timeindex"]
 
 
 def _catalog(tmp_path):
@@ -23,9 +25,9 @@ def _entries(tmp_path) -> set[str]:
     return {name for name in os.listdir(tmp_path) if not name.endswith("checkpoint")}
 
 
-def test_creating_a_thousand_partitions_writes_the_topics_file_and_no_directory(tmp_path):
+def test_recording_a_thousand_partitions_writes_the_topics_file_and_no_directory(tmp_path):
     catalog = _catalog(tmp_path)
-    topic = asyncio.run(catalog.create_async("wide", 1000, {"segment.bytes": "1048576"}))
+    topic = catalog.create("wide", 1000, {"segment.bytes": "1048576"})  # what CreateTopics waits for
     assert _entries(tmp_path) == {"meta.properties", "kcli-topics.json"}
     stored = json.loads((tmp_path / "kcli-topics.json").read_text())["wide"]
     assert stored["partitions"] == 1000 and stored["configs"] == {"segment.bytes": "1048576"}
@@ -37,13 +39,52 @@ def test_creating_a_thousand_partitions_writes_the_topics_file_and_no_directory(
     assert _entries(tmp_path) == {"meta.properties", "kcli-topics.json", ".kafka_cleanshutdown"}  # closing made none either
 
 
+def test_the_directories_are_made_after_the_answer_and_read_as_empty_logs(tmp_path):
+    catalog = _catalog(tmp_path)
+
+    async def main():
+        topic = await catalog.create_async("wide", 200, {})
+        await asyncio.gather(*catalog.preparing)
+        return topic
+
+    topic = asyncio.run(main())
+    assert _entries(tmp_path) == {"meta.properties", "kcli-topics.json", *(f"wide-{i}" for i in range(200))}
+    assert {(name, (tmp_path / "wide-199" / name).stat().st_size) for name in os.listdir(tmp_path / "wide-199")} == {
+        (name, 0) for name in SEGMENT_FILES}
+    assert not topic.partitions[0].on_disk and topic.partitions[0].read(0, 1 << 20) == b""
+    assert topic.partitions[0].append(ONE, now_ms=0).base_offset == 0 and topic.partitions[0].read(0, 1 << 20) == ONE
+    catalog.close()
+    again = _catalog(tmp_path)
+    assert [p.log_end_offset for p in again.topics["wide"].partitions[:2]] == [1, 0] and again.partition("wide", 1).on_disk
+    again.close()
+
+
+def test_prepare_and_the_first_append_make_the_files_once_and_a_closed_partition_gets_none(tmp_path):
+    made = Partition.pending(tmp_path / "t-0", "t", 0, LogConfig())
+    assert made.prepare() is True and made.prepare() is False
+    assert sorted(os.listdir(tmp_path / "t-0")) == SEGMENT_FILES
+    made.append(ONE, now_ms=0)
+    assert made.read(0, 1 << 20) == ONE and made.prepare() is False
+    made.close()
+    appended = Partition.pending(tmp_path / "t-1", "t", 1, LogConfig())
+    appended.append(ONE, now_ms=0)  # before any prepare
+    assert appended.prepare() is False and sorted(os.listdir(tmp_path / "t-1")) == SEGMENT_FILES
+    appended.close()
+    closed = Partition.pending(tmp_path / "t-2", "t", 2, LogConfig())
+    closed.close()  # a deletion came first
+    assert closed.prepare() is False and not (tmp_path / "t-2").exists()
+    for i in (0, 1):
+        again = Partition.open(tmp_path / f"t-{i}", "t", i, LogConfig(), recover=True)
+        assert again.read(0, 1 << 20) == ONE
+        again.close()
+
+
 def test_the_first_append_makes_the_directory_and_a_restart_reads_both_kinds(tmp_path):
     catalog = _catalog(tmp_path)
     catalog.create("t", 2, {})
     assert catalog.partition("t", 1).append(ONE, now_ms=0).base_offset == 0
     assert not (tmp_path / "t-0").exists()
-    assert sorted(os.listdir(tmp_path / "t-1")) == ["00000000000000000000.index", "00000000000000000000.log",
-                                                    "00000000000000000000.timeindex"]
+    assert sorted(os.listdir(tmp_path / "t-1")) == SEGMENT_FILES
     catalog.close()  # what a kill -9 leaves matters more: no close at all
     again = _catalog(tmp_path)
     assert [p.log_end_offset for p in again.topics["t"].partitions] == [0, 1]
@@ -86,9 +127,15 @@ def test_directories_left_under_a_new_topics_names_are_not_reused(tmp_path):
     (stale / "00000000000000000000.log").write_bytes(b"\0" * 100)
     (tmp_path / "ghost-x-0").mkdir()  # another topic's ("ghost-x"), which must stay
     catalog = _catalog(tmp_path)
-    topic = asyncio.run(catalog.create_async("ghost", 2, {}))
-    assert not stale.exists() and (tmp_path / "ghost-x-0").is_dir()
-    assert not any(name.endswith("-delete") for name in os.listdir(tmp_path))
+
+    async def main():
+        topic = await catalog.create_async("ghost", 2, {})
+        await asyncio.gather(*catalog.preparing)
+        return topic
+
+    topic = asyncio.run(main())
+    assert (stale / "00000000000000000000.log").stat().st_size == 0  # made again, empty
+    assert (tmp_path / "ghost-x-0").is_dir() and not any(name.endswith("-delete") for name in os.listdir(tmp_path))
     assert topic.partitions[1].append(ONE, now_ms=0).base_offset == 0  # a fresh log, not the 100 stale bytes
     assert topic.partitions[1].read(0, 1 << 20) == ONE
     catalog.close()
@@ -98,9 +145,10 @@ def test_deleting_a_topic_never_written_to_leaves_nothing(tmp_path):
     catalog = _catalog(tmp_path)
 
     async def main():
-        await catalog.create_async("brief", 1000, {})
-        await catalog.delete_async("brief")
-        assert not catalog.removing  # nothing to remove
+        await catalog.create_async("brief", 200, {})
+        await catalog.delete_async("brief")  # while the directories are being made: what was made goes too
+        await asyncio.gather(*catalog.preparing)
+        await asyncio.gather(*catalog.removing)
 
     asyncio.run(main())
     assert "brief" not in catalog.topics and _entries(tmp_path) == {"meta.properties", "kcli-topics.json"}
@@ -114,13 +162,14 @@ def test_a_deleted_topics_directories_are_renamed_then_removed(tmp_path):
 
     async def main():
         await catalog.create_async("gone", 3, {})
+        await asyncio.gather(*catalog.preparing)
         catalog.partition("gone", 2).append(ONE, now_ms=0)
         await catalog.delete_async("gone")
         renamed.extend(name for name in os.listdir(tmp_path) if name.startswith("gone"))
         await asyncio.gather(*catalog.removing)
 
     asyncio.run(main())
-    assert all(name.startswith("gone-2.") and name.endswith("-delete") for name in renamed)  # gone, or renamed
+    assert renamed and all(name.endswith("-delete") for name in renamed)  # gone, or renamed
     assert not [name for name in os.listdir(tmp_path) if name.startswith("gone")]
     catalog.close()
 
@@ -162,7 +211,7 @@ def test_partitions_added_to_a_topic_deleted_meanwhile_are_not_added(tmp_path):
     catalog.close()
 
 
-def test_added_partitions_are_recorded_without_directories(tmp_path):
+def test_added_partitions_are_recorded_then_made(tmp_path):
     catalog = _catalog(tmp_path)
 
     async def main():
@@ -170,9 +219,10 @@ def test_added_partitions_are_recorded_without_directories(tmp_path):
         catalog.partition("grows", 0).append(ONE, now_ms=0)
         return await catalog.add_partitions_async("grows", 500)
 
-    assert asyncio.run(main()) is True
+    assert asyncio.run(main()) is True  # asyncio.run waits for the worker threads: the directories are made
     assert json.loads((tmp_path / "kcli-topics.json").read_text())["grows"]["partitions"] == 500
-    assert [p.name for p in tmp_path.glob("grows-*")] == ["grows-0"]
+    assert len(list(tmp_path.glob("grows-*"))) == 500 and not catalog.partition("grows", 499).on_disk
+    assert catalog.partition("grows", 0).read(0, 1 << 20) == ONE
     catalog.close()
 
 

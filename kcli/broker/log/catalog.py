@@ -17,9 +17,11 @@ counts and configs: it is replaced atomically (write a temporary file, fsync,
 close it, rename) whenever a topic is created, altered or deleted, and a
 CreateTopics is answered once it is; then each of ``listeners`` is called with
 the topic's name (ZooKeeper mode mirrors topics that way). A partition's
-directory is not part of that record: a partition never written to has none
-and reads as an empty log (Partition.pending), so creating 1,000 partitions
-writes one file. A directory named as a partition of a topic being created
+directory is not part of that record: the answer waits for no directory, and
+a partition without one reads as an empty log (Partition.pending), so creating
+1,000 partitions writes one file before the answer; their directories and
+empty segment files are then made on a worker thread (Partition.prepare), or
+by a partition's first append if that comes first. A directory named as a partition of a topic being created
 (left by a stop during a deletion) is never adopted: it is retired first.
 Deleting a topic takes it out of the file, then renames its partitions'
 directories ``-delete`` (on a worker thread for DeleteTopics) and removes them
@@ -106,6 +108,7 @@ class Catalog:
         self.listeners: list[Callable[[str], None]] = []
         self.creation = asyncio.Lock()  # held by whoever checks and then creates or deletes partitions: one at a time
         self.removing: set[asyncio.Future] = set()  # deleted topics' directories being removed on worker threads
+        self.preparing: set[asyncio.Future] = set()  # new partitions' directories being made on worker threads
 
     def open(self, node_id: int, cluster_id: str | None = None) -> None:
         """Open the logs; ``cluster_id`` (ZooKeeper's) is adopted by a new directory and must match an old one."""
@@ -263,7 +266,9 @@ class Catalog:
         await self._off_loop(self._retire_leftovers, name, 0)
         if name in self.topics:  # created meanwhile (callers hold ``creation``, so only by a bug)
             raise ValueError(f"Topic '{name}' already exists.")
-        return self._record(name, partitions, configs)
+        topic = self._record(name, partitions, configs)
+        self._prepare_in_background(topic.partitions)
+        return topic
 
     async def add_partitions_async(self, name: str, total: int) -> bool:
         """``add_partitions`` as ``create_async`` does it; False (nothing added) if the topic was deleted or grew meanwhile."""
@@ -273,7 +278,15 @@ class Catalog:
         if self.topics.get(name) is not topic or len(topic.partitions) != before:
             return False
         self._add_pending(name, total)
+        self._prepare_in_background(topic.partitions[before:])
         return True
+
+    def _prepare_in_background(self, partitions: list[Partition]) -> None:
+        """Make the new partitions' directories and empty files on a worker thread, after the answer, so that their
+        first appends find them made (Partition.prepare: a first append or a deletion meanwhile is safe)."""
+        job = asyncio.get_running_loop().run_in_executor(None, _prepare_all, partitions)
+        self.preparing.add(job)
+        job.add_done_callback(self.preparing.discard)
 
     def _leftovers(self, name: str, start: int) -> list[Path]:
         """Directories named as partitions ``start`` on of topic ``name`` (which no topic lists): left by a stop
@@ -346,8 +359,8 @@ class Catalog:
             removal.add_done_callback(self.removing.discard)
 
     def forget(self, name: str) -> list[Path]:
-        """Take a topic out of the catalog and ``kcli-topics.json`` and close its files; the directories its
-        partitions made, for ``_retire`` (a partition never written to made none)."""
+        """Take a topic out of the catalog and ``kcli-topics.json`` and close its files (no partition is prepared
+        after that); the directories its partitions made, for ``_retire``."""
         topic = self.topics.pop(name)
         try:
             self._save(name)
@@ -362,7 +375,7 @@ class Catalog:
             checkpoints.CleanerCheckpoints(self.log_dir).remove_topic(name)
         except OSError as exc:
             log.warning("Cannot update the checkpoint files of %s after deleting %s: %s", self.log_dir, name, exc.strerror or exc)
-        return [p.directory for p in topic.partitions if p.on_disk]
+        return [p.directory for p in topic.partitions if p.has_directory]
 
     def partition(self, name: str, index: int) -> Partition | None:
         topic = self.topics.get(name)
@@ -415,6 +428,16 @@ def _delete_dir_name(directory_name: str) -> str:
     topic, _, partition = directory_name.rpartition("-")
     suffix = f"-{partition}.{uuid.uuid4().hex}{DELETE_DIR_SUFFIX}"
     return topic[: MAX_FILE_NAME - len(suffix)] + suffix
+
+
+def _prepare_all(partitions: list[Partition]) -> None:
+    for partition in partitions:
+        try:
+            partition.prepare()
+        except OSError as exc:  # each one left is made by its first append (or that append fails and says why)
+            log.warning("Cannot make the directory of %s-%d ahead of its first append: %s",
+                        partition.topic, partition.index, exc.strerror or exc)
+            return
 
 
 def remove_retired(directories: list[Path]) -> None:
