@@ -1,8 +1,8 @@
 """CreatePartitions (key 37): v0–v1 (identical bodies). Partitions only grow, as in Kafka.
 
 kcli's partition bounds apply as in CreateTopics (partition_bounds.py); the new
-partitions are recorded as CreateTopics records a topic's (catalog.py): their
-directories are made by their first append.
+partitions are recorded as CreateTopics records a topic's (catalog.py), their
+directories made after the answer.
 """
 
 import logging

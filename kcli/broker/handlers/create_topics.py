@@ -8,10 +8,11 @@ runs the checks and creates nothing. Then kcli's partition bounds
 of it with POLICY_VIOLATION; past the broker's bound a topic gets
 INVALID_PARTITIONS. One creation at a time; the answer comes once the topic is
 recorded in ``kcli-topics.json`` (catalog.py), so it survives a kill -9 at
-once. A partition's directory and segment files are made by its first append,
-so the answer does not wait on a thousand mkdirs: as in Kafka, where the
-broker creates a partition's log when it takes the new leadership, after the
-controller has recorded the topic.
+once. The partitions' directories and segment files are made after the
+answer on a worker thread (or by a partition's first append, if sooner), so
+the answer does not wait on a thousand mkdirs: as in Kafka, where a broker
+creates a partition's log when it takes the leadership the controller
+assigned after recording the topic.
 """
 
 import logging

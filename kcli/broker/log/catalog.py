@@ -8,7 +8,7 @@ Layout under ``log.dirs``::
     .kafka_cleanshutdown     present only after a clean shutdown
     recovery-point-offset-checkpoint, log-start-offset-checkpoint, cleaner-offset-checkpoint
                              per-partition offsets in Kafka's format (checkpoints.py)
-    <topic>-<partition>/     one Partition directory each, made by the partition's first append
+    <topic>-<partition>/     one Partition directory each, made after the topic is recorded
     <topic>-<partition>.<id>-delete/
                              a deleted partition's directory until it is removed (Kafka's name)
 
@@ -16,16 +16,21 @@ Layout under ``log.dirs``::
 counts and configs: it is replaced atomically (write a temporary file, fsync,
 close it, rename) whenever a topic is created, altered or deleted, and a
 CreateTopics is answered once it is; then each of ``listeners`` is called with
-the topic's name (ZooKeeper mode mirrors topics that way). A partition's
-directory is not part of that record: the answer waits for no directory, and
-a partition without one reads as an empty log (Partition.pending), so creating
-1,000 partitions writes one file before the answer; their directories and
-empty segment files are then made on a worker thread (Partition.prepare), or
-by a partition's first append if that comes first. A directory named as a partition of a topic being created
-(left by a stop during a deletion) is never adopted: it is retired first.
-Deleting a topic takes it out of the file, then renames its partitions'
-directories ``-delete`` (on a worker thread for DeleteTopics) and removes them
-after the answer; ``open`` removes any ``-delete`` directory a stop left. Without the clean shutdown marker, each partition's last segment is
+the topic's name (ZooKeeper mode mirrors topics that way).
+
+A partition's directory is not part of that record. The answer waits for no
+directory: a partition without one reads as an empty log (Partition.pending),
+so creating 1,000 partitions writes one file before the answer. Their
+directories and empty segment files are then made on a worker thread
+(Partition.prepare), or by a partition's first append if that comes first; a
+restart reopens a partition with no directory pending. A directory named as a
+partition of a topic being created (left by a stop during a deletion) is never
+adopted: it is retired first. Deleting a topic takes it out of the file, then
+renames its partitions' directories ``-delete`` (on a worker thread for
+DeleteTopics) and removes them after the answer; ``open`` removes any
+``-delete`` directory a stop left.
+
+Without the clean shutdown marker, each partition's last segment is
 recovered on open from the one holding its checkpointed recovery point;
 every other segment, and all of them after a clean stop, has its index and its
 tail checked and is recovered if they fail (LogSegment; the last segment at
@@ -224,7 +229,7 @@ class Catalog:
     # -- topic operations (validation is the caller's) -----------------------
 
     def create(self, name: str, partitions: int, configs: dict[str, str], topic_id: uuid.UUID | None = None) -> Topic:
-        """Record a topic: its partitions are ``pending`` (no file until their first append), so this writes
+        """Record a topic: its partitions are ``pending`` (their files made by their first appends), so this writes
         ``kcli-topics.json`` and nothing else; a directory left under one of their names is retired first."""
         if name in self.topics:  # the caller checks; never reuse (and clear) a live topic's directories
             raise ValueError(f"Topic '{name}' already exists.")
