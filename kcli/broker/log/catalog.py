@@ -14,7 +14,7 @@ Layout under ``log.dirs``::
 
 ``kcli-topics.json`` is the record of which topics exist, with their partition
 counts and configs: it is replaced atomically (write a temporary file, fsync,
-close it, rename) whenever a topic is created, altered or deleted, and a
+close it, rename, fsync the directory) whenever a topic is created, altered or deleted, and a
 CreateTopics is answered once it is; then each of ``listeners`` is called with
 the topic's name (ZooKeeper mode mirrors topics that way).
 
@@ -463,6 +463,7 @@ def _replace(path: Path, text: str) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+    fsync_directory(path.parent)  # the new name too: the record of a topic is what CreateTopics' answer promises
 
 
 def _cluster_id() -> str:
