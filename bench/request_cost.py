@@ -132,10 +132,11 @@ def create_topics(brokers: dict[str, "Side"], sizes: Sizes) -> dict[str, dict]:
                    "create_1000_total_cpu_s": statistics.mean(cpus[side]) + after[side]} for side in brokers}
 
 
-def _wait_quiet(cpu: Callable[[], float], interval_s: float = 0.25, busy_s: float = 0.005, limit_s: float = 120) -> None:
-    """Until the broker spends under ``busy_s`` of CPU in each of two ``interval_s`` in a row (or ``limit_s`` passed)."""
+def _wait_quiet(cpu: Callable[[], float], interval_s: float = 0.25, busy_s: float = 0.003, limit_s: float = 120) -> None:
+    """Until the broker spends under ``busy_s`` of CPU in each of four ``interval_s`` in a row (or ``limit_s`` passed):
+    a thread waiting on the disk a moment spends none either."""
     quiet, deadline, last = 0, time.monotonic() + limit_s, cpu()
-    while quiet < 2 and time.monotonic() < deadline:
+    while quiet < 4 and time.monotonic() < deadline:
         time.sleep(interval_s)
         now = cpu()
         quiet, last = (quiet + 1 if now - last < busy_s else 0), now
