@@ -44,6 +44,9 @@ def test_files_held_counts_what_a_partition_keeps_open(tmp_path):
 
     before = _open_fds()
     partition = Partition.open(tmp_path / "t-0", "t", 0, LogConfig(index_interval_bytes=1), recover=False)
+    assert partition_bounds.files_held(partition) == 0  # never written to: no directory, no file (Partition.pending)
+    (tmp_path / "t-0").mkdir()
+    partition = Partition.open(tmp_path / "t-0", "t", 0, LogConfig(index_interval_bytes=1), recover=False)
     assert partition_bounds.files_held(partition) == 2  # the log's reader and appender; the indexes once written
     partition.append(record_batch([b"a"]), now_ms=0)
     partition.append(record_batch([b"b"]), now_ms=0)

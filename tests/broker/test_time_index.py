@@ -141,6 +141,7 @@ def test_records_inside_a_batch_are_answered_one_by_one(tmp_path):
 
 
 def test_an_empty_log_has_no_timestamps_and_an_empty_time_index(tmp_path):
+    (tmp_path / "t-0").mkdir()  # on disk (a missing directory opens pending: no file until the first append)
     p = open_partition(tmp_path, **CONFIG)
     assert p.offset_for_timestamp(0) is None and p.max_timestamp_offset() is None
     p.close()

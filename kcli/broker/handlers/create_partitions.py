@@ -1,7 +1,8 @@
 """CreatePartitions (key 37): v0–v1 (identical bodies). Partitions only grow, as in Kafka.
 
-kcli's partition bounds apply as in CreateTopics (partition_bounds.py), and the
-new partitions are made a few at a time between turns of the event loop.
+kcli's partition bounds apply as in CreateTopics (partition_bounds.py); the new
+partitions are recorded as CreateTopics records a topic's (catalog.py), their
+directories made after the answer.
 """
 
 import logging
@@ -41,10 +42,10 @@ async def handle(request, ctx):
 
 async def _add(ctx, name: str, total: int) -> tuple[ErrorCode, str | None]:
     try:
-        added = await ctx.catalog.add_partitions_gradually(name, total)
+        added = await ctx.catalog.add_partitions_async(name, total)
     except OSError as exc:
         log.error("Could not add partitions to topic %s: %s", name, exc)
-        return ErrorCode.UNKNOWN_SERVER_ERROR, f"Could not create the files of the new partitions of {name}: {exc.strerror or exc}"
+        return ErrorCode.UNKNOWN_SERVER_ERROR, f"Could not record the new partitions of {name}: {exc.strerror or exc}"
     if not added:
         return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, f"The topic '{name}' does not exist."
     return ErrorCode.NONE, None

@@ -6,9 +6,13 @@ broker can satisfy, known topic configs with valid values. ``validate_only``
 runs the checks and creates nothing. Then kcli's partition bounds
 (partition_bounds.py): too many partitions in one request refuses every topic
 of it with POLICY_VIOLATION; past the broker's bound a topic gets
-INVALID_PARTITIONS. Partitions are created on a worker thread a step at a time
-while the event loop goes on serving, one creation at a time; the answer comes
-once the topics exist.
+INVALID_PARTITIONS. One creation at a time; the answer comes once the topic is
+recorded in ``kcli-topics.json`` (catalog.py), so it survives a kill -9 at
+once. The partitions' directories and segment files are made after the
+answer on a worker thread (or by a partition's first append, if sooner), so
+the answer does not wait on a thousand mkdirs: as in Kafka, where a broker
+creates a partition's log when it takes the leadership the controller
+assigned after recording the topic.
 """
 
 import logging
@@ -61,10 +65,10 @@ def _partitions(ctx, t) -> int:
 
 async def _create(ctx, name: str, partitions: int, configs: dict[str, str]) -> tuple[ErrorCode, str | None]:
     try:
-        await ctx.catalog.create_gradually(name, partitions, configs)
+        await ctx.catalog.create_async(name, partitions, configs)
     except OSError as exc:
         log.error("Could not create topic %s: %s", name, exc)
-        return ErrorCode.UNKNOWN_SERVER_ERROR, f"Could not create the files of topic {name}: {exc.strerror or exc}"
+        return ErrorCode.UNKNOWN_SERVER_ERROR, f"Could not record topic {name}: {exc.strerror or exc}"
     return ErrorCode.NONE, None
 
 
@@ -119,7 +123,7 @@ async def auto_create(ctx, name: str):
                 ctx.state.auto_create_refused.add(name)
                 log.warning("Not creating topic %s on first use: %s", name, problem[1])
             return None
-        return await ctx.catalog.create_gradually(name, count, {})
+        return await ctx.catalog.create_async(name, count, {})
 
 
 def error_response(request, ctx, code):

@@ -8,12 +8,29 @@ Layout under ``log.dirs``::
     .kafka_cleanshutdown     present only after a clean shutdown
     recovery-point-offset-checkpoint, log-start-offset-checkpoint, cleaner-offset-checkpoint
                              per-partition offsets in Kafka's format (checkpoints.py)
-    <topic>-<partition>/     one Partition directory each
+    <topic>-<partition>/     one Partition directory each, made after the topic is recorded
+    <topic>-<partition>.<id>-delete/
+                             a deleted partition's directory until it is removed (Kafka's name)
 
-``kcli-topics.json`` is replaced atomically (write a temporary file, close it,
-rename) whenever a topic is created, altered or deleted; then each of
-``listeners`` is called with the topic's name (ZooKeeper mode mirrors topics
-that way). Without the clean shutdown marker, each partition's last segment is
+``kcli-topics.json`` is the record of which topics exist, with their partition
+counts and configs: it is replaced atomically (write a temporary file, fsync,
+close it, rename, fsync the directory) whenever a topic is created, altered or deleted, and a
+CreateTopics is answered once it is; then each of ``listeners`` is called with
+the topic's name (ZooKeeper mode mirrors topics that way).
+
+A partition's directory is not part of that record. The answer waits for no
+directory: a partition without one reads as an empty log (Partition.pending),
+so creating 1,000 partitions writes one file before the answer. Their
+directories and empty segment files are then made on a worker thread
+(Partition.prepare), or by a partition's first append if that comes first; a
+restart reopens a partition with no directory pending. A directory named as a
+partition of a topic being created (left by a stop during a deletion) is never
+adopted: it is retired first. Deleting a topic takes it out of the file, then
+renames its partitions' directories ``-delete`` (on a worker thread for
+DeleteTopics) and removes them after the answer; ``open`` removes any
+``-delete`` directory a stop left.
+
+Without the clean shutdown marker, each partition's last segment is
 recovered on open from the one holding its checkpointed recovery point;
 every other segment, and all of them after a clean stop, has its index and its
 tail checked and is recovered if they fail (LogSegment; the last segment at
@@ -43,7 +60,8 @@ from kcli.broker.log.segment import fsync_directory
 CLEAN_SHUTDOWN = ".kafka_cleanshutdown"  # written only when every partition was fsynced whole
 TOPICS_FILE = "kcli-topics.json"
 MAX_TOPIC_NAME = 249
-PARTITIONS_PER_STEP = 50  # partitions a creation makes in one step on a worker thread (Catalog._open_gradually)
+DELETE_DIR_SUFFIX = "-delete"  # Kafka's LogFileUtils.DELETE_DIR_SUFFIX: a deleted partition's directory until removed
+MAX_FILE_NAME = 255
 _LEGAL = re.compile(r"^[a-zA-Z0-9._-]+$")
 
 log = logging.getLogger("kcli.broker")
@@ -93,7 +111,9 @@ class Catalog:
         self.cluster_id = ""
         self.recovered = False  # True when the last shutdown was unclean and logs were recovered
         self.listeners: list[Callable[[str], None]] = []
-        self.creation = asyncio.Lock()  # held by whoever checks and then creates partitions: one creation at a time
+        self.creation = asyncio.Lock()  # held by whoever checks and then creates or deletes partitions: one at a time
+        self.removing: set[asyncio.Future] = set()  # deleted topics' directories being removed on worker threads
+        self.preparing: set[asyncio.Future] = set()  # new partitions' directories being made on worker threads
 
     def open(self, node_id: int, cluster_id: str | None = None) -> None:
         """Open the logs; ``cluster_id`` (ZooKeeper's) is adopted by a new directory and must match an old one."""
@@ -104,6 +124,9 @@ class Catalog:
         if not recover:
             marker.unlink()
             fsync_directory(self.log_dir)  # a marker back from the dead after a power loss would skip recovery
+        for leftover in self.log_dir.glob("*" + DELETE_DIR_SUFFIX):  # renamed by a deletion the last run did not finish
+            if leftover.is_dir():
+                remove_retired([leftover])
         path = self.log_dir / TOPICS_FILE
         stored = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         recovery_points = self._read_checkpoint(checkpoints.RECOVERY_POINT, "resetting the recovery checkpoint to 0")
@@ -206,74 +229,112 @@ class Catalog:
     # -- topic operations (validation is the caller's) -----------------------
 
     def create(self, name: str, partitions: int, configs: dict[str, str], topic_id: uuid.UUID | None = None) -> Topic:
+        """Record a topic: its partitions are ``pending`` (their files made by their first appends), so this writes
+        ``kcli-topics.json`` and nothing else; a directory left under one of their names is retired first."""
+        if name in self.topics:  # the caller checks; never reuse (and clear) a live topic's directories
+            raise ValueError(f"Topic '{name}' already exists.")
+        self._retire(self._leftovers(name, 0))
+        return self._record(name, partitions, configs, topic_id)
+
+    def _record(self, name: str, partitions: int, configs: dict[str, str], topic_id: uuid.UUID | None = None) -> Topic:
         topic = Topic(name, topic_id or uuid.uuid4(), dict(configs))
         config = self.log_config(topic.configs)
-        for i in range(partitions):
-            topic.partitions.append(Partition.open(self._dir(name, i), name, i, config, recover=False))
+        topic.partitions = [Partition.pending(self._dir(name, i), name, i, config) for i in range(partitions)]
         self.topics[name] = topic
-        self._save(name)
+        try:
+            self._save(name)
+        except BaseException:
+            del self.topics[name]
+            raise
         return topic
 
     def add_partitions(self, name: str, total: int) -> None:
+        self._retire(self._leftovers(name, len(self.topics[name].partitions)))
+        self._add_pending(name, total)
+
+    def _add_pending(self, name: str, total: int) -> None:
         topic = self.topics[name]
         config = self.log_config(topic.configs)
-        for i in range(len(topic.partitions), total):
-            topic.partitions.append(Partition.open(self._dir(name, i), name, i, config, recover=False))
-        self._save(name)
+        before = len(topic.partitions)
+        topic.partitions += [Partition.pending(self._dir(name, i), name, i, config) for i in range(before, total)]
+        try:
+            self._save(name)
+        except BaseException:
+            del topic.partitions[before:]
+            raise
 
-    async def create_gradually(self, name: str, partitions: int, configs: dict[str, str]) -> Topic:
-        """``create``, its files made on a worker thread step by step (the event loop serves meanwhile); the topic is published
-        (listed, saved) only once every partition exists, and nothing stays behind if it fails."""
-        if name in self.topics:  # the caller checks; never reuse (and clear) a live topic's directories
+    async def create_async(self, name: str, partitions: int, configs: dict[str, str]) -> Topic:
+        """``create``, with the leftover directories (rare) looked for and retired on a worker thread: the answer
+        waits only for ``kcli-topics.json``, whatever the number of partitions."""
+        if name in self.topics:
             raise ValueError(f"Topic '{name}' already exists.")
-        topic = Topic(name, uuid.uuid4(), dict(configs))
-        topic.partitions = await self._open_gradually(name, 0, partitions, self.log_config(topic.configs))
-        self.topics[name] = topic
-        self._save(name)
+        await self._off_loop(self._retire_leftovers, name, 0)
+        if name in self.topics:  # created meanwhile (callers hold ``creation``, so only by a bug)
+            raise ValueError(f"Topic '{name}' already exists.")
+        topic = self._record(name, partitions, configs)
+        self._prepare_in_background(topic.partitions)
         return topic
 
-    async def add_partitions_gradually(self, name: str, total: int) -> bool:
-        """``add_partitions``, as ``create_gradually`` makes them; False (nothing added) if the topic was deleted meanwhile."""
+    async def add_partitions_async(self, name: str, total: int) -> bool:
+        """``add_partitions`` as ``create_async`` does it; False (nothing added) if the topic was deleted or grew meanwhile."""
         topic = self.topics[name]
-        opened = await self._open_gradually(name, len(topic.partitions), total, self.log_config(topic.configs))
-        if self.topics.get(name) is not topic or len(topic.partitions) != total - len(opened):
-            for partition in opened:
-                partition.delete()
+        before = len(topic.partitions)
+        await self._off_loop(self._retire_leftovers, name, before)
+        if self.topics.get(name) is not topic or len(topic.partitions) != before:
             return False
-        config = self.log_config(topic.configs)  # the topic's configs may have changed meanwhile
-        for partition in opened:
-            partition.config = config
-        topic.partitions.extend(opened)
-        self._save(name)
+        self._add_pending(name, total)
+        self._prepare_in_background(topic.partitions[before:])
         return True
 
-    async def _open_gradually(self, name: str, start: int, stop: int, config: LogConfig) -> list[Partition]:
-        """Partitions ``start`` to ``stop`` of a topic, made on a worker thread ``PARTITIONS_PER_STEP`` at a time:
-        the event loop goes on serving meanwhile, however slowly the file system makes directories and files.
-        On any failure or cancellation (after the step under way ends) every partition made is removed."""
-        opened: list[Partition] = []
-        loop = asyncio.get_running_loop()
-        try:
-            for first in range(start, stop, PARTITIONS_PER_STEP):
-                step = loop.run_in_executor(None, self._create_partitions, name, first, min(first + PARTITIONS_PER_STEP, stop), config, opened)
-                try:
-                    await asyncio.shield(step)
-                except asyncio.CancelledError:
-                    await step  # the thread goes on until its step ends: then what it made is removed too
-                    raise
-        except BaseException:
-            for partition in opened:
-                partition.delete()
-            raise
-        return opened
+    def _prepare_in_background(self, partitions: list[Partition]) -> None:
+        """Make the new partitions' directories and empty files on a worker thread, after the answer, so that their
+        first appends find them made (Partition.prepare: a first append or a deletion meanwhile is safe)."""
+        job = asyncio.get_running_loop().run_in_executor(None, _prepare_all, partitions)
+        self.preparing.add(job)
+        job.add_done_callback(self.preparing.discard)
 
-    def _create_partitions(self, name: str, start: int, stop: int, config: LogConfig, opened: list[Partition]) -> None:
-        """Make partitions ``start`` to ``stop`` (on a worker thread), adding each to ``opened`` as it is made."""
-        for i in range(start, stop):
-            directory = self._dir(name, i)
-            if directory.exists():  # left by a creation that never finished: no topic lists it
-                shutil.rmtree(directory)
-            opened.append(Partition.create(directory, name, i, config))
+    def _leftovers(self, name: str, start: int) -> list[Path]:
+        """Directories named as partitions ``start`` on of topic ``name`` (which no topic lists): left by a stop
+        during a deletion, or by an older kcli's unfinished creation. Never reused: the partition would read them."""
+        prefix = name + "-"
+        found = []
+        with os.scandir(self.log_dir) as entries:
+            for entry in entries:
+                number = entry.name[len(prefix):]
+                if (entry.name.startswith(prefix) and number.isascii() and number.isdigit() and int(number) >= start
+                        and entry.is_dir()):
+                    found.append(Path(entry.path))
+        return found
+
+    def _retire_leftovers(self, name: str, start: int) -> None:
+        self._retire(self._leftovers(name, start))
+
+    def _retire(self, directories: list[Path]) -> None:
+        """Rename the (closed) partition directories for deletion and remove them, here and now."""
+        remove_retired(self._rename_for_deletion(directories))
+
+    def _rename_for_deletion(self, directories: list[Path]) -> list[Path]:
+        """Rename each (closed) partition directory ``<topic>-<partition>.<unique id>-delete``, as Kafka's
+        LogManager.asyncDelete does, and make the renames durable; the new paths, for ``remove_retired``. The name
+        is free for a new partition at once; a stop before the removal leaves them to ``open``, which removes
+        every ``-delete`` directory."""
+        renamed = []
+        for directory in directories:
+            target = directory.with_name(_delete_dir_name(directory.name))
+            try:
+                os.replace(directory, target)
+            except FileNotFoundError:
+                continue
+            except OSError as exc:  # the topic is out of the catalog already: removed under its own name
+                log.warning("Cannot rename %s for deletion (%s); deleting it under its own name", directory, exc.strerror or exc)
+                target = directory
+            renamed.append(target)
+        if renamed:
+            fsync_directory(self.log_dir)
+        return renamed
+
+    async def _off_loop(self, func, *args):
+        return await asyncio.get_running_loop().run_in_executor(None, func, *args)
 
     def partition_count(self) -> int:
         return sum(len(t.partitions) for t in self.topics.values())
@@ -287,16 +348,39 @@ class Catalog:
         self._save(name)
 
     def delete(self, name: str) -> None:
+        """Delete a topic here and now: ``forget`` it, then retire and remove its directories."""
+        self._retire(self.forget(name))
+
+    async def delete_async(self, name: str) -> None:
+        """``delete`` with the directories renamed on a worker thread (the event loop serves meanwhile) and removed
+        there after the answer (``removing``); a stop before that leaves ``-delete`` directories to the next ``open``."""
+        directories = self.forget(name)
+        if not directories:
+            return
+        renamed = await self._off_loop(self._rename_for_deletion, directories)
+        if renamed:
+            removal = asyncio.get_running_loop().run_in_executor(None, remove_retired, renamed)
+            self.removing.add(removal)
+            removal.add_done_callback(self.removing.discard)
+
+    def forget(self, name: str) -> list[Path]:
+        """Take a topic out of the catalog and ``kcli-topics.json`` and close its files (no partition is prepared
+        after that); the directories its partitions made, for ``_retire``."""
         topic = self.topics.pop(name)
-        self._save(name)
+        try:
+            self._save(name)
+        except BaseException:
+            self.topics[name] = topic
+            raise
         for partition in topic.partitions:
-            partition.delete()
+            partition.close(snapshot=False)
         try:  # as Kafka after a deletion: no stale offsets for a topic created again under the same name
             self.checkpoint_recovery_points()
             self.checkpoint_log_start_offsets()
             checkpoints.CleanerCheckpoints(self.log_dir).remove_topic(name)
         except OSError as exc:
             log.warning("Cannot update the checkpoint files of %s after deleting %s: %s", self.log_dir, name, exc.strerror or exc)
+        return [p.directory for p in topic.partitions if p.has_directory]
 
     def partition(self, name: str, index: int) -> Partition | None:
         topic = self.topics.get(name)
@@ -343,6 +427,35 @@ def _valid_configs(topic: str, configs: dict[str, str]) -> dict[str, str]:
     return valid
 
 
+def _delete_dir_name(directory_name: str) -> str:
+    """``<topic>-<partition>.<unique id>-delete``, the topic cut short to keep the name within 255 characters (Kafka's
+    LocalLog.logDeleteDirName)."""
+    topic, _, partition = directory_name.rpartition("-")
+    suffix = f"-{partition}.{uuid.uuid4().hex}{DELETE_DIR_SUFFIX}"
+    return topic[: MAX_FILE_NAME - len(suffix)] + suffix
+
+
+def _prepare_all(partitions: list[Partition]) -> None:
+    for partition in partitions:
+        try:
+            partition.prepare()
+        except OSError as exc:  # each one left is made by its first append (or that append fails and says why)
+            log.warning("Cannot make the directory of %s-%d ahead of its first append: %s",
+                        partition.topic, partition.index, exc.strerror or exc)
+            return
+
+
+def remove_retired(directories: list[Path]) -> None:
+    """Remove directories renamed for deletion (their files were closed before the rename); runs on any thread."""
+    for directory in directories:
+        try:
+            shutil.rmtree(directory)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            log.warning("Cannot delete %s: %s", directory, exc.strerror or exc)
+
+
 def _replace(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
@@ -350,6 +463,7 @@ def _replace(path: Path, text: str) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+    fsync_directory(path.parent)  # the new name too: the record of a topic is what CreateTopics' answer promises
 
 
 def _cluster_id() -> str:

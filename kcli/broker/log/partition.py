@@ -22,6 +22,17 @@ the log end offset never moves back: retention that would delete every segment
 rolls first (``delete_oldest``). On opening after an unclean stop, only the
 segments from the one holding the checkpointed recovery point on are
 recovered (Kafka's LogLoader); leftover ``.deleted`` files are removed.
+
+A partition can exist before its files: ``pending`` makes it without its
+directory (a topic's existence is the catalog's record, catalog.py) and it
+reads as an empty log. ``prepare`` (on any thread: the catalog's worker, after
+CreateTopics is answered) makes the directory and the first segment's empty
+files ahead of the first append; the first append makes them itself if that
+has not happened (``_make_directory``). A lock per pending partition keeps the
+two, and ``close`` (a deletion), from crossing: once closed, nothing is made.
+``open`` gives a missing directory the pending state, so a restart needs
+nothing on disk for a partition never written to either, and a directory a
+stop left half made (some of the empty files) opens as an empty log.
 """
 
 from __future__ import annotations
@@ -30,6 +41,7 @@ import bisect
 import logging
 import os
 import shutil
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,19 +154,63 @@ class Partition:
         self._active_created_ms: int | None = None  # when the active segment was created (set on first use)
         self._rolling_based_timestamp: int | None = None  # None: not read yet (roll.py)
         self._roll_jitter_ms = segment_roll.random_jitter(config.segment_jitter_ms, config.segment_ms)
+        self.on_disk = True  # False until the first append opens or makes the directory's files (``pending``)
+        self.has_directory = True  # False while ``pending`` until ``prepare`` or the first append makes it
+        self._making = threading.Lock()  # a pending partition's: held by whoever makes its files, and by ``close``
+        self._closed = False
+
+    @classmethod
+    def pending(cls, directory: Path, topic: str, index: int, config: LogConfig, base_offset: int = 0) -> "Partition":
+        """A new, empty partition with nothing on disk yet: its directory (which must not exist) and first segment
+        are made by ``prepare`` or its first append. Until then it reads as an empty log at ``base_offset``."""
+        partition = cls(directory, topic, index, config)
+        partition._add(LogSegment(directory, base_offset, config.index_interval_bytes))  # no file opened or made
+        partition.recovery_point = partition._log_start_offset = base_offset
+        partition.on_disk = False
+        partition.has_directory = False
+        return partition
+
+    def prepare(self) -> bool:
+        """Make a ``pending`` partition's directory and its first segment's empty files, closed (any thread); whether
+        this call made them. Nothing once the partition is on disk, prepared or closed. On failure nothing stays."""
+        with self._making:
+            if self.has_directory or self._closed:
+                return False
+            self.directory.mkdir()  # never adopt one left behind: the catalog retires those when the topic is created
+            try:
+                for path in (self.active.log_path, self.active.index.path, self.active.time_index.path):
+                    open(path, "xb").close()
+            except BaseException:
+                shutil.rmtree(self.directory, ignore_errors=True)
+                raise
+            self.has_directory = True
+            return True
+
+    def _make_directory(self) -> None:
+        """Before a ``pending`` partition's first append: open the files ``prepare`` made, or make them."""
+        with self._making:
+            if self.has_directory:  # prepared
+                self.active.open(recover=False)
+            else:
+                self.directory.mkdir()
+                self.has_directory = True
+                self.active.create()
+            self.on_disk = True
 
     @classmethod
     def open(cls, directory: Path, topic: str, index: int, config: LogConfig, recover: bool,
              recovery_point: int | None = None, log_start_offset: int = 0) -> "Partition":
-        """Open (or create) the partition directory.
+        """Open the partition directory (a missing one gives a ``pending`` partition, made on its first append).
 
         With ``recover`` (an unclean stop), the segments from the one holding
         ``recovery_point`` (the checkpointed one; None: the last segment) on are
         recovered, the others checked; a recovered segment cut short takes the
         segments after it away. ``log_start_offset`` is the checkpointed one.
         """
-        directory.mkdir(parents=True, exist_ok=True)
-        names = os.listdir(directory)  # one listing, read again only if a deletion or a swap was left unfinished
+        try:
+            names = os.listdir(directory)  # one listing, read again only if a deletion or a swap was left unfinished
+        except FileNotFoundError:  # never written to (or its files lost): made again on its first append
+            return cls.pending(directory, topic, index, config, log_start_offset)
         if any(n.endswith((DELETED_SUFFIX, log_loader.CLEANED_SUFFIX, log_loader.SWAP_SUFFIX)) for n in names):
             _remove_deleted_files(directory)
             log_loader.complete_interrupted_swaps(directory)
@@ -399,6 +455,8 @@ class Partition:
             raise AppendError(ErrorCode.KAFKA_STORAGE_ERROR, self.offline)
         active = self.segments[-1]
         try:
+            if not self.on_disk:
+                self._make_directory()
             if active.size and self._roll_due(active, len(data), last_offset, max_timestamp, now_ms):
                 self.roll(now_ms)  # as Kafka, also before an offset would overflow the segment's int32 index entries
                 active = self.segments[-1]
@@ -632,8 +690,13 @@ class Partition:
 
     # -- lifecycle -----------------------------------------------------------
 
-    def close(self) -> None:
-        if self.offline is None:
+    def close(self, snapshot: bool = True) -> None:
+        """Close every file; the producer snapshot is written first unless ``snapshot`` is False (a deletion).
+        A pending partition is never prepared after this."""
+        if not self.on_disk:
+            with self._making:
+                self._closed = True
+        if snapshot and self.offline is None and self.on_disk:
             try:
                 self._write_snapshot()
             except OSError as exc:  # the next open rereads the log instead
@@ -642,9 +705,10 @@ class Partition:
             segment.close()
 
     def delete(self) -> None:
-        """Close every file, then remove the directory (Windows cannot delete open files)."""
-        self.close()
-        shutil.rmtree(self.directory, ignore_errors=False)
+        """Close every file, then remove the directory if made (Windows cannot delete open files)."""
+        self.close(snapshot=False)
+        if self.has_directory:
+            shutil.rmtree(self.directory, ignore_errors=False)
 
 
 def _mtime_ms(path: Path) -> int:
