@@ -7,7 +7,7 @@ import pytest
 from kafka.protocol.consumer import FetchResponse as KafkaPythonFetchResponse
 
 from kcli.broker.handlers import fetch
-from kcli.protocol.kafka import fetch_response
+from kcli.protocol.kafka import encoded, fetch_response
 from kcli.protocol.kafka.fetch_response import FetchResponse, PartitionData
 
 _Topic = KafkaPythonFetchResponse.FetchableTopicResponse
@@ -91,10 +91,10 @@ def test_a_response_whose_records_are_all_bytes_is_one_frame():
 
 
 def test_the_remembered_topic_names_are_bounded_and_each_response_names_its_own(monkeypatch):
-    monkeypatch.setattr(fetch_response, "_TOPIC_NAMES_KEPT", 2)
-    monkeypatch.setattr(fetch_response, "_TOPIC_NAMES", {})
+    monkeypatch.setattr(encoded, "TOPIC_NAMES_KEPT", 2)
+    encoded.TOPIC_NAMES.clear()
     for i in range(5):
         topics = [(f"topic-{i}", [PartitionData(0, 0, i, i, 0, None, b"")]), ("caf\u00e9", [])]
         framed = fetch_response.encode(FetchResponse(10, topics, throttle_time_ms=7), i)[0]
         assert bytes(framed) == _kafka_python(10, topics, i, 0, 0)
-        assert len(fetch_response._TOPIC_NAMES) <= 2
+        assert len(encoded.TOPIC_NAMES) <= 2

@@ -45,6 +45,20 @@ def string(value: str | None) -> bytes:
     return INT16.pack(len(data)) + data
 
 
+TOPIC_NAMES: dict[str, bytes] = {}  # name -> ``string(name)``: a client names the same topics request after request
+TOPIC_NAMES_KEPT = 10_000  # topics come and go: never an unbounded cache
+
+
+def topic_name(name: str) -> bytes:
+    """``string(name)``, remembered for the next response that names the topic."""
+    encoded = TOPIC_NAMES.get(name)
+    if encoded is None:
+        if len(TOPIC_NAMES) >= TOPIC_NAMES_KEPT:
+            TOPIC_NAMES.clear()
+        encoded = TOPIC_NAMES[name] = string(name)
+    return encoded
+
+
 def read_string(frame, pos: int, request: str, field: str) -> tuple[str, int]:
     """The int16-length string at ``pos`` of a ``request`` read by hand, and the position after it;
     MalformedFrame for a null (``field`` does not allow it), a string past the end, or bad UTF-8."""

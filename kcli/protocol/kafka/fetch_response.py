@@ -28,6 +28,8 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
+from kcli.protocol.kafka.encoded import TOPIC_NAMES, topic_name
+
 MAX_VERSION = 10
 
 _INT32 = struct.Struct(">i")
@@ -42,8 +44,6 @@ _PLAIN_V0 = struct.Struct(">ihqi")
 _PLAIN_V4 = struct.Struct(">ihqqii")
 _PLAIN_V5 = struct.Struct(">ihqqqii")
 _ABORTED = struct.Struct(">qq")
-_TOPIC_NAMES: dict[str, bytes] = {}  # name -> its int16 length and UTF-8 bytes (a response names its topics every time)
-_TOPIC_NAMES_KEPT = 10_000
 
 
 @dataclass(slots=True)
@@ -83,7 +83,7 @@ def encode(response: FetchResponse, correlation_id: int) -> list:
     buf = bytearray(22 if version >= 7 else 16 if version >= 1 else 12)  # the head, filled in last
     size = 0
     for name, partitions in response.topics:
-        buf += _TOPIC_NAMES.get(name) or _topic_name(name)
+        buf += TOPIC_NAMES.get(name) or topic_name(name)
         buf += _INT32.pack(len(partitions))
         for p in partitions:
             records = p.records
@@ -129,13 +129,3 @@ def _partition(p: PartitionData, version: int, length: int) -> bytes:
     else:
         out = _PARTITION_V4.pack(p.partition_index, p.error_code, p.high_watermark, p.last_stable_offset, len(aborted))
     return out + b"".join(_ABORTED.pack(producer_id, first_offset) for producer_id, first_offset in aborted) + _INT32.pack(length)
-
-
-def _topic_name(name: str) -> bytes:
-    """``name`` as the response writes it (int16 length, UTF-8), remembered for the next response."""
-    data = name.encode("utf-8")
-    encoded = struct.pack(">h", len(data)) + data
-    if len(_TOPIC_NAMES) >= _TOPIC_NAMES_KEPT:  # topics come and go: never an unbounded cache
-        _TOPIC_NAMES.clear()
-    _TOPIC_NAMES[name] = encoded
-    return encoded

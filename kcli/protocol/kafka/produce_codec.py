@@ -29,7 +29,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from kcli.protocol.kafka.encoded import read_nullable_string, read_string, string
+from kcli.protocol.kafka.encoded import read_nullable_string, read_string, string, topic_name
 from kcli.protocol.kafka.frame import MalformedFrame
 
 MAX_VERSION = 8
@@ -52,8 +52,6 @@ _ONE_V2 = struct.Struct(">iihqqi")
 _ONE_V5 = struct.Struct(">iihqqqi")
 _ONE_V8 = struct.Struct(">iihqqqihi")
 _NO_ERRORS = _NO_RECORD_ERRORS + b"\xff\xff"  # no record_errors, a null error_message (v8+)
-_TOPIC_NAMES: dict[str, bytes] = {}
-_TOPIC_NAMES_KEPT = 4096
 
 
 @dataclass(slots=True)
@@ -172,12 +170,12 @@ def encode_response(response: ProduceResponse, correlation_id: int) -> bytes:
                 tail = _ONE_V1.pack(1, p.index, p.error_code, p.base_offset, response.throttle_time_ms)
             else:
                 tail = _ONE_V0.pack(1, p.index, p.error_code, p.base_offset)
-            encoded = _topic_name(name)
+            encoded = topic_name(name)
             return b"".join((_FRAME_HEAD_COUNT.pack(8 + len(encoded) + len(tail), correlation_id, 1), encoded, tail))
     out = bytearray(8)
     out += _I32.pack(len(responses))
     for name, partitions in response.responses:
-        out += _topic_name(name)
+        out += topic_name(name)
         out += _I32.pack(len(partitions))
         for p in partitions:
             if version >= 5:
@@ -204,11 +202,3 @@ def encode_response(response: ProduceResponse, correlation_id: int) -> bytes:
     return bytes(out)
 
 
-def _topic_name(name: str) -> bytes:
-    """``string(name)``, remembered: a producer names the same topics request after request."""
-    encoded = _TOPIC_NAMES.get(name)
-    if encoded is None:
-        if len(_TOPIC_NAMES) >= _TOPIC_NAMES_KEPT:
-            _TOPIC_NAMES.clear()
-        encoded = _TOPIC_NAMES[name] = string(name)
-    return encoded
