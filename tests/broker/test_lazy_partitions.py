@@ -25,6 +25,16 @@ def _entries(tmp_path) -> set[str]:
     return {name for name in os.listdir(tmp_path) if not name.endswith("checkpoint")}
 
 
+def _created_and_prepared(catalog, name: str, partitions: int):
+    """CreateTopics' recording of a topic, then the directories made after the answer, all done."""
+    async def main():
+        topic = await catalog.create_async(name, partitions, {})
+        await asyncio.gather(*catalog.preparing)
+        return topic
+
+    return asyncio.run(main())
+
+
 def test_recording_a_thousand_partitions_writes_the_topics_file_and_no_directory(tmp_path):
     catalog = _catalog(tmp_path)
     topic = catalog.create("wide", 1000, {"segment.bytes": "1048576"})  # what CreateTopics waits for
@@ -42,12 +52,7 @@ def test_recording_a_thousand_partitions_writes_the_topics_file_and_no_directory
 def test_the_directories_are_made_after_the_answer_and_read_as_empty_logs(tmp_path):
     catalog = _catalog(tmp_path)
 
-    async def main():
-        topic = await catalog.create_async("wide", 200, {})
-        await asyncio.gather(*catalog.preparing)
-        return topic
-
-    topic = asyncio.run(main())
+    topic = _created_and_prepared(catalog, "wide", 200)
     assert _entries(tmp_path) == {"meta.properties", "kcli-topics.json", *(f"wide-{i}" for i in range(200))}
     assert {(name, (tmp_path / "wide-199" / name).stat().st_size) for name in os.listdir(tmp_path / "wide-199")} == {
         (name, 0) for name in SEGMENT_FILES}
@@ -128,12 +133,7 @@ def test_directories_left_under_a_new_topics_names_are_not_reused(tmp_path):
     (tmp_path / "ghost-x-0").mkdir()  # another topic's ("ghost-x"), which must stay
     catalog = _catalog(tmp_path)
 
-    async def main():
-        topic = await catalog.create_async("ghost", 2, {})
-        await asyncio.gather(*catalog.preparing)
-        return topic
-
-    topic = asyncio.run(main())
+    topic = _created_and_prepared(catalog, "ghost", 2)
     assert (stale / "00000000000000000000.log").stat().st_size == 0  # made again, empty
     assert (tmp_path / "ghost-x-0").is_dir() and not any(name.endswith("-delete") for name in os.listdir(tmp_path))
     assert topic.partitions[1].append(ONE, now_ms=0).base_offset == 0  # a fresh log, not the 100 stale bytes
