@@ -8,6 +8,9 @@ alternating, so a busy moment of a shared machine falls on both alike:
 - small produce: Produce of one 100-byte record per request, acks=1 (a producer with linger.ms=0
   and one request in flight);
 - empty fetch: Fetch of an empty partition with max_wait_ms=0;
+- the floor under both: bench/floor_server.py, an asyncio server that reads the same frames as the broker
+  does and answers fixed bytes, taking the same blocks (its CPU per request is the event loop's and the
+  kernel's share, which moves with the machine's state: about 13 µs with the cores busy, 31 µs idle here);
 - 1 MiB fetch of small batches: Fetch of 1 MiB (fetch max bytes and partition max bytes) from a
   partition of one-record batches of about 170 bytes, and the same of two 1,000,000-byte batches;
 - 1,000 partitions: CreateTopics of one topic of 1,000 partitions (wall time and broker CPU, the
@@ -32,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+import psutil
 from wire import Connection, record_batch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,26 +146,71 @@ def _wait_quiet(cpu: Callable[[], float], interval_s: float = 0.25, busy_s: floa
         quiet, last = (quiet + 1 if now - last < busy_s else 0), now
 
 
+def cpu_seconds(process: psutil.Process) -> float:
+    """User + system CPU-seconds of every thread of ``process``: Linux's schedstat (nanoseconds) where there is
+    one, else psutil's (clock ticks, 10 ms)."""
+    tasks = Path(f"/proc/{process.pid}/task")
+    try:
+        return sum(int((task / "schedstat").read_text().split()[0]) for task in tasks.iterdir()) / 1e9
+    except (OSError, ValueError, IndexError):
+        t = process.cpu_times()
+        return t.user + t.system
+
+
+class FloorServer:
+    """bench/floor_server.py as a process, and the bench's connection to it."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("floor_server.py"))],
+                                     stdout=subprocess.PIPE, text=True)
+        port = int(self.proc.stdout.readline())
+        self.process = psutil.Process(self.proc.pid)
+        self.connection = Connection(f"127.0.0.1:{port}", api_versions=False)
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.process)
+
+    def stop(self) -> None:
+        self.connection.close()
+        self.proc.kill()
+        self.proc.wait()
+
+
 def counted(brokers: dict[str, "Side"], sizes: Sizes) -> dict[str, dict]:
-    """Every probe, cut in BLOCKS blocks that the brokers take in turn: a busy moment of a shared machine falls on both."""
+    """Every probe, cut in BLOCKS blocks that the brokers take in turn: a busy moment of a shared machine falls on both.
+
+    The small requests' blocks are taken by bench/floor_server.py too (the same frames, answered with fixed
+    bytes): ``floor_cpu_us``, the event loop's and the kernel's share of every broker's figure at that moment."""
     by_side = {side: probes(b.connection, sizes) for side, b in brokers.items()}
     out: dict[str, dict] = {side: {} for side in brokers}
-    for index, probe in enumerate(next(iter(by_side.values()))):
-        cpu = dict.fromkeys(brokers, 0.0)
-        wall = dict.fromkeys(brokers, 0.0)
-        per_block = max(1, probe.count // BLOCKS)
-        for block in range(BLOCKS):
-            for side in _turns(list(brokers), block):
-                b, frame = brokers[side], by_side[side][index].frame
-                before, started = b.cpu(), time.perf_counter()
-                b.connection.repeat(frame, per_block)
-                wall[side] += time.perf_counter() - started
-                cpu[side] += b.cpu() - before
-        scale = 1e6 if probe.unit == "us" else 1e3
-        for side in brokers:
-            out[side][f"{probe.key}_cpu_{probe.unit}"] = cpu[side] / (per_block * BLOCKS) * scale
-            if probe.wall:
-                out[side][f"{probe.key}_wall_{probe.unit}"] = wall[side] / (per_block * BLOCKS) * scale
+    floor = FloorServer()
+    floor_cpu, floor_requests = 0.0, 0
+    try:
+        for index, probe in enumerate(next(iter(by_side.values()))):
+            cpu = dict.fromkeys(brokers, 0.0)
+            wall = dict.fromkeys(brokers, 0.0)
+            per_block = max(1, probe.count // BLOCKS)
+            for block in range(BLOCKS):
+                for side in _turns(list(brokers), block):
+                    b, frame = brokers[side], by_side[side][index].frame
+                    before, started = b.cpu(), time.perf_counter()
+                    b.connection.repeat(frame, per_block)
+                    wall[side] += time.perf_counter() - started
+                    cpu[side] += b.cpu() - before
+                if probe.unit == "us":
+                    before = floor.cpu()
+                    floor.connection.repeat(probe.frame, per_block)
+                    floor_cpu += floor.cpu() - before
+                    floor_requests += per_block
+            scale = 1e6 if probe.unit == "us" else 1e3
+            for side in brokers:
+                out[side][f"{probe.key}_cpu_{probe.unit}"] = cpu[side] / (per_block * BLOCKS) * scale
+                if probe.wall:
+                    out[side][f"{probe.key}_wall_{probe.unit}"] = wall[side] / (per_block * BLOCKS) * scale
+    finally:
+        floor.stop()
+    for side in brokers:
+        out[side]["floor_cpu_us"] = floor_cpu / max(1, floor_requests) * 1e6
     return out
 
 

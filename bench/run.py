@@ -86,14 +86,7 @@ class BrokerProcess:
         self.ps = psutil.Process(self.proc.pid)
 
     def cpu_seconds(self) -> float:
-        """User + system CPU-seconds of every thread: Linux's schedstat (nanoseconds) where there is one, else
-        psutil's (clock ticks, 10 ms)."""
-        tasks = Path(f"/proc/{self.proc.pid}/task")
-        try:
-            return sum(int((task / "schedstat").read_text().split()[0]) for task in tasks.iterdir()) / 1e9
-        except (OSError, ValueError, IndexError):
-            t = self.ps.cpu_times()
-            return t.user + t.system
+        return request_cost.cpu_seconds(self.ps)
 
     def rss_mib(self) -> float:
         return self.ps.memory_info().rss / (1 << 20)
@@ -437,6 +430,7 @@ REQUEST_FIGURES = [
     Figure("small_produce_wall_us", "1-record produce, round trip, µs"),
     Figure("empty_fetch_cpu_us", "broker CPU per empty fetch (max wait 0), µs", "≤ 40", lambda v, r: v <= 40),
     Figure("empty_fetch_wall_us", "empty fetch, round trip, µs"),
+    Figure("floor_cpu_us", "floor: a server answering fixed bytes, CPU per request, µs"),
     Figure("fetch_mib_small_batches_cpu_ms", "broker CPU per 1 MiB fetch of ~170 B batches, ms", "≤ 0.5", lambda v, r: v <= 0.5),
     Figure("fetch_mib_big_batches_cpu_ms", "broker CPU per 1 MiB fetch of 1 MB batches, ms", "≤ 0.2", lambda v, r: v <= 0.2),
     Figure("create_1000_wall_s", "CreateTopics of 1,000 partitions, s", "≤ 0.1", lambda v, r: v <= 0.1),

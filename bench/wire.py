@@ -33,13 +33,16 @@ def record_batch(value: bytes, records: int = 1) -> bytes:
 
 
 class Connection:
-    def __init__(self, bootstrap: str):
+    def __init__(self, bootstrap: str, api_versions: bool = True):
+        """``api_versions``: ask the server's versions first (a Kafka broker; bench/floor_server.py is not one)."""
         host, _, port = bootstrap.rpartition(":")
         self.sock = socket.create_connection((host, int(port)), timeout=60)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._buffer = bytearray(1 << 16)
-        versions = self.call(ApiVersionsRequest(version=0))
-        self.max_versions = {v.api_key: v.max_version for v in versions.api_keys}
+        self.max_versions: dict[int, int] = {}
+        if api_versions:
+            versions = self.call(ApiVersionsRequest(version=0))
+            self.max_versions = {v.api_key: v.max_version for v in versions.api_keys}
 
     def version(self, api_key: int, request_class) -> int:
         return min(self.max_versions[api_key], request_class.max_version, CAPS.get(api_key, 99))
