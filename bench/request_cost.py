@@ -10,7 +10,8 @@ alternating, so a busy moment of a shared machine falls on both alike:
 - empty fetch: Fetch of an empty partition with max_wait_ms=0;
 - the floor under both: bench/floor_server.py, an asyncio server that reads the same frames as the broker
   does and answers fixed bytes, taking the same blocks (its CPU per request is the event loop's and the
-  kernel's share, which moves with the machine's state: about 13 µs with the cores busy, 31 µs idle here);
+  kernel's share, which moves with the machine's state: about 13 µs with the cores busy, 31 µs idle here),
+  and under the 1 MiB fetch of 1 MB batches the same server answering with 1 MiB by sendfile;
 - 1 MiB fetch of small batches: Fetch of 1 MiB (fetch max bytes and partition max bytes) from a
   partition of one-record batches of about 170 bytes, and the same of two 1,000,000-byte batches;
 - 1,000 partitions: CreateTopics of one topic of 1,000 partitions (wall time and broker CPU, the
@@ -27,9 +28,11 @@ from __future__ import annotations
 import math
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,10 +161,12 @@ def cpu_seconds(process: psutil.Process) -> float:
 
 
 class FloorServer:
-    """bench/floor_server.py as a process, and the bench's connection to it."""
+    """bench/floor_server.py as a process (answering with ``sendfile``'s bytes too, when given), and the bench's
+    connection to it."""
 
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("floor_server.py"))],
+    def __init__(self, sendfile: Path | None = None) -> None:
+        args = [sys.executable, str(Path(__file__).with_name("floor_server.py"))]
+        self.proc = subprocess.Popen(args + (["--sendfile", str(sendfile)] if sendfile else []),
                                      stdout=subprocess.PIPE, text=True)
         port = int(self.proc.stdout.readline())
         self.process = psutil.Process(self.proc.pid)
@@ -180,11 +185,15 @@ def counted(brokers: dict[str, "Side"], sizes: Sizes) -> dict[str, dict]:
     """Every probe, cut in BLOCKS blocks that the brokers take in turn: a busy moment of a shared machine falls on both.
 
     The small requests' blocks are taken by bench/floor_server.py too (the same frames, answered with fixed
-    bytes): ``floor_cpu_us``, the event loop's and the kernel's share of every broker's figure at that moment."""
+    bytes): ``floor_cpu_us``, the event loop's and the kernel's share of every broker's figure at that moment.
+    The 1 MiB fetch of 1 MB batches has its own floor, the same server answering with 1 MiB sent as kcli sends
+    a fetched range (``floor_mib_cpu_ms``): what the kernel takes to move a mebibyte to that client then."""
     by_side = {side: probes(b.connection, sizes) for side, b in brokers.items()}
     out: dict[str, dict] = {side: {} for side in brokers}
-    floor = FloorServer()
-    floor_cpu, floor_requests = 0.0, 0
+    mebibyte = Path(tempfile.mkdtemp(prefix="kcli-bench-floor-")) / "mebibyte"
+    mebibyte.write_bytes(os.urandom(MIB))
+    floor, floor_mib = FloorServer(), FloorServer(mebibyte)
+    floor_cpu, floor_requests, floor_mib_cpu, floor_mib_requests = 0.0, 0, 0.0, 0
     try:
         for index, probe in enumerate(next(iter(by_side.values()))):
             cpu = dict.fromkeys(brokers, 0.0)
@@ -202,6 +211,11 @@ def counted(brokers: dict[str, "Side"], sizes: Sizes) -> dict[str, dict]:
                     floor.connection.repeat(probe.frame, per_block)
                     floor_cpu += floor.cpu() - before
                     floor_requests += per_block
+                elif probe.key == "fetch_mib_big_batches":
+                    before = floor_mib.cpu()
+                    floor_mib.connection.repeat(probe.frame, per_block)
+                    floor_mib_cpu += floor_mib.cpu() - before
+                    floor_mib_requests += per_block
             scale = 1e6 if probe.unit == "us" else 1e3
             for side in brokers:
                 out[side][f"{probe.key}_cpu_{probe.unit}"] = cpu[side] / (per_block * BLOCKS) * scale
@@ -209,8 +223,11 @@ def counted(brokers: dict[str, "Side"], sizes: Sizes) -> dict[str, dict]:
                     out[side][f"{probe.key}_wall_{probe.unit}"] = wall[side] / (per_block * BLOCKS) * scale
     finally:
         floor.stop()
+        floor_mib.stop()
+        shutil.rmtree(mebibyte.parent, ignore_errors=True)
     for side in brokers:
         out[side]["floor_cpu_us"] = floor_cpu / max(1, floor_requests) * 1e6
+        out[side]["floor_mib_cpu_ms"] = floor_mib_cpu / max(1, floor_mib_requests) * 1e3
     return out
 
 

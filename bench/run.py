@@ -433,6 +433,7 @@ REQUEST_FIGURES = [
     Figure("floor_cpu_us", "floor: a server answering fixed bytes, CPU per request, µs"),
     Figure("fetch_mib_small_batches_cpu_ms", "broker CPU per 1 MiB fetch of ~170 B batches, ms", "≤ 0.5", lambda v, r: v <= 0.5),
     Figure("fetch_mib_big_batches_cpu_ms", "broker CPU per 1 MiB fetch of 1 MB batches, ms", "≤ 0.2", lambda v, r: v <= 0.2),
+    Figure("floor_mib_cpu_ms", "floor: a server answering 1 MiB by sendfile, CPU per request, ms"),
     Figure("create_1000_wall_s", "CreateTopics of 1,000 partitions, s", "≤ 0.1", lambda v, r: v <= 0.1),
     Figure("create_1000_cpu_s", "broker CPU for that CreateTopics, s"),
     Figure("create_1000_total_cpu_s", "broker CPU for that CreateTopics and its work after the answer, s"),
