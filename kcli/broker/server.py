@@ -148,6 +148,7 @@ class Broker:
                 self.catalog.open(self.config.node_id)
         except OSError as exc:
             raise self._unwritable(exc) from None
+        self.catalog.prepare_pending()
         appends = Wakeup()
         flusher = LogFlusher(self.catalog, FlushSchedule.from_properties(self.config.props))
         groups = GroupService(self.catalog, self.config.props, on_append=appends.notify, flush=flusher.flush)

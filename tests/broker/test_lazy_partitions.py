@@ -111,6 +111,24 @@ def test_a_restart_without_a_clean_stop_keeps_every_recorded_partition(tmp_path)
     again.close()
 
 
+def test_partitions_a_restart_finds_unmade_are_made_after_it_without_an_append(tmp_path):
+    catalog = _catalog(tmp_path)
+    catalog.create("wide", 200, {})  # recorded; the kill -9 came before the worker thread made any directory
+    again = Catalog(tmp_path, {})
+    again.open(0)
+    assert not any((tmp_path / f"wide-{i}").exists() for i in range(200))
+
+    async def main():
+        again.prepare_pending()
+        await asyncio.gather(*again.preparing)
+
+    asyncio.run(main())
+    assert all((tmp_path / f"wide-{i}" / name).is_file() for i in range(200) for name in SEGMENT_FILES)
+    partition = again.partition("wide", 7)
+    assert partition.append(ONE, now_ms=0).base_offset == 0 and partition.read(0, 1 << 20) == ONE
+    again.close()
+
+
 def test_a_directory_cut_short_by_a_stop_during_its_first_append_reads_as_empty(tmp_path, caplog):
     catalog = _catalog(tmp_path)
     catalog.create("t", 2, {})

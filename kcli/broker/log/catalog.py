@@ -286,6 +286,13 @@ class Catalog:
         self._prepare_in_background(topic.partitions[before:])
         return True
 
+    def prepare_pending(self) -> None:
+        """After ``open``: make the directories of partitions recorded but never made (a kill -9 came before the
+        worker thread made them), as after CreateTopics, so their first appends find them made."""
+        pending = [p for _, _, p in self._partitions() if not p.has_directory]
+        if pending:
+            self._prepare_in_background(pending)
+
     def _prepare_in_background(self, partitions: list[Partition]) -> None:
         """Make the new partitions' directories and empty files on a worker thread, after the answer, so that their
         first appends find them made (Partition.prepare: a first append or a deletion meanwhile is safe)."""
