@@ -58,8 +58,12 @@ def test_zkcli_transcript_matches_real_zookeeper(tmp_path, zkcli):
     finally:
         zk.stop()
     expected, got = _masked((FIXTURES / "zkcli_out.txt").read_text()), _masked(result.stdout)
-    assert _events(got) == _events(expected)
+    # the session's events in order; the last, Closed on quit, can be cut off by the JVM exiting first (seen under load)
+    assert _events(expected)[-1] == CLOSED and _events(got) in (_events(expected), _events(expected)[:-1])
     assert _without_events(got) == _without_events(expected)
+
+
+CLOSED = "WatchedEvent state:Closed type:None path:null"
 
 
 def _events(lines: list[str]) -> list[str]:
