@@ -50,6 +50,24 @@ def test_one_response_splices_ranges_sent_with_sendfile_and_copied(broker, sendf
     assert sorted(sent) == sorted([len(bytes(partitions[p].records)) for p in (0, 2)] * 2)
 
 
+def _fetch_everything(topic: str, max_bytes: int):
+    Request = ROUTES[1].request
+    T = Request.FetchTopic
+    return Request(version=10, replica_id=-1, max_wait_ms=0, min_bytes=1, max_bytes=max_bytes, isolation_level=0,
+                   session_id=0, session_epoch=-1, forgotten_topics_data=[], topics=[T(topic=topic, partitions=[
+                       T.FetchPartition(partition=0, current_leader_epoch=-1, fetch_offset=0, log_start_offset=-1,
+                                        partition_max_bytes=max_bytes)])])
+
+
+def _produce_900k_records(bootstrap: str, topic: str, count: int) -> None:
+    """``count`` records of 900,000 bytes to partition 0, one batch each: several together are more than a
+    socket's buffers hold (Linux: tcp_wmem's 4 MiB)."""
+    producer = KafkaProducer(bootstrap_servers=bootstrap, max_request_size=1 << 21, linger_ms=0)
+    for i in range(count):
+        producer.send(topic, bytes([65 + i]) * 900_000, partition=0).get(timeout=20)
+    producer.close()
+
+
 def test_a_range_larger_than_the_socket_takes_goes_on_with_loop_sendfile(broker, monkeypatch):
     taken_at_once = []
     original = sendfile_writer._sendfile_now
@@ -60,17 +78,9 @@ def test_a_range_larger_than_the_socket_takes_goes_on_with_loop_sendfile(broker,
         return sent
 
     monkeypatch.setattr(sendfile_writer, "_sendfile_now", observed)
-    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, max_request_size=1 << 21, linger_ms=0)
-    for i in range(9):  # 8 MB: more than a socket's send buffer grows to (Linux: tcp_wmem's 4 MiB)
-        producer.send("slow-reader", bytes([65 + i]) * 900_000, partition=0).get(timeout=20)
-    producer.close()
-
-    Request, Response = ROUTES[1].request, ROUTES[1].response
-    T = Request.FetchTopic
-    request = Request(version=10, replica_id=-1, max_wait_ms=0, min_bytes=1, max_bytes=1 << 24, isolation_level=0,
-                      session_id=0, session_epoch=-1, forgotten_topics_data=[], topics=[T(topic="slow-reader", partitions=[
-                          T.FetchPartition(partition=0, current_leader_epoch=-1, fetch_offset=0, log_start_offset=-1,
-                                           partition_max_bytes=1 << 24)])])
+    _produce_900k_records(broker.bootstrap, "slow-reader", 9)  # 8 MB
+    Response = ROUTES[1].response
+    request = _fetch_everything("slow-reader", 1 << 24)
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)  # the broker's sendfile meets a full socket
         sock.settimeout(10)
@@ -103,16 +113,9 @@ def test_a_range_copied_over_tls_to_a_slow_reader_is_read_a_piece_at_a_time(tmp_
     monkeypatch.setattr(FileSlice, "read", counted)
     running = run_in_thread(secured_config(tmp_path / "logs", "PLAINTEXT,SSL", certs))
     try:
-        producer = KafkaProducer(bootstrap_servers=running.bootstrap, max_request_size=1 << 21, linger_ms=0)
-        for i in range(20):  # 18 MB in one range, copied (TLS encrypts in user space): more than socket buffers hold
-            producer.send("tls-slow", bytes([65 + i]) * 900_000, partition=0).get(timeout=20)
-        producer.close()
-        Request, Response = ROUTES[1].request, ROUTES[1].response
-        T = Request.FetchTopic
-        request = Request(version=10, replica_id=-1, max_wait_ms=0, min_bytes=1, max_bytes=1 << 25, isolation_level=0,
-                          session_id=0, session_epoch=-1, forgotten_topics_data=[], topics=[T(topic="tls-slow", partitions=[
-                              T.FetchPartition(partition=0, current_leader_epoch=-1, fetch_offset=0, log_start_offset=-1,
-                                               partition_max_bytes=1 << 25)])])
+        _produce_900k_records(running.bootstrap, "tls-slow", 20)  # 18 MB in one range, copied (TLS encrypts in user space)
+        Response = ROUTES[1].response
+        request = _fetch_everything("tls-slow", 1 << 25)
         context = ssl.create_default_context(cafile=str(certs.ca))
         raw = socket.socket()
         raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
@@ -131,15 +134,6 @@ def test_a_range_copied_over_tls_to_a_slow_reader_is_read_a_piece_at_a_time(tmp_
         assert max(copied) <= sendfile_writer.COPY_PIECE and sum(copied) == log.stat().st_size
     finally:
         running.stop()
-
-
-def _fetch_everything(topic: str, max_bytes: int):
-    Request = ROUTES[1].request
-    T = Request.FetchTopic
-    return Request(version=10, replica_id=-1, max_wait_ms=0, min_bytes=1, max_bytes=max_bytes, isolation_level=0,
-                   session_id=0, session_epoch=-1, forgotten_topics_data=[], topics=[T(topic=topic, partitions=[
-                       T.FetchPartition(partition=0, current_leader_epoch=-1, fetch_offset=0, log_start_offset=-1,
-                                        partition_max_bytes=max_bytes)])])
 
 
 def test_a_range_the_socket_takes_at_once_is_sent_from_the_segments_own_descriptor_after_its_envelope_held_for_it(broker, monkeypatch):
@@ -182,10 +176,7 @@ def test_a_range_that_waits_for_its_reader_survives_its_topic_being_deleted(brok
 
     from tests.waiting import wait_for
 
-    producer = KafkaProducer(bootstrap_servers=broker.bootstrap, max_request_size=1 << 21, linger_ms=0)
-    for i in range(9):  # 8 MB: more than the socket buffers hold, so the response waits for its reader
-        producer.send("deleted-meanwhile", bytes([65 + i]) * 900_000, partition=0).get(timeout=20)
-    producer.close()
+    _produce_900k_records(broker.bootstrap, "deleted-meanwhile", 9)  # 8 MB: the response waits for its reader
     log = (broker.log_dir / "deleted-meanwhile-0" / "00000000000000000000.log").read_bytes()
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
