@@ -18,7 +18,6 @@ means there is no error response (Produce with acks=0): the connection closes.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from functools import partial
 from types import ModuleType
@@ -74,8 +73,7 @@ class Route:
     api_key: int
     request: type
     response: type
-    handle: Callable
-    is_async: bool
+    handle: Callable  # returns the response, or a coroutine giving it when the answer waits
     min_version: int
     max_version: int
     implemented_min: int
@@ -93,7 +91,6 @@ def _route(module: ModuleType) -> Route:
         request=module.Request,
         response=module.Response,
         handle=module.handle,
-        is_async=inspect.iscoroutinefunction(module.handle),
         min_version=low,
         max_version=high,
         implemented_min=getattr(module, "IMPLEMENTED_MIN", low),
